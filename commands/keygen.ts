@@ -1,0 +1,114 @@
+/**
+ * `peerkit keygen`: create, import or show a Curve25519 identity.
+ *
+ * @example
+ * ```ts
+ * import { parseKeygenOptions } from "./keygen.ts";
+ * console.assert(parseKeygenOptions({ force: true }).force);
+ * ```
+ * @module
+ */
+import { z } from "zod";
+import { emit, EXIT, type GlobalOptions, type Io, type Program, type Runner } from "./_io.ts";
+import { usageError } from "../lib/util/errors.ts";
+
+/** Help text shown after the options. */
+export const KEYGEN_EXAMPLES = `
+Examples:
+  $ peerkit keygen                       # new identity in ~/.peerkit/identity.key
+  $ peerkit keygen --out node.key        # new identity in node.key (mode 0600)
+  $ peerkit keygen --json                # {"publicKey":"…","path":"…"}
+  $ peerkit keygen --show                # public key of the existing identity
+  $ peerkit keygen --import /var/lib/tox-bootstrapd/keys --force
+                                         # adopt a tox-bootstrapd key file
+
+Key files are tox-bootstrapd's format: 64 raw bytes, public key then secret key.`;
+
+const KeygenOptions = z.object({
+  out: z.string().min(1).optional(),
+  force: z.boolean().default(false),
+  import: z.string().min(1).optional(),
+  show: z.union([z.boolean(), z.string().min(1)]).optional(),
+}).strict();
+
+/** Validated options of `keygen`. */
+export type KeygenOptions = z.infer<typeof KeygenOptions>;
+
+/**
+ * Validates raw options; conflicting ones are usage errors.
+ *
+ * @example
+ * ```ts
+ * import { parseKeygenOptions } from "./keygen.ts";
+ * try { parseKeygenOptions({ show: true, force: true }); } catch (e) { console.assert(e instanceof Error); }
+ * ```
+ */
+export function parseKeygenOptions(raw: unknown): KeygenOptions {
+  const r = KeygenOptions.safeParse(raw);
+  if (!r.success) throw usageError(`keygen: ${r.error.issues[0]?.message ?? "bad options"}`);
+  const o = r.data;
+  if (o.show !== undefined && (o.force || o.import !== undefined)) {
+    throw usageError("keygen: --show cannot be combined with --force or --import");
+  }
+  if (typeof o.show === "string" && o.out !== undefined) {
+    throw usageError("keygen: give the file either to --show or to --out, not both");
+  }
+  return o;
+}
+
+/**
+ * Runs `keygen` and returns the exit code.
+ *
+ * @example
+ * ```ts
+ * import { runKeygen } from "./keygen.ts";
+ * import { bufferIo } from "./_io.ts";
+ * const home = await Deno.makeTempDir();
+ * const io = bufferIo();
+ * await runKeygen({ force: false }, { json: true, quiet: false, verbose: false, home }, io);
+ * console.assert(JSON.parse(io.stdout()).publicKey.length === 64);
+ * await Deno.remove(home, { recursive: true });
+ * ```
+ */
+export async function runKeygen(o: KeygenOptions, g: GlobalOptions, io: Io): Promise<number> {
+  const { backend } = await import("../lib/crypto/mod.ts");
+  const { formatPublicKey, identityPath, readKeyFile, writeKeyFile } = await import(
+    "../lib/identity/mod.ts"
+  );
+  const path = typeof o.show === "string" ? o.show : o.out ?? identityPath(g.home);
+  if (o.show !== undefined) {
+    const kp = await readKeyFile(path);
+    const publicKey = formatPublicKey(kp.publicKey);
+    emit(g, io, { publicKey, path }, [publicKey]);
+    return EXIT.OK;
+  }
+  const kp = o.import !== undefined ? await readKeyFile(o.import) : backend().keyPair();
+  await writeKeyFile(path, kp, { force: o.force });
+  const publicKey = formatPublicKey(kp.publicKey);
+  emit(g, io, { publicKey, path }, [publicKey]);
+  if (!g.quiet && !g.json) {
+    io.err(`${o.import !== undefined ? "imported" : "wrote"} identity to ${path}`);
+  }
+  return EXIT.OK;
+}
+
+/**
+ * Adds `keygen` to the program.
+ *
+ * @example
+ * ```ts
+ * import { Command } from "@commander-js/extra-typings";
+ * import { registerKeygen } from "./keygen.ts";
+ * registerKeygen(new Command(), async () => {});
+ * ```
+ */
+export function registerKeygen(program: Program, run: Runner): void {
+  program.command("keygen")
+    .description("create a Curve25519 identity (your peer id is its public key)")
+    .option("-o, --out <file>", "write the identity to FILE instead of the state directory")
+    .option("-f, --force", "replace an existing identity file")
+    .option("--import <file>", "adopt the identity in a tox-bootstrapd key file")
+    .option("--show [file]", "print the public key of an existing identity")
+    .addHelpText("after", KEYGEN_EXAMPLES)
+    .action((opts) => run((g, io) => runKeygen(parseKeygenOptions(opts), g, io)));
+}
