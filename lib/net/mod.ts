@@ -16,3 +16,4 @@ export * from "./clock.ts";
 export * from "./queue.ts";
 export * from "./memory.ts";
 export { denoNetwork } from "./deno.ts";
+export * from "./ip.ts";
