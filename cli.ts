@@ -116,6 +116,9 @@ export async function main(args: string[], output: Output = processOutput): Prom
     }
     const verbose = args.includes("-v") || args.includes("--verbose");
     if (e instanceof PeerkitError) {
+      if (args.includes("--json")) {
+        output.out(JSON.stringify({ error: e.code, message: e.message }) + "\n");
+      }
       output.err(`peerkit: ${e.message}\n`);
       if (verbose && e.cause) output.err(`  cause: ${String(e.cause)}\n`);
       return e.usage ? EXIT.USAGE : EXIT.FAILED;
