@@ -4,11 +4,10 @@
  * @example
  * ```ts
  * import { parseKeygenOptions } from "./keygen.ts";
- * console.assert(parseKeygenOptions({ force: true }).force);
+ * console.assert((await parseKeygenOptions({ force: true })).force);
  * ```
  * @module
  */
-import { z } from "zod";
 import { emit, EXIT, type GlobalOptions, type Io, type Program, type Runner } from "./_io.ts";
 import { usageError } from "../lib/util/errors.ts";
 
@@ -24,27 +23,37 @@ Examples:
 
 Key files are tox-bootstrapd's format: 64 raw bytes, public key then secret key.`;
 
-const KeygenOptions = z.object({
-  out: z.string().min(1).optional(),
-  force: z.boolean().default(false),
-  import: z.string().min(1).optional(),
-  show: z.union([z.boolean(), z.string().min(1)]).optional(),
-}).strict();
-
 /** Validated options of `keygen`. */
-export type KeygenOptions = z.infer<typeof KeygenOptions>;
+export interface KeygenOptions {
+  /** Where to write the identity (default: the state directory). */
+  out?: string | undefined;
+  /** Replace an existing file. */
+  force: boolean;
+  /** A tox-bootstrapd key file to adopt. */
+  import?: string | undefined;
+  /** Show the public key of an existing identity (`true`: the default one). */
+  show?: boolean | string | undefined;
+}
 
 /**
- * Validates raw options; conflicting ones are usage errors.
+ * Validates raw options with zod (loaded on demand, so `--help` does not pay for it);
+ * conflicting ones are usage errors.
  *
  * @example
  * ```ts
  * import { parseKeygenOptions } from "./keygen.ts";
- * try { parseKeygenOptions({ show: true, force: true }); } catch (e) { console.assert(e instanceof Error); }
+ * await parseKeygenOptions({ show: true, force: true }).catch((e) => console.assert(e.usage));
  * ```
  */
-export function parseKeygenOptions(raw: unknown): KeygenOptions {
-  const r = KeygenOptions.safeParse(raw);
+export async function parseKeygenOptions(raw: unknown): Promise<KeygenOptions> {
+  const { z } = await import("zod");
+  const schema = z.object({
+    out: z.string().min(1).optional(),
+    force: z.boolean().default(false),
+    import: z.string().min(1).optional(),
+    show: z.union([z.boolean(), z.string().min(1)]).optional(),
+  }).strict();
+  const r = schema.safeParse(raw);
   if (!r.success) throw usageError(`keygen: ${r.error.issues[0]?.message ?? "bad options"}`);
   const o = r.data;
   if (o.show !== undefined && (o.force || o.import !== undefined)) {
@@ -110,5 +119,5 @@ export function registerKeygen(program: Program, run: Runner): void {
     .option("--import <file>", "adopt the identity in a tox-bootstrapd key file")
     .option("--show [file]", "print the public key of an existing identity")
     .addHelpText("after", KEYGEN_EXAMPLES)
-    .action((opts) => run((g, io) => runKeygen(parseKeygenOptions(opts), g, io)));
+    .action((opts) => run(async (g, io) => runKeygen(await parseKeygenOptions(opts), g, io)));
 }

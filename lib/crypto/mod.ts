@@ -19,4 +19,4 @@ export * from "./box.ts";
 export * from "./nonce.ts";
 export * from "./hash.ts";
 export * from "./shared_key_cache.ts";
-export { loadSodium } from "./sodium.ts";
+export { loadSodium, useFastestBackend } from "./sodium.ts";
