@@ -11,6 +11,7 @@
  * ```
  * @module
  */
+import type { Command } from "@commander-js/extra-typings";
 
 /** Global options, after resolution. */
 export interface GlobalOptions {
@@ -93,7 +94,7 @@ export function bufferIo(env: Record<string, string | undefined> = {}): BufferIo
 export type Runner = (body: (g: GlobalOptions, io: Io) => Promise<number>) => Promise<void>;
 
 /** The program type commands attach to. */
-export type Program = import("@commander-js/extra-typings").Command<[], Record<string, unknown>>;
+export type Program = Command<[], Record<string, unknown>>;
 
 /**
  * Body of a subcommand whose issue has not landed: says so on stderr and exits 1.

@@ -80,10 +80,10 @@ export async function parseKeygenOptions(raw: unknown): Promise<KeygenOptions> {
  * ```
  */
 export async function runKeygen(o: KeygenOptions, g: GlobalOptions, io: Io): Promise<number> {
-  const { backend } = await import("../lib/crypto/mod.ts");
-  const { formatPublicKey, identityPath, readKeyFile, writeKeyFile } = await import(
-    "../lib/identity/mod.ts"
-  );
+  const { x25519KeyPair } = await import("../lib/crypto/x25519.ts");
+  const { identityPath } = await import("../lib/identity/home.ts");
+  const { formatPublicKey } = await import("../lib/identity/pubkey.ts");
+  const { readKeyFile, writeKeyFile } = await import("../lib/identity/keyfile.ts");
   const path = typeof o.show === "string" ? o.show : o.out ?? identityPath(g.home);
   if (o.show !== undefined) {
     const kp = await readKeyFile(path);
@@ -91,7 +91,7 @@ export async function runKeygen(o: KeygenOptions, g: GlobalOptions, io: Io): Pro
     emit(g, io, { publicKey, path }, [publicKey]);
     return EXIT.OK;
   }
-  const kp = o.import !== undefined ? await readKeyFile(o.import) : backend().keyPair();
+  const kp = o.import !== undefined ? await readKeyFile(o.import) : x25519KeyPair();
   await writeKeyFile(path, kp, { force: o.force });
   const publicKey = formatPublicKey(kp.publicKey);
   emit(g, io, { publicKey, path }, [publicKey]);

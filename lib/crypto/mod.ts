@@ -20,3 +20,4 @@ export * from "./nonce.ts";
 export * from "./hash.ts";
 export * from "./shared_key_cache.ts";
 export { loadSodium, useFastestBackend } from "./sodium.ts";
+export * from "./x25519.ts";

@@ -6,21 +6,23 @@
  * @example
  * ```ts
  * import { readKeyFile, writeKeyFile } from "./keyfile.ts";
- * import { backend } from "../crypto/mod.ts";
+ * import { x25519KeyPair } from "../crypto/x25519.ts";
  * const dir = await Deno.makeTempDir();
- * const kp = backend().keyPair();
+ * const kp = x25519KeyPair();
  * await writeKeyFile(`${dir}/id.key`, kp);
  * console.assert((await readKeyFile(`${dir}/id.key`)).publicKey.length === 32);
  * await Deno.remove(dir, { recursive: true });
  * ```
  * @module
  */
-import { backend, type KeyPair, PUBLIC_KEY_SIZE, SECRET_KEY_SIZE } from "../crypto/mod.ts";
+import type { KeyPair } from "../crypto/backend.ts";
+import { PUBLIC_KEY_SIZE, SECRET_KEY_SIZE } from "../crypto/constants.ts";
+import { x25519PublicKey } from "../crypto/x25519.ts";
 import { concat, equals } from "../util/bytes.ts";
 import { PeerkitError } from "../util/errors.ts";
 
 /** Size of a key file: public key followed by secret key. */
-export const KEY_FILE_SIZE = PUBLIC_KEY_SIZE + SECRET_KEY_SIZE;
+export const KEY_FILE_SIZE: number = PUBLIC_KEY_SIZE + SECRET_KEY_SIZE;
 
 /**
  * Encodes a key pair as a tox-bootstrapd key file.
@@ -28,8 +30,8 @@ export const KEY_FILE_SIZE = PUBLIC_KEY_SIZE + SECRET_KEY_SIZE;
  * @example
  * ```ts
  * import { encodeKeyFile } from "./keyfile.ts";
- * import { backend } from "../crypto/mod.ts";
- * console.assert(encodeKeyFile(backend().keyPair()).length === 64);
+ * import { x25519KeyPair } from "../crypto/x25519.ts";
+ * console.assert(encodeKeyFile(x25519KeyPair()).length === 64);
  * ```
  */
 export function encodeKeyFile(kp: KeyPair): Uint8Array {
@@ -42,8 +44,8 @@ export function encodeKeyFile(kp: KeyPair): Uint8Array {
  * @example
  * ```ts
  * import { decodeKeyFile, encodeKeyFile } from "./keyfile.ts";
- * import { backend } from "../crypto/mod.ts";
- * const kp = backend().keyPair();
+ * import { x25519KeyPair } from "../crypto/x25519.ts";
+ * const kp = x25519KeyPair();
  * console.assert(decodeKeyFile(encodeKeyFile(kp)).secretKey.length === 32);
  * ```
  */
@@ -55,7 +57,7 @@ export function decodeKeyFile(bytes: Uint8Array, name = "key file"): KeyPair {
     );
   }
   const secretKey = bytes.slice(PUBLIC_KEY_SIZE);
-  const kp = backend().keyPairFromSecretKey(secretKey);
+  const kp = { publicKey: x25519PublicKey(secretKey), secretKey };
   if (!equals(kp.publicKey, bytes.subarray(0, PUBLIC_KEY_SIZE))) {
     throw new PeerkitError(
       "KEY_FILE_INVALID",
@@ -128,10 +130,10 @@ export interface WriteKeyFileOptions {
  * @example
  * ```ts
  * import { writeKeyFile } from "./keyfile.ts";
- * import { backend } from "../crypto/mod.ts";
+ * import { x25519KeyPair } from "../crypto/x25519.ts";
  * const dir = await Deno.makeTempDir();
- * await writeKeyFile(`${dir}/a.key`, backend().keyPair());
- * await writeKeyFile(`${dir}/a.key`, backend().keyPair()).catch((e) => console.assert(e.code === "KEY_EXISTS"));
+ * await writeKeyFile(`${dir}/a.key`, x25519KeyPair());
+ * await writeKeyFile(`${dir}/a.key`, x25519KeyPair()).catch((e) => console.assert(e.code === "KEY_EXISTS"));
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

@@ -56,7 +56,7 @@ export class VirtualClock implements Clock {
   #heap: Timer[] = [];
   #cancelled = new Set<number>();
 
-  /** @param start initial time in ms */
+  /** A clock starting at `start` ms. */
   constructor(start = 0) {
     this.#now = start;
   }

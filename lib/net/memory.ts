@@ -64,11 +64,14 @@ export interface MemoryNetworkStats {
   unreachable: number;
 }
 
-type Handler = (data: Uint8Array, from: Addr) => void;
+/** Receives datagrams delivered to an attached endpoint. */
+export type Handler = (data: Uint8Array, from: Addr) => void;
 
 /** The in-memory network. */
 export class MemoryNetwork implements Network {
+  /** The clock deliveries are scheduled on. */
   readonly clock: Clock;
+  /** Delivery counters. */
   readonly stats: MemoryNetworkStats = { sent: 0, delivered: 0, lost: 0, unreachable: 0 };
   readonly #latency: (from: Addr, to: Addr) => number;
   readonly #loss: number;
@@ -77,7 +80,7 @@ export class MemoryNetwork implements Network {
   readonly #tcp = new Map<string, (s: MemoryStream) => void>();
   #nextPort = 40000;
 
-  /** @param opts clock, latency, loss and randomness */
+  /** A network with the given clock, latency, loss and randomness. */
   constructor(opts: MemoryNetworkOptions = {}) {
     this.clock = opts.clock ?? realClock;
     const l = opts.latencyMs ?? 0;

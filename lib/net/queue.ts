@@ -19,7 +19,7 @@ export class AsyncQueue<T> {
   #closed = false;
   readonly #what: string;
 
-  /** @param what name used in the {@link ClosedError} message */
+  /** An empty queue; `what` names it in the {@link ClosedError} message. */
   constructor(what = "queue") {
     this.#what = what;
   }

@@ -78,7 +78,7 @@ export interface Network {
  * ```
  */
 export class ClosedError extends Error {
-  /** @param what what was closed */
+  /** An error saying that `what` is closed. */
   constructor(what = "socket") {
     super(`${what} is closed`);
     this.name = "ClosedError";

@@ -19,6 +19,7 @@ export class PeerkitError extends Error {
   readonly usage: boolean;
 
   /**
+   * An error with a stable code and a message for a person.
    * @param code stable code
    * @param message one line for a person
    * @param opts `usage` for input errors, `cause` for the underlying error

@@ -22,7 +22,7 @@ export type WireErrorCode =
 export class WireError extends Error {
   /** Why decoding failed. */
   readonly code: WireErrorCode;
-  /** @param code reason @param message detail */
+  /** A decoding failure with a reason code and a detail message. */
   constructor(code: WireErrorCode, message: string) {
     super(message);
     this.name = "WireError";

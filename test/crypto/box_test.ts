@@ -123,3 +123,21 @@ Deno.test("sha256 and sha512 match the FIPS 180 'abc' vectors", () => {
       "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f",
   );
 });
+
+Deno.test("native X25519 key derivation equals tweetnacl's and libsodium's", async () => {
+  const { x25519KeyPair, x25519PublicKey } = await import("../../lib/crypto/x25519.ts");
+  assert.equal(toHex(x25519PublicKey(ALICE_SK)), toHex(ALICE_PK));
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (sk) => {
+      const pk = toHex(x25519PublicKey(sk));
+      assert.equal(pk, toHex(tweetnaclBackend.keyPairFromSecretKey(sk).publicKey));
+      assert.equal(pk, toHex(sodium.keyPairFromSecretKey(sk).publicKey));
+    }),
+    { numRuns: 300 },
+  );
+  const kp = x25519KeyPair();
+  assert.equal(
+    toHex(tweetnaclBackend.keyPairFromSecretKey(kp.secretKey).publicKey),
+    toHex(kp.publicKey),
+  );
+});
