@@ -1,0 +1,100 @@
+/**
+ * Encrypted framing of an established relay link: `[length u16 BE][Box(K, nonce, packet)]`,
+ * length ≤ 2048, one nonce increment per packet in each direction. {@link FrameCodec}
+ * holds the nonce state; {@link FrameReader} cuts a byte stream into frames without
+ * copying whole chunks.
+ *
+ * @example
+ * ```ts
+ * import { FrameCodec } from "./framing.ts";
+ * const k = new Uint8Array(32), n = new Uint8Array(24);
+ * const a = new FrameCodec({ key: k, sendNonce: n.slice(), recvNonce: n.slice() });
+ * const b = new FrameCodec({ key: k, sendNonce: n.slice(), recvNonce: n.slice() });
+ * const frame = a.seal(new Uint8Array([4, 1, 2, 3, 4, 5, 6, 7, 8]));
+ * console.assert(b.open(frame.subarray(2))?.[0] === 4);
+ * ```
+ * @module
+ */
+import { backend, incrementNonce } from "../crypto/mod.ts";
+import { WireError } from "../util/wire_error.ts";
+import { LENGTH_SIZE, MAC_SIZE, MAX_PACKET_SIZE, MAX_PLAINTEXT_SIZE } from "./constants.ts";
+import type { SessionKeys } from "./handshake.ts";
+
+/** Seals outgoing and opens incoming packets of one link, keeping both nonces. */
+export class FrameCodec {
+  #key: Uint8Array;
+  #send: Uint8Array;
+  #recv: Uint8Array;
+
+  /** @param keys session key and the two nonces (copied) */
+  constructor(keys: SessionKeys) {
+    this.#key = Uint8Array.from(keys.key);
+    this.#send = Uint8Array.from(keys.sendNonce);
+    this.#recv = Uint8Array.from(keys.recvNonce);
+  }
+
+  /**
+   * Encrypts one packet into a whole frame (length prefix included) and steps the send nonce.
+   * Throws `RangeError` for an empty or over-long packet.
+   */
+  seal(packet: Uint8Array): Uint8Array {
+    if (packet.length === 0 || packet.length > MAX_PLAINTEXT_SIZE) {
+      throw new RangeError(`packet of ${packet.length} bytes cannot be framed`);
+    }
+    const sealed = backend().seal(packet, this.#send, this.#key);
+    incrementNonce(this.#send);
+    const out = new Uint8Array(LENGTH_SIZE + sealed.length);
+    out[0] = sealed.length >> 8;
+    out[1] = sealed.length & 0xff;
+    out.set(sealed, LENGTH_SIZE);
+    return out;
+  }
+
+  /** Opens one frame body (without its length); `null` on a bad MAC (the link is then dead). */
+  open(body: Uint8Array): Uint8Array | null {
+    if (body.length <= MAC_SIZE) return null;
+    const p = backend().open(body, this.#recv, this.#key);
+    if (!p) return null;
+    incrementNonce(this.#recv);
+    return p;
+  }
+}
+
+/** Cuts a byte stream into frame bodies. */
+export class FrameReader {
+  #pending: Uint8Array | null = null;
+
+  /** Bytes buffered but not yet a whole frame. */
+  get buffered(): number {
+    return this.#pending?.length ?? 0;
+  }
+
+  /**
+   * Appends `chunk` and returns the complete frame bodies in it (views, valid until the next
+   * call). Zero-length frames are skipped, as c-toxcore skips them. Throws
+   * {@link WireError} when a length field exceeds 2048: the stream is then unusable.
+   */
+  push(chunk: Uint8Array): Uint8Array[] {
+    let buf = chunk;
+    if (this.#pending) {
+      const joined = new Uint8Array(this.#pending.length + chunk.length);
+      joined.set(this.#pending, 0);
+      joined.set(chunk, this.#pending.length);
+      buf = joined;
+      this.#pending = null;
+    }
+    const out: Uint8Array[] = [];
+    let off = 0;
+    while (buf.length - off >= LENGTH_SIZE) {
+      const len = (buf[off]! << 8) | buf[off + 1]!;
+      if (len > MAX_PACKET_SIZE) {
+        throw new WireError("TOO_LARGE", `frame length ${len} exceeds ${MAX_PACKET_SIZE}`);
+      }
+      if (buf.length - off - LENGTH_SIZE < len) break;
+      if (len > 0) out.push(buf.subarray(off + LENGTH_SIZE, off + LENGTH_SIZE + len));
+      off += LENGTH_SIZE + len;
+    }
+    if (off < buf.length) this.#pending = buf.slice(off);
+    return out;
+  }
+}

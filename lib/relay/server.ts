@@ -1,0 +1,645 @@
+/**
+ * The relay server's protocol core, without sockets or timers: handshakes, the encrypted
+ * framing, routes, keep-alive and c-toxcore 0.2.18's reactions to misuse (TCP_server.c),
+ * plus the hardening a public relay needs (handshake deadline, per-IP caps, bounded send
+ * queues, a rate limit).
+ *
+ * A driver numbers each accepted socket through {@link RelayServer.accept}, feeds bytes to
+ * {@link RelayServer.receive}, writes what {@link RelayServer.takeOutput} returns, closes what
+ * {@link RelayServer.pollClosed} names, and calls {@link RelayServer.handleTimeout} at
+ * {@link RelayServer.nextTimeout}.
+ *
+ * @example
+ * ```ts
+ * import { backend } from "../crypto/mod.ts";
+ * import { RelayServer } from "./server.ts";
+ * const s = new RelayServer({ keyPair: backend().keyPair() });
+ * const id = s.accept({ hostname: "127.0.0.1", port: 5000 }, 0)!;
+ * s.receive(id, new Uint8Array(128), 0); // not a valid handshake
+ * console.assert(s.pollClosed()[0]?.reason === "bad_handshake");
+ * ```
+ * @module
+ */
+import type { KeyPair } from "../crypto/mod.ts";
+import { backend } from "../crypto/mod.ts";
+import type { Addr } from "../net/addr.ts";
+import { toHex } from "../util/bytes.ts";
+import { WireError } from "../util/wire_error.ts";
+import {
+  CLIENT_HANDSHAKE_SIZE,
+  MIN_ONION_REQUEST_EXCLUSIVE,
+  NUM_CLIENT_CONNECTIONS,
+  NUM_RESERVED_PORTS,
+  PACKET_ID,
+  PING_ID_SIZE,
+  PING_INTERVAL_MS,
+  PING_TIMEOUT_MS,
+} from "./constants.ts";
+import { FrameCodec, FrameReader } from "./framing.ts";
+import { acceptClientHandshake } from "./handshake.ts";
+import { TokenBucket } from "./rate.ts";
+import { decodePacket, encodePacket, type RelayPacket } from "./wire.ts";
+
+/** Why the server closed a connection. */
+export type KillReason =
+  | "bad_handshake"
+  | "handshake_timeout"
+  | "pending_evicted"
+  | "bad_frame"
+  | "malformed"
+  | "misuse"
+  | "ping_timeout"
+  | "slow_reader"
+  | "replaced"
+  | "max_clients"
+  | "per_ip_limit"
+  | "peer_closed"
+  | "shutdown";
+
+/** Why the server dropped a packet without closing anything. */
+export type DropReason =
+  | "no_route"
+  | "not_online"
+  | "queue_full"
+  | "no_onion"
+  | "no_forwarding";
+
+/** Options of {@link RelayServer}. */
+export interface RelayServerOptions {
+  /** The relay's long-term (DHT) key pair. */
+  keyPair: KeyPair;
+  /** Most confirmed clients (default 10000). Further confirmations are closed. */
+  maxClients?: number;
+  /** Most unfinished handshakes; the oldest is closed to make room (default 1024). */
+  maxPending?: number;
+  /** Most unfinished handshakes from one IP; its oldest is closed to make room (default 64). */
+  maxPendingPerIp?: number;
+  /** Most confirmed clients from one IP (default 256; 0 = no cap). */
+  maxClientsPerIp?: number;
+  /** Deadline for the handshake and the first packet, ms (default 10000). */
+  handshakeTimeoutMs?: number;
+  /** Relayed bytes per second per client (data and out-of-band); 0 = off (default 1 MiB/s). */
+  rateBytesPerSecond?: number;
+  /** Burst allowance of the rate limit in bytes (default 256 KiB). */
+  rateBurstBytes?: number;
+  /** Bytes queued for a client beyond which relayed packets are dropped (default 256 KiB). */
+  maxQueueBytes?: number;
+  /** A client whose queue stays full this long is closed as a slow reader (default 10000). */
+  slowReaderTimeoutMs?: number;
+  /** Keep-alive interval (default 30000). */
+  pingIntervalMs?: number;
+  /** Keep-alive timeout (default 10000). */
+  pingTimeoutMs?: number;
+  /** Receives onion requests (payload after id 8); without it they are ignored. */
+  onOnionRequest?: (payload: Uint8Array, conn: number, now: number) => void;
+  /** Receives forward requests (id 10); without it they are dropped (see docs/relay.md). */
+  onForwardRequest?: (addr: Addr, data: Uint8Array, conn: number, now: number) => void;
+}
+
+/** Counters for metrics. */
+export interface RelayServerStats {
+  /** Confirmed clients now. */
+  clients: number;
+  /** Connections still in their handshake. */
+  pending: number;
+  /** Routes in use (both states), summed over clients. */
+  routes: number;
+  /** Routes whose both ends are online. */
+  onlineRoutes: number;
+  /** Payload bytes relayed between clients (data and out-of-band). */
+  bytesRelayed: number;
+  /** Packets relayed between clients. */
+  packetsRelayed: number;
+  /** Drops by reason. */
+  drops: Record<DropReason, number>;
+  /** Closed connections by reason. */
+  kills: Record<KillReason, number>;
+  /** Connections accepted since start. */
+  accepted: number;
+}
+
+interface Slot {
+  key: Uint8Array;
+  hex: string;
+  online: boolean;
+  other: Conn | null;
+  otherSlot: number;
+}
+
+interface Conn {
+  id: number;
+  ip: string;
+  state: "handshake" | "unconfirmed" | "confirmed";
+  opened: number;
+  hs: Uint8Array | null;
+  hsLen: number;
+  reader: FrameReader;
+  codec: FrameCodec | null;
+  key: Uint8Array | null;
+  hex: string;
+  slots: (Slot | null)[] | null;
+  slotCount: number;
+  lastPinged: number;
+  pingId: Uint8Array | null;
+  out: Uint8Array[];
+  outBytes: number;
+  fullSince: number | null;
+  bucket: TokenBucket | null;
+}
+
+const DROPS: DropReason[] = ["no_route", "not_online", "queue_full", "no_onion", "no_forwarding"];
+const KILLS: KillReason[] = [
+  "bad_handshake",
+  "handshake_timeout",
+  "pending_evicted",
+  "bad_frame",
+  "malformed",
+  "misuse",
+  "ping_timeout",
+  "slow_reader",
+  "replaced",
+  "max_clients",
+  "per_ip_limit",
+  "peer_closed",
+  "shutdown",
+];
+const TICK_MS = 1000;
+
+function zeroRecord<K extends string>(keys: K[]): Record<K, number> {
+  return Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+}
+
+/** The relay server core. */
+export class RelayServer {
+  readonly #o: Required<Omit<RelayServerOptions, "onOnionRequest" | "onForwardRequest">>;
+  readonly #onion?: RelayServerOptions["onOnionRequest"];
+  readonly #forward?: RelayServerOptions["onForwardRequest"];
+  readonly #conns = new Map<number, Conn>();
+  readonly #pending = new Map<number, Conn>(); // insertion order = age
+  readonly #pendingPerIp = new Map<string, number>();
+  readonly #clientsPerIp = new Map<string, number>();
+  readonly #byKey = new Map<string, Conn>();
+  readonly #dirty = new Set<number>();
+  #closed: { id: number; reason: KillReason }[] = [];
+  #nextId = 1;
+  #lastTick = -Infinity;
+  #now = 0;
+  #routes = 0;
+  #onlineRoutes = 0;
+  #bytesRelayed = 0;
+  #packetsRelayed = 0;
+  #accepted = 0;
+  readonly #drops = zeroRecord(DROPS);
+  readonly #kills = zeroRecord(KILLS);
+
+  /** @param opts key pair, limits and optional onion/forwarding handlers */
+  constructor(opts: RelayServerOptions) {
+    this.#o = {
+      keyPair: opts.keyPair,
+      maxClients: opts.maxClients ?? 10_000,
+      maxPending: opts.maxPending ?? 1024,
+      maxPendingPerIp: opts.maxPendingPerIp ?? 64,
+      maxClientsPerIp: opts.maxClientsPerIp ?? 256,
+      handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 10_000,
+      rateBytesPerSecond: opts.rateBytesPerSecond ?? 1024 * 1024,
+      rateBurstBytes: opts.rateBurstBytes ?? 256 * 1024,
+      maxQueueBytes: opts.maxQueueBytes ?? 256 * 1024,
+      slowReaderTimeoutMs: opts.slowReaderTimeoutMs ?? 10_000,
+      pingIntervalMs: opts.pingIntervalMs ?? PING_INTERVAL_MS,
+      pingTimeoutMs: opts.pingTimeoutMs ?? PING_TIMEOUT_MS,
+    };
+    this.#onion = opts.onOnionRequest;
+    this.#forward = opts.onForwardRequest;
+  }
+
+  /** The relay's public key. */
+  get publicKey(): Uint8Array {
+    return this.#o.keyPair.publicKey;
+  }
+
+  /**
+   * Registers a new socket from `from` and returns its stable number. Makes room by closing
+   * the oldest unfinished handshake (overall, or from the same IP) when a cap is reached.
+   */
+  accept(from: Addr, now: number): number {
+    this.#now = now;
+    const id = this.#nextId++;
+    const c: Conn = {
+      id,
+      ip: from.hostname,
+      state: "handshake",
+      opened: now,
+      hs: null,
+      hsLen: 0,
+      reader: new FrameReader(),
+      codec: null,
+      key: null,
+      hex: "",
+      slots: null,
+      slotCount: 0,
+      lastPinged: now,
+      pingId: null,
+      out: [],
+      outBytes: 0,
+      fullSince: null,
+      bucket: null,
+    };
+    this.#accepted++;
+    const perIp = this.#pendingPerIp.get(c.ip) ?? 0;
+    if (perIp >= this.#o.maxPendingPerIp) {
+      for (const p of this.#pending.values()) {
+        if (p.ip === c.ip) {
+          this.#kill(p, "pending_evicted");
+          break;
+        }
+      }
+    }
+    if (this.#pending.size >= this.#o.maxPending) {
+      const oldest = this.#pending.values().next().value;
+      if (oldest) this.#kill(oldest, "pending_evicted");
+    }
+    this.#conns.set(id, c);
+    this.#pending.set(id, c);
+    this.#pendingPerIp.set(c.ip, (this.#pendingPerIp.get(c.ip) ?? 0) + 1);
+    return id;
+  }
+
+  /** Feeds bytes read from connection `id`. Unknown ids are ignored. */
+  receive(id: number, bytes: Uint8Array, now: number): void {
+    this.#now = now;
+    const c = this.#conns.get(id);
+    if (!c) return;
+    let rest = bytes;
+    if (c.state === "handshake") {
+      const need = CLIENT_HANDSHAKE_SIZE - c.hsLen;
+      c.hs ??= new Uint8Array(CLIENT_HANDSHAKE_SIZE);
+      const take = Math.min(need, rest.length);
+      c.hs.set(rest.subarray(0, take), c.hsLen);
+      c.hsLen += take;
+      rest = rest.subarray(take);
+      if (c.hsLen < CLIENT_HANDSHAKE_SIZE) return;
+      const acc = acceptClientHandshake(this.#o.keyPair, c.hs);
+      c.hs = null;
+      if (!acc) return this.#kill(c, "bad_handshake");
+      c.key = acc.clientPublicKey;
+      c.codec = new FrameCodec(acc.session);
+      c.state = "unconfirmed";
+      this.#queueRaw(c, acc.reply);
+      if (rest.length === 0) return;
+    }
+    let frames: Uint8Array[];
+    try {
+      frames = c.reader.push(rest);
+    } catch (e) {
+      if (e instanceof WireError) return this.#kill(c, "bad_frame");
+      throw e;
+    }
+    for (const f of frames) {
+      const plain = c.codec!.open(f);
+      if (!plain) return this.#kill(c, "bad_frame");
+      if (c.state === "unconfirmed" && !this.#confirm(c, now)) return;
+      this.#handlePacket(c, plain, now);
+      if (!this.#conns.has(c.id)) return;
+    }
+  }
+
+  /** The driver reports that connection `id` ended (EOF or error). */
+  closed(id: number): void {
+    const c = this.#conns.get(id);
+    if (c) this.#remove(c, "peer_closed");
+  }
+
+  /** Bytes to write to `id` (all queued frames, joined), or `null` when nothing is queued. */
+  takeOutput(id: number): Uint8Array | null {
+    const c = this.#conns.get(id);
+    if (!c || c.out.length === 0) return null;
+    let out: Uint8Array;
+    if (c.out.length === 1) out = c.out[0]!;
+    else {
+      out = new Uint8Array(c.outBytes);
+      let off = 0;
+      for (const f of c.out) {
+        out.set(f, off);
+        off += f.length;
+      }
+    }
+    c.out = [];
+    c.outBytes = 0;
+    c.fullSince = null;
+    return out;
+  }
+
+  /** Connections with new output since the last call. */
+  pollWritable(): number[] {
+    if (this.#dirty.size === 0) return [];
+    const ids = [...this.#dirty];
+    this.#dirty.clear();
+    return ids;
+  }
+
+  /** Connections the server closed since the last call, with the reason; close their sockets. */
+  pollClosed(): { id: number; reason: KillReason }[] {
+    const out = this.#closed;
+    this.#closed = [];
+    return out;
+  }
+
+  /** How long the driver should wait before reading more from `id` (rate limit). */
+  readPauseMs(id: number, now: number): number {
+    return this.#conns.get(id)?.bucket?.pauseMs(now) ?? 0;
+  }
+
+  /**
+   * Sends a plaintext packet (starting with its id, e.g. 9 for onion responses) to a confirmed
+   * connection. Returns false when the connection is gone or its queue is full.
+   */
+  sendPacket(id: number, plaintext: Uint8Array): boolean {
+    const c = this.#conns.get(id);
+    if (!c || c.state !== "confirmed") return false;
+    return this.#write(c, plaintext, false, 0);
+  }
+
+  /** True while `id` is a confirmed connection. */
+  isConfirmed(id: number): boolean {
+    return this.#conns.get(id)?.state === "confirmed";
+  }
+
+  /** Time at which {@link handleTimeout} should run next. */
+  nextTimeout(): number {
+    return this.#lastTick === -Infinity ? 0 : this.#lastTick + TICK_MS;
+  }
+
+  /** Handshake deadlines, keep-alive pings and their timeouts, slow readers. */
+  handleTimeout(now: number): void {
+    this.#now = now;
+    if (now < this.#lastTick + TICK_MS) return;
+    this.#lastTick = now;
+    for (const c of [...this.#conns.values()]) {
+      if (c.state !== "confirmed") {
+        if (now - c.opened >= this.#o.handshakeTimeoutMs) this.#kill(c, "handshake_timeout");
+        continue;
+      }
+      if (c.fullSince !== null && now - c.fullSince >= this.#o.slowReaderTimeoutMs) {
+        this.#kill(c, "slow_reader");
+        continue;
+      }
+      if (c.pingId && now - c.lastPinged >= this.#o.pingTimeoutMs) {
+        this.#kill(c, "ping_timeout");
+        continue;
+      }
+      if (now - c.lastPinged >= this.#o.pingIntervalMs) {
+        const id = backend().randomBytes(PING_ID_SIZE);
+        if (id.every((b) => b === 0)) id[7] = 1;
+        this.#write(c, encodePacket({ type: "ping", pingId: id }), true, now);
+        c.pingId = id;
+        c.lastPinged = now;
+      }
+    }
+  }
+
+  /** Closes every connection (reason `shutdown`). */
+  closeAll(): void {
+    for (const c of [...this.#conns.values()]) this.#kill(c, "shutdown");
+  }
+
+  /** Current counters. */
+  stats(): RelayServerStats {
+    return {
+      clients: this.#byKey.size,
+      pending: this.#pending.size,
+      routes: this.#routes,
+      onlineRoutes: this.#onlineRoutes,
+      bytesRelayed: this.#bytesRelayed,
+      packetsRelayed: this.#packetsRelayed,
+      drops: { ...this.#drops },
+      kills: { ...this.#kills },
+      accepted: this.#accepted,
+    };
+  }
+
+  #confirm(c: Conn, now: number): boolean {
+    this.#leavePending(c);
+    const hex = toHex(c.key!);
+    const old = this.#byKey.get(hex);
+    if (old) this.#kill(old, "replaced");
+    if (this.#byKey.size >= this.#o.maxClients) {
+      this.#kill(c, "max_clients");
+      return false;
+    }
+    const perIp = this.#clientsPerIp.get(c.ip) ?? 0;
+    if (this.#o.maxClientsPerIp > 0 && perIp >= this.#o.maxClientsPerIp) {
+      this.#kill(c, "per_ip_limit");
+      return false;
+    }
+    this.#clientsPerIp.set(c.ip, perIp + 1);
+    c.state = "confirmed";
+    c.hex = hex;
+    c.lastPinged = now;
+    this.#byKey.set(hex, c);
+    if (this.#o.rateBytesPerSecond > 0) {
+      c.bucket = new TokenBucket(this.#o.rateBytesPerSecond, this.#o.rateBurstBytes, now);
+    }
+    return true;
+  }
+
+  #handlePacket(c: Conn, plain: Uint8Array, now: number): void {
+    const id = plain[0]!;
+    if (id >= NUM_RESERVED_PORTS) return this.#handleData(c, plain, now);
+    if (id === PACKET_ID.CONNECT_NOTIFICATION && plain.length === 2) return;
+    let p: RelayPacket;
+    try {
+      p = decodePacket(plain);
+    } catch (e) {
+      if (e instanceof WireError) return this.#kill(c, "malformed");
+      throw e;
+    }
+    switch (p.type) {
+      case "routingRequest":
+        return this.#routingRequest(c, p.publicKey, now);
+      case "disconnectNotification": {
+        const slot = p.connId - NUM_RESERVED_PORTS;
+        if (slot >= NUM_CLIENT_CONNECTIONS || !c.slots?.[slot]) return this.#kill(c, "misuse");
+        return this.#freeSlot(c, slot, now);
+      }
+      case "ping":
+        this.#write(c, encodePacket({ type: "pong", pingId: p.pingId }), true, now);
+        return;
+      case "pong":
+        if (p.pingId.every((b) => b === 0)) return this.#kill(c, "misuse");
+        if (c.pingId && p.pingId.every((b, i) => b === c.pingId![i])) c.pingId = null;
+        return;
+      case "oobSend": {
+        c.bucket?.spend(p.data.length, now);
+        const dest = this.#byKey.get(toHex(p.publicKey));
+        if (!dest) {
+          this.#drops.no_route++;
+          return;
+        }
+        const out = encodePacket({ type: "oobRecv", publicKey: c.key!, data: p.data });
+        if (this.#write(dest, out, false, now)) this.#relayed(p.data.length);
+        return;
+      }
+      case "onionRequest":
+        if (!this.#onion) {
+          this.#drops.no_onion++;
+          return;
+        }
+        if (plain.length <= MIN_ONION_REQUEST_EXCLUSIVE) return this.#kill(c, "misuse");
+        this.#onion(plain.slice(1), c.id, now);
+        return;
+      case "forwardRequest":
+        if (!this.#forward) {
+          this.#drops.no_forwarding++;
+          return;
+        }
+        this.#forward(p.addr, p.data.slice(), c.id, now);
+        return;
+      default: // routing response, connect notification of a wrong size, oob recv, onion
+        // response, forwarding: server-to-client packets sent by a client
+        return this.#kill(c, "misuse");
+    }
+  }
+
+  #handleData(c: Conn, plain: Uint8Array, now: number): void {
+    const slot = c.slots?.[plain[0]! - NUM_RESERVED_PORTS];
+    if (!slot) return this.#kill(c, "misuse");
+    c.bucket?.spend(plain.length - 1, now);
+    if (!slot.online || !slot.other) {
+      this.#drops.not_online++;
+      return;
+    }
+    plain[0] = slot.otherSlot + NUM_RESERVED_PORTS;
+    if (this.#write(slot.other, plain, false, now)) this.#relayed(plain.length - 1);
+  }
+
+  #relayed(n: number): void {
+    this.#bytesRelayed += n;
+    this.#packetsRelayed++;
+  }
+
+  #routingRequest(c: Conn, key: Uint8Array, now: number): void {
+    const respond = (connId: number) =>
+      this.#write(
+        c,
+        encodePacket({ type: "routingResponse", connId, publicKey: key }),
+        true,
+        now,
+      );
+    const hex = toHex(key);
+    if (hex === c.hex) return void respond(0);
+    c.slots ??= new Array<Slot | null>(NUM_CLIENT_CONNECTIONS).fill(null);
+    let free = -1;
+    for (let i = 0; i < NUM_CLIENT_CONNECTIONS; i++) {
+      const s = c.slots[i];
+      if (s) {
+        if (s.hex === hex) return void respond(i + NUM_RESERVED_PORTS);
+      } else if (free === -1) free = i;
+    }
+    if (free === -1) return void respond(0);
+    respond(free + NUM_RESERVED_PORTS);
+    if (!this.#conns.has(c.id)) return;
+    const slot: Slot = { key: key.slice(), hex, online: false, other: null, otherSlot: 0 };
+    c.slots[free] = slot;
+    c.slotCount++;
+    this.#routes++;
+    const other = this.#byKey.get(hex);
+    if (!other?.slots) return;
+    for (let j = 0; j < NUM_CLIENT_CONNECTIONS; j++) {
+      const os = other.slots[j];
+      if (os && !os.online && os.hex === c.hex) {
+        slot.online = os.online = true;
+        slot.other = other;
+        slot.otherSlot = j;
+        os.other = c;
+        os.otherSlot = free;
+        this.#onlineRoutes += 2;
+        const cn = (connId: number) => encodePacket({ type: "connectNotification", connId });
+        this.#write(c, cn(free + NUM_RESERVED_PORTS), true, now);
+        this.#write(other, cn(j + NUM_RESERVED_PORTS), true, now);
+        return;
+      }
+    }
+  }
+
+  #freeSlot(c: Conn, i: number, now: number): void {
+    const s = c.slots![i]!;
+    if (s.online && s.other) {
+      const os = s.other.slots?.[s.otherSlot];
+      if (os) {
+        os.online = false;
+        os.other = null;
+        os.otherSlot = 0;
+        this.#onlineRoutes -= 2;
+        this.#write(
+          s.other,
+          encodePacket({
+            type: "disconnectNotification",
+            connId: s.otherSlot + NUM_RESERVED_PORTS,
+          }),
+          true,
+          now,
+        );
+      }
+    }
+    c.slots![i] = null;
+    c.slotCount--;
+    this.#routes--;
+  }
+
+  #queueRaw(c: Conn, bytes: Uint8Array): void {
+    c.out.push(bytes);
+    c.outBytes += bytes.length;
+    this.#dirty.add(c.id);
+  }
+
+  /** Queues a packet; non-priority packets are dropped while the queue is full. */
+  #write(c: Conn, plain: Uint8Array, priority: boolean, now: number): boolean {
+    if (!this.#conns.has(c.id) || !c.codec) return false;
+    if (c.outBytes >= this.#o.maxQueueBytes) {
+      c.fullSince ??= now;
+      if (!priority) {
+        this.#drops.queue_full++;
+        return false;
+      }
+      if (c.outBytes >= 4 * this.#o.maxQueueBytes) {
+        this.#kill(c, "slow_reader");
+        return false;
+      }
+    }
+    this.#queueRaw(c, c.codec.seal(plain));
+    return true;
+  }
+
+  #leavePending(c: Conn): void {
+    if (!this.#pending.delete(c.id)) return;
+    const n = (this.#pendingPerIp.get(c.ip) ?? 1) - 1;
+    if (n <= 0) this.#pendingPerIp.delete(c.ip);
+    else this.#pendingPerIp.set(c.ip, n);
+  }
+
+  #kill(c: Conn, reason: KillReason): void {
+    if (!this.#conns.has(c.id)) return;
+    this.#remove(c, reason);
+    this.#closed.push({ id: c.id, reason });
+  }
+
+  #remove(c: Conn, reason: KillReason): void {
+    if (!this.#conns.delete(c.id)) return;
+    this.#kills[reason]++;
+    this.#leavePending(c);
+    this.#dirty.delete(c.id);
+    if (c.state === "confirmed") {
+      if (this.#byKey.get(c.hex) === c) this.#byKey.delete(c.hex);
+      const n = (this.#clientsPerIp.get(c.ip) ?? 1) - 1;
+      if (n <= 0) this.#clientsPerIp.delete(c.ip);
+      else this.#clientsPerIp.set(c.ip, n);
+      if (c.slots) {
+        for (let i = 0; i < NUM_CLIENT_CONNECTIONS; i++) {
+          if (c.slots[i]) this.#freeSlot(c, i, this.#now);
+        }
+      }
+    }
+    c.out = [];
+    c.outBytes = 0;
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * The relay server on real sockets: listens on one or more TCP ports, feeds each connection
+ * into a {@link RelayServer} core, writes its output in batches, pauses reads for the rate
+ * limit and runs the core's timers.
+ *
+ * @example
+ * ```ts ignore
+ * import { backend } from "../crypto/mod.ts";
+ * import { RelayServerDriver } from "./server_driver.ts";
+ * await using relay = await RelayServerDriver.listen({
+ *   keyPair: backend().keyPair(), hostname: "127.0.0.1", ports: [0],
+ * });
+ * console.log(relay.addrs[0]);
+ * ```
+ * @module
+ */
+import type { Addr } from "../net/addr.ts";
+import { type Clock, realClock, type TimerId } from "../net/clock.ts";
+import { denoNetwork } from "../net/deno.ts";
+import type { Network, Stream, StreamListener } from "../net/types.ts";
+import { type KillReason, RelayServer, type RelayServerOptions } from "./server.ts";
+
+/** Options of {@link RelayServerDriver.listen}. */
+export interface RelayServerDriverOptions extends RelayServerOptions {
+  /** Address to bind (default 127.0.0.1). */
+  hostname?: string;
+  /** TCP ports to listen on; 0 picks a free one (default [0]). */
+  ports?: number[];
+  /** Network (default the real one). */
+  network?: Network;
+  /** Clock (default the real one). */
+  clock?: Clock;
+  /** Bytes read per socket read (default 16 KiB). */
+  readBufferBytes?: number;
+  /** Told about every connection the server closes, with the reason. */
+  onKill?: (conn: number, reason: KillReason, addr: Addr) => void;
+}
+
+interface Entry {
+  stream: Stream;
+  writing: boolean;
+  closed: boolean;
+  pause: { timer: TimerId; resolve: () => void } | null;
+}
+
+/** A running TCP relay. */
+export class RelayServerDriver implements AsyncDisposable {
+  /** The protocol core (stats, `sendPacket`). */
+  readonly core: RelayServer;
+  readonly #listeners: StreamListener[];
+  readonly #clock: Clock;
+  readonly #entries = new Map<number, Entry>();
+  readonly #tasks = new Set<Promise<void>>();
+  readonly #readBytes: number;
+  readonly #onKill?: RelayServerDriverOptions["onKill"];
+  #timer: TimerId | null = null;
+  #closed = false;
+
+  private constructor(
+    core: RelayServer,
+    listeners: StreamListener[],
+    opts: RelayServerDriverOptions,
+  ) {
+    this.core = core;
+    this.#listeners = listeners;
+    this.#clock = opts.clock ?? realClock;
+    this.#readBytes = opts.readBufferBytes ?? 16 * 1024;
+    this.#onKill = opts.onKill;
+    for (const l of listeners) this.#track(this.#acceptLoop(l));
+    this.#schedule();
+  }
+
+  /**
+   * Binds every port and starts serving. Rejects (closing what was bound) when a port
+   * cannot be bound.
+   */
+  static async listen(opts: RelayServerDriverOptions): Promise<RelayServerDriver> {
+    const net = opts.network ?? denoNetwork;
+    const hostname = opts.hostname ?? "127.0.0.1";
+    const listeners: StreamListener[] = [];
+    try {
+      for (const port of opts.ports ?? [0]) listeners.push(await net.listen({ hostname, port }));
+    } catch (e) {
+      for (const l of listeners) l.close();
+      throw e;
+    }
+    return new RelayServerDriver(new RelayServer(opts), listeners, opts);
+  }
+
+  /** The bound addresses, one per port. */
+  get addrs(): Addr[] {
+    return this.#listeners.map((l) => l.addr);
+  }
+
+  /** Sends a plaintext packet (id first) to a confirmed connection; see {@link RelayServer.sendPacket}. */
+  sendPacket(conn: number, plaintext: Uint8Array): boolean {
+    const ok = this.core.sendPacket(conn, plaintext);
+    this.#pump();
+    return ok;
+  }
+
+  /** Stops listening, closes every connection and waits for all tasks. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
+    for (const l of this.#listeners) l.close();
+    this.core.closeAll();
+    this.#pump();
+    for (const e of this.#entries.values()) this.#closeEntry(e);
+    while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
+  }
+
+  /** Same as {@link close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #track(p: Promise<void>): void {
+    const t = p.catch(() => {}).finally(() => this.#tasks.delete(t));
+    this.#tasks.add(t);
+  }
+
+  #schedule(): void {
+    if (this.#closed) return;
+    const wait = Math.max(0, this.core.nextTimeout() - this.#clock.now());
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = null;
+      this.core.handleTimeout(this.#clock.now());
+      this.#pump();
+      this.#schedule();
+    }, Math.min(wait, 1000));
+  }
+
+  async #acceptLoop(l: StreamListener): Promise<void> {
+    while (!this.#closed) {
+      let s: Stream;
+      try {
+        s = await l.accept();
+      } catch {
+        return;
+      }
+      if (this.#closed) {
+        s.close();
+        return;
+      }
+      const id = this.core.accept(s.remoteAddr, this.#clock.now());
+      const e: Entry = { stream: s, writing: false, closed: false, pause: null };
+      this.#entries.set(id, e);
+      this.#pump();
+      this.#track(this.#readLoop(id, e));
+    }
+  }
+
+  async #readLoop(id: number, e: Entry): Promise<void> {
+    const buf = new Uint8Array(this.#readBytes);
+    try {
+      while (!e.closed) {
+        const pause = this.core.readPauseMs(id, this.#clock.now());
+        if (pause > 0) {
+          await new Promise<void>((resolve) => {
+            e.pause = { timer: this.#clock.setTimeout(resolve, pause), resolve };
+          });
+          e.pause = null;
+          if (e.closed) break;
+        }
+        const n = await e.stream.read(buf);
+        if (n === null || e.closed) break;
+        this.core.receive(id, buf.subarray(0, n), this.#clock.now());
+        this.#pump();
+      }
+    } catch { /* reset by peer */ }
+    if (!e.closed) {
+      this.core.closed(id);
+      this.#closeEntry(e);
+      this.#entries.delete(id);
+      this.#pump();
+    }
+  }
+
+  #pump(): void {
+    for (const { id, reason } of this.core.pollClosed()) {
+      const e = this.#entries.get(id);
+      if (!e) continue;
+      this.#entries.delete(id);
+      this.#onKill?.(id, reason, e.stream.remoteAddr);
+      // Flush nothing more: a killed connection is closed at once, as c-toxcore does.
+      this.#closeEntry(e);
+    }
+    for (const id of this.core.pollWritable()) {
+      const e = this.#entries.get(id);
+      if (e && !e.writing && !e.closed) this.#track(this.#writeLoop(id, e));
+    }
+  }
+
+  async #writeLoop(id: number, e: Entry): Promise<void> {
+    e.writing = true;
+    try {
+      for (let out = this.core.takeOutput(id); out && !e.closed; out = this.core.takeOutput(id)) {
+        await e.stream.write(out);
+      }
+    } catch {
+      if (!e.closed) {
+        this.core.closed(id);
+        this.#closeEntry(e);
+        this.#entries.delete(id);
+      }
+    } finally {
+      e.writing = false;
+    }
+  }
+
+  #closeEntry(e: Entry): void {
+    if (e.closed) return;
+    e.closed = true;
+    if (e.pause) {
+      this.#clock.clearTimeout(e.pause.timer);
+      e.pause.resolve();
+    }
+    e.stream.close();
+  }
+}
