@@ -12,12 +12,14 @@ import {
   buildAnnounceRequest,
   buildDataRequest,
   buildOnionPacket,
+  buildOnionPacketTcp,
   createOnionPath,
   OnionNode,
   openAnnounceResponse,
   openDataResponse,
   type PathNode,
 } from "../../lib/onion/mod.ts";
+import { RelayClient } from "../../lib/relay/mod.ts";
 import { needs } from "../_support/env.ts";
 import { type Bootstrapd, startBootstrapd } from "../_support/toxcore.ts";
 
@@ -232,3 +234,73 @@ Deno.test({
     assert.equal(ours.node.stats.dataRouted, 1);
   },
 });
+
+Deno.test({
+  name:
+    "interop: TCP onion requests (id 8) built by peerkit go through tox-bootstrapd's relay as hop A",
+  ...needs(["tox-bootstrapd"]),
+  async fn() {
+    await using d1 = await startBootstrapd({ tcpRelay: true });
+    await using d2 = await startBootstrapd({ tcpRelay: false });
+    await using d3 = await startBootstrapd({ tcpRelay: false });
+    await using d4 = await startBootstrapd({ tcpRelay: false });
+    await using bob = new Endpoint();
+    const [n1, n2, n3, n4] = [d1, d2, d3, d4].map(ofDaemon) as [
+      PathNode,
+      PathNode,
+      PathNode,
+      PathNode,
+    ];
+    const responses: Uint8Array[] = [];
+    await using client = new RelayClient({ keyPair: backend().keyPair() });
+    client.onOnionResponse = (data) => responses.push(data);
+    client.addRelay({ hostname: "127.0.0.1", port: d1.tcpPort }, d1.publicKey);
+    await client.waitForRelays(1, WAIT_MS);
+
+    const real = backend().keyPair(), dataKey = backend().keyPair();
+    const viaTcp = async (pingId: Uint8Array) => {
+      const path = createOnionPath([n1, n2, n3], backend().keyPair());
+      const req = buildAnnounceRequest({
+        destPublicKey: n4.publicKey,
+        sender: real,
+        pingId,
+        searchedPublicKey: real.publicKey,
+        dataPublicKey: dataKey.publicKey,
+        sendback: new Uint8Array(8).fill(1),
+      });
+      assert.ok(client.sendOnionRequest(d1.publicKey, buildOnionPacketTcp(path, n4.addr, req)));
+      const res = await waitFor(() => responses.shift(), WAIT_MS);
+      assert.equal(res[0], 0x84);
+      const opened = openAnnounceResponse(res, n4.publicKey, real.secretKey);
+      assert.ok(opened);
+      return opened.reply;
+    };
+    const r0 = await viaTcp(Z32);
+    assert.ok(r0.isStored === 0);
+    assert.equal((await viaTcp(r0.pingId)).isStored, 2);
+
+    const msg = new Uint8Array([0x20, 1, 2, 3, 4]);
+    const dreq = buildDataRequest({
+      destPublicKey: real.publicKey,
+      dataPublicKey: dataKey.publicKey,
+      plain: msg,
+    });
+    await bob.send(
+      buildOnionPacket(createOnionPath([n2, n3, n1], backend().keyPair()), n4.addr, dreq),
+      n2.addr,
+    );
+    const delivered = await waitFor(() => responses.shift(), WAIT_MS);
+    assert.equal(delivered[0], 0x86);
+    assert.deepEqual(openDataResponse(delivered, dataKey.secretKey)?.plain, msg);
+  },
+});
+
+async function waitFor<T>(get: () => T | undefined, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = get();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`nothing within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
