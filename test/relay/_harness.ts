@@ -2,7 +2,6 @@
 import { backend, type KeyPair } from "../../lib/crypto/mod.ts";
 import {
   createClientHandshake,
-  decodePacket,
   FrameCodec,
   FrameReader,
   openServerHandshake,
