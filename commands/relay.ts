@@ -1,16 +1,235 @@
 /**
- * `peerkit relay serve`: a TCP relay and DHT node. Not built yet: it says so and exits 1
- * until its issue lands.
+ * `peerkit relay serve`: a DHT node (UDP), a TCP relay (one or more ports) and the onion
+ * layer under one key, as tox-bootstrapd runs them, so Tox clients can use it as their
+ * only bootstrap node and relay.
  *
  * @example
  * ```ts
- * import { Command } from "@commander-js/extra-typings";
- * import { registerRelay } from "./relay.ts";
- * registerRelay(new Command(), async () => {});
+ * import { parseRelayServeOptions } from "./relay.ts";
+ * const o = parseRelayServeOptions({ tcpPort: ["33445", "443"], rate: "0" });
+ * console.assert(o.tcpPorts.length === 2 && o.rate === 0);
  * ```
  * @module
  */
-import { notBuilt, type Program, type Runner } from "./_io.ts";
+import { z } from "zod";
+import { emit, EXIT, type GlobalOptions, type Io, type Program, type Runner } from "./_io.ts";
+import { PeerkitError, usageError } from "../lib/util/errors.ts";
+import type { Addr } from "../lib/net/addr.ts";
+
+/** Help text shown after the options. */
+export const RELAY_EXAMPLES = `
+Examples:
+  $ peerkit relay serve                          # UDP 33445, TCP 33445, key in ~/.peerkit/relay.key
+  $ peerkit relay serve --key /var/lib/tox-bootstrapd/keys --tcp-port 443 --tcp-port 3389
+                                                 # a drop-in for tox-bootstrapd, same key
+  $ peerkit relay serve --host 127.0.0.1 --udp-port 33445 --tcp-port 33445 \\
+      --bootstrap 127.0.0.1:33500:<64 HEX> --metrics 127.0.0.1:9100 --json
+  $ peerkit relay serve --rate 0                 # no per-client rate limit
+
+Key files are tox-bootstrapd's (64 raw bytes, public key first); a missing file is created.
+--rate is relayed bytes per second per client (suffixes k, M): default 1M; 0 turns it off.
+Stops cleanly on SIGINT or SIGTERM.`;
+
+const int = (what: string, min: number, max: number) =>
+  z.string().regex(/^\d+$/, `${what} must be a number`).transform(Number).refine(
+    (n) => n >= min && n <= max,
+    `${what} must be ${min}..${max}`,
+  );
+
+const RelayServeRaw = z.object({
+  key: z.string().min(1).optional(),
+  host: z.string().min(1).default("0.0.0.0"),
+  udpPort: int("--udp-port", 0, 65535).default(33445),
+  tcpPort: z.array(int("--tcp-port", 0, 65535)).optional(),
+  bootstrap: z.array(z.string()).default([]),
+  maxClients: int("--max-clients", 1, 1_000_000).default(10_000),
+  maxPerIp: int("--max-per-ip", 0, 1_000_000).default(256),
+  rate: z.string().regex(/^\d+(\.\d+)?[kKmM]?$/, "--rate must be BYTES[k|M]").default("1M"),
+  metrics: z.string().min(1).optional(),
+}).strict();
+
+/** Validated options of `relay serve`. */
+export interface RelayServeOptions {
+  /** Key file path (tox-bootstrapd format), or undefined for `<home>/relay.key`. */
+  key?: string;
+  /** Bind address. */
+  host: string;
+  /** UDP (DHT) port. */
+  udpPort: number;
+  /** TCP relay ports. */
+  tcpPorts: number[];
+  /** Bootstrap nodes. */
+  bootstrap: { addr: Addr; publicKey: Uint8Array }[];
+  /** Most confirmed clients. */
+  maxClients: number;
+  /** Most confirmed clients per IP (0 = no cap). */
+  maxPerIp: number;
+  /** Relayed bytes per second per client; 0 = off. */
+  rate: number;
+  /** Metrics listen address. */
+  metrics?: Addr;
+}
+
+function parseRate(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(s)!;
+  const mult = m[2] === "" ? 1 : m[2]!.toLowerCase() === "k" ? 1024 : 1024 * 1024;
+  return Math.round(Number(m[1]) * mult);
+}
+
+function parseHostPort(text: string, what: string): Addr {
+  const m = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(text) ?? /^([^:\[\]]+):(\d{1,5})$/.exec(text);
+  const port = Number(m?.[2]);
+  if (!m || port > 65535) throw usageError(`relay serve: ${what} must be HOST:PORT, got ${text}`);
+  return { hostname: m[1] === "localhost" ? "127.0.0.1" : m[1]!, port };
+}
+
+function parseBootstrap(text: string): { addr: Addr; publicKey: Uint8Array } {
+  const i = text.lastIndexOf(":");
+  const key = text.slice(i + 1);
+  if (i < 0 || !/^[0-9a-fA-F]{64}$/.test(key)) {
+    throw usageError(`relay serve: --bootstrap must be HOST:PORT:PUBKEY (64 hex), got ${text}`);
+  }
+  const publicKey = new Uint8Array(32);
+  for (let j = 0; j < 32; j++) publicKey[j] = parseInt(key.slice(2 * j, 2 * j + 2), 16);
+  return { addr: parseHostPort(text.slice(0, i), "--bootstrap"), publicKey };
+}
+
+/**
+ * Validates raw options; bad values are usage errors.
+ *
+ * @example
+ * ```ts
+ * import { parseRelayServeOptions } from "./relay.ts";
+ * try { parseRelayServeOptions({ udpPort: "99999" }); } catch (e) { console.assert(e instanceof Error); }
+ * ```
+ */
+export function parseRelayServeOptions(raw: unknown): RelayServeOptions {
+  const r = RelayServeRaw.safeParse(raw);
+  if (!r.success) {
+    throw usageError(`relay serve: ${r.error.issues[0]?.message ?? "bad options"}`);
+  }
+  const o = r.data;
+  return {
+    key: o.key,
+    host: o.host,
+    udpPort: o.udpPort,
+    tcpPorts: o.tcpPort && o.tcpPort.length > 0 ? [...new Set(o.tcpPort)] : [33445],
+    bootstrap: o.bootstrap.map(parseBootstrap),
+    maxClients: o.maxClients,
+    maxPerIp: o.maxPerIp,
+    rate: parseRate(o.rate),
+    metrics: o.metrics === undefined ? undefined : parseHostPort(o.metrics, "--metrics"),
+  };
+}
+
+async function loadOrCreateKey(path: string, io: Io) {
+  const { readKeyFile, writeKeyFile } = await import("../lib/identity/mod.ts");
+  const { backend } = await import("../lib/crypto/mod.ts");
+  try {
+    return await readKeyFile(path);
+  } catch (e) {
+    if (!(e instanceof PeerkitError) || e.code !== "KEY_FILE_MISSING") throw e;
+    const kp = backend().keyPair();
+    await writeKeyFile(path, kp, { force: false });
+    io.err(`peerkit: created relay key ${path}`);
+    return kp;
+  }
+}
+
+/**
+ * Runs `relay serve` until `io.signal` aborts; returns the exit code.
+ *
+ * @example
+ * ```ts ignore
+ * import { parseRelayServeOptions, runRelayServe } from "./relay.ts";
+ * import { bufferIo } from "./_io.ts";
+ * await runRelayServe(parseRelayServeOptions({ host: "127.0.0.1" }), g, bufferIo());
+ * ```
+ */
+export async function runRelayServe(
+  o: RelayServeOptions,
+  g: GlobalOptions,
+  io: Io,
+): Promise<number> {
+  const { loadSodium, setBackend } = await import("../lib/crypto/mod.ts");
+  const { formatAddr } = await import("../lib/net/addr.ts");
+  const { formatPublicKey } = await import("../lib/identity/mod.ts");
+  const { RelayNode } = await import("../lib/relay/node.ts");
+  setBackend(await loadSodium());
+  const keyPath = o.key ?? `${g.home}/relay.key`;
+  if (o.key === undefined) await Deno.mkdir(g.home, { recursive: true, mode: 0o700 });
+  const keyPair = await loadOrCreateKey(keyPath, io);
+  let node;
+  try {
+    node = await RelayNode.start({
+      keyPair,
+      hostname: o.host,
+      udpPort: o.udpPort,
+      tcpPorts: o.tcpPorts,
+      bootstrap: o.bootstrap,
+      maxClients: o.maxClients,
+      maxClientsPerIp: o.maxPerIp,
+      rateBytesPerSecond: o.rate,
+      onKill: g.verbose
+        ? (conn, reason, addr) => io.err(`relay: closed #${conn} ${formatAddr(addr)}: ${reason}`)
+        : undefined,
+    });
+  } catch (e) {
+    if (e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.PermissionDenied) {
+      throw new PeerkitError("BIND_FAILED", `relay serve: cannot bind: ${e.message}`, { cause: e });
+    }
+    throw e;
+  }
+  let metricsServer: Deno.HttpServer | undefined;
+  try {
+    if (o.metrics) {
+      const n = node;
+      metricsServer = Deno.serve({
+        hostname: o.metrics.hostname,
+        port: o.metrics.port,
+        onListen: () => {},
+      }, (req) =>
+        new URL(req.url).pathname === "/metrics"
+          ? new Response(n.metrics(), {
+            headers: { "content-type": "text/plain; version=0.0.4" },
+          })
+          : new Response("not found\n", { status: 404 }));
+    }
+    const publicKey = formatPublicKey(node.publicKey);
+    const udp = formatAddr(node.udpAddr);
+    const tcp = node.tcpAddrs.map(formatAddr);
+    const ma = metricsServer?.addr as Deno.NetAddr | undefined;
+    const metrics = ma ? formatAddr({ hostname: ma.hostname, port: ma.port }) : null;
+    emit(g, io, { publicKey, udp, tcp, metrics, rate: o.rate }, [
+      `public key: ${publicKey}`,
+      `udp (DHT): ${udp}`,
+      ...tcp.map((t) => `tcp (relay): ${t}`),
+      ...(metrics ? [`metrics: http://${metrics}/metrics`] : []),
+    ]);
+    if (!g.quiet) {
+      io.err(
+        `peerkit: relay serving; rate limit ${
+          o.rate === 0 ? "off" : `${o.rate} B/s per client`
+        }; stop with Ctrl-C`,
+      );
+    }
+    if (!io.signal.aborted) {
+      await new Promise<void>((resolve) =>
+        io.signal.addEventListener("abort", () => resolve(), { once: true })
+      );
+    }
+    if (!g.quiet) {
+      const s = node.relay.core.stats();
+      io.err(
+        `peerkit: relay stopping: ${s.clients} clients, ${s.bytesRelayed} bytes relayed in total`,
+      );
+    }
+    return EXIT.OK;
+  } finally {
+    await metricsServer?.shutdown();
+    await node.close();
+  }
+}
 
 /**
  * Adds `relay serve` to the program.
@@ -24,13 +243,18 @@ import { notBuilt, type Program, type Runner } from "./_io.ts";
  */
 export function registerRelay(program: Program, run: Runner): void {
   const relay = program.command("relay").description("TCP relay for peers that cannot punch");
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
   relay.command("serve")
-    .description("run a TCP relay and DHT node (not built yet)")
-    .addHelpText(
-      "after",
-      `
-Example:
-  $ peerkit relay serve --tcp-port 33445 --udp-port 33445`,
-    )
-    .action(() => run(notBuilt("relay serve")));
+    .description("run a TCP relay, DHT node and onion node (a drop-in for tox-bootstrapd)")
+    .option("--key <file>", "key file (tox-bootstrapd format); created when missing")
+    .option("--host <addr>", "address to bind UDP and TCP on", "0.0.0.0")
+    .option("--udp-port <port>", "UDP port of the DHT node", "33445")
+    .option("--tcp-port <port>", "TCP relay port (repeatable)", collect)
+    .option("--bootstrap <host:port:pubkey>", "DHT node to bootstrap from (repeatable)", collect)
+    .option("--max-clients <n>", "most relay clients at once", "10000")
+    .option("--max-per-ip <n>", "most relay clients from one IP (0: no cap)", "256")
+    .option("--rate <bytes>", "relayed bytes per second per client (k, M; 0: off)", "1M")
+    .option("--metrics <host:port>", "serve Prometheus metrics at http://HOST:PORT/metrics")
+    .addHelpText("after", RELAY_EXAMPLES)
+    .action((opts) => run((g, io) => runRelayServe(parseRelayServeOptions(opts), g, io)));
 }

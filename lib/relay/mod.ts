@@ -33,3 +33,4 @@ export * from "./server_driver.ts";
 export * from "./client.ts";
 export * from "./client_driver.ts";
 export * from "./metrics.ts";
+export * from "./node.ts";

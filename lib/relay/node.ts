@@ -1,0 +1,191 @@
+/**
+ * A relay node as tox-bootstrapd runs one: a DHT node on UDP, a TCP relay on one or more
+ * ports, and the onion layer between them (hop for 0x80-0x8e datagrams, announce node for
+ * 0x83/0x85, hop A for TCP onion requests), all under one long-term key.
+ *
+ * @example
+ * ```ts ignore
+ * import { backend } from "../crypto/mod.ts";
+ * import { RelayNode } from "./node.ts";
+ * await using n = await RelayNode.start({ keyPair: backend().keyPair(), tcpPorts: [0] });
+ * console.log(n.udpAddr, n.tcpAddrs);
+ * ```
+ * @module
+ */
+import type { KeyPair } from "../crypto/mod.ts";
+import { DhtDriver } from "../dht/driver.ts";
+import type { Addr } from "../net/addr.ts";
+import { type Clock, realClock, type TimerId } from "../net/clock.ts";
+import { denoNetwork } from "../net/deno.ts";
+import type { Network } from "../net/types.ts";
+import { OnionNode, type OnionSend } from "../onion/mod.ts";
+import { type ExtraMetrics, formatMetrics } from "./metrics.ts";
+import type { KillReason, RelayServerOptions } from "./server.ts";
+import { RelayServerDriver } from "./server_driver.ts";
+
+/** Options of {@link RelayNode.start}. */
+export interface RelayNodeOptions
+  extends Omit<RelayServerOptions, "keyPair" | "onOnionRequest" | "onForwardRequest"> {
+  /** The node's DHT key pair (also the relay key). */
+  keyPair: KeyPair;
+  /** Address to bind UDP and TCP on (default 127.0.0.1). */
+  hostname?: string;
+  /** UDP port of the DHT (default 0: a free one). */
+  udpPort?: number;
+  /** TCP relay ports (default [0]). */
+  tcpPorts?: number[];
+  /** Nodes to bootstrap the DHT from. */
+  bootstrap?: { addr: Addr; publicKey: Uint8Array }[];
+  /** Network (default the real one). */
+  network?: Network;
+  /** Clock (default the real one). */
+  clock?: Clock;
+  /** Told about every relay connection the server closes. */
+  onKill?: (conn: number, reason: KillReason, addr: Addr) => void;
+}
+
+/** DHT + onion + TCP relay under one key. */
+export class RelayNode implements AsyncDisposable {
+  /** The DHT driver (UDP). */
+  readonly dht: DhtDriver;
+  /** The onion layer. */
+  readonly onion: OnionNode;
+  /** The TCP relay. */
+  readonly relay: RelayServerDriver;
+  readonly #clock: Clock;
+  #timer: TimerId | null = null;
+  #closed = false;
+
+  private constructor(dht: DhtDriver, onion: OnionNode, relay: RelayServerDriver, clock: Clock) {
+    this.dht = dht;
+    this.onion = onion;
+    this.relay = relay;
+    this.#clock = clock;
+    this.#tick();
+  }
+
+  /** Binds UDP and every TCP port, starts the DHT and bootstraps. */
+  static async start(opts: RelayNodeOptions): Promise<RelayNode> {
+    const net = opts.network ?? denoNetwork;
+    const clock = opts.clock ?? realClock;
+    const hostname = opts.hostname ?? "127.0.0.1";
+    const socket = await net.bindDatagram({ hostname, port: opts.udpPort ?? 0 });
+    let relay: RelayServerDriver | undefined;
+    // deno-lint-ignore prefer-const
+    let dht: DhtDriver;
+    const onion = new OnionNode({
+      keyPair: opts.keyPair,
+      closestNodes: (target, count) => dht.node.closestNodes(target, count),
+    });
+    const dispatch = (sends: OnionSend[]) => {
+      for (const s of sends) {
+        if (s.to === "udp") dht.send(s.data, s.addr);
+        else relay?.sendPacket(s.client, s.data);
+      }
+    };
+    dht = new DhtDriver({
+      socket,
+      node: { keyPair: opts.keyPair },
+      clock,
+      onOtherPacket: (data, from) => dispatch(onion.handleUdp(data, from, clock.now())),
+    });
+    try {
+      relay = await RelayServerDriver.listen({
+        ...opts,
+        hostname,
+        ports: opts.tcpPorts ?? [0],
+        network: net,
+        clock,
+        onOnionRequest: (payload, conn, now) =>
+          dispatch(onion.handleTcpRequest(payload, conn, now)),
+      });
+    } catch (e) {
+      await dht.close();
+      throw e;
+    }
+    dht.start();
+    for (const b of opts.bootstrap ?? []) dht.bootstrap(b.addr, b.publicKey);
+    return new RelayNode(dht, onion, relay, clock);
+  }
+
+  /** The relay's (and DHT's) public key. */
+  get publicKey(): Uint8Array {
+    return this.relay.core.publicKey;
+  }
+
+  /** UDP address of the DHT. */
+  get udpAddr(): Addr {
+    return this.dht.localAddr;
+  }
+
+  /** TCP relay addresses. */
+  get tcpAddrs(): Addr[] {
+    return this.relay.addrs;
+  }
+
+  /** Prometheus text for the relay, DHT and onion counters. */
+  metrics(): string {
+    const close = this.dht.node.closeListSize();
+    const o = this.onion.stats;
+    const extra: ExtraMetrics = {
+      peerkit_dht_close_nodes: {
+        help: "Nodes in the DHT close list.",
+        type: "gauge",
+        value: close.entries,
+      },
+      peerkit_dht_good_nodes: {
+        help: "Good nodes in the DHT close list.",
+        type: "gauge",
+        value: close.good,
+      },
+      peerkit_onion_forwarded_total: {
+        help: "Onion packets forwarded.",
+        type: "counter",
+        value: o.forwarded,
+      },
+      peerkit_onion_announces_total: {
+        help: "Onion announce requests answered.",
+        type: "counter",
+        value: o.announces,
+      },
+      peerkit_onion_data_routed_total: {
+        help: "Onion data packets routed.",
+        type: "counter",
+        value: o.dataRouted,
+      },
+      peerkit_onion_dropped_total: {
+        help: "Onion packets dropped.",
+        type: "counter",
+        value: o.dropped,
+      },
+      peerkit_onion_announce_entries: {
+        help: "Announce entries stored.",
+        type: "gauge",
+        value: this.onion.announceEntries,
+      },
+    };
+    return formatMetrics(this.relay.core.stats(), extra);
+  }
+
+  #tick(): void {
+    if (this.#closed) return;
+    this.#timer = this.#clock.setTimeout(() => {
+      this.onion.handleTimeout(this.#clock.now());
+      this.#tick();
+    }, 1000);
+  }
+
+  /** Stops everything. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
+    await this.relay.close();
+    await this.dht.close();
+  }
+
+  /** Same as {@link close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

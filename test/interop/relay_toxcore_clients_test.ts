@@ -1,0 +1,129 @@
+/**
+ * Two real c-toxcore clients in TCP-only mode befriend each other and exchange messages
+ * using `peerkit relay serve` as their only bootstrap node and relay (the same scenario as
+ * toxclient_control_test.ts, with tox-bootstrapd replaced by peerkit).
+ */
+import assert from "node:assert/strict";
+import { needs } from "../_support/env.ts";
+import { freePort } from "../_support/toxcore.ts";
+import { makeFriends, startToxClient, type ToxNode } from "../_support/toxclient.ts";
+
+const STEP_MS = 30_000;
+const CLI = new URL("../../cli.ts", import.meta.url).pathname;
+
+interface Served extends AsyncDisposable {
+  node: ToxNode;
+  stderr(): string;
+  metrics(): Promise<string>;
+}
+
+/** Spawns `peerkit relay serve --json` and waits for its start-up document. */
+async function serve(): Promise<Served> {
+  const dir = await Deno.makeTempDir({ prefix: "peerkit-relay-" });
+  const udpPort = freePort(), tcpPort = freePort(), metricsPort = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--quiet",
+      CLI,
+      "--json",
+      "--home",
+      dir,
+      "relay",
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--udp-port",
+      String(udpPort),
+      "--tcp-port",
+      String(tcpPort),
+      "--metrics",
+      `127.0.0.1:${metricsPort}`,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let out = "", err = "";
+  const d = new TextDecoder();
+  const pump = async (s: ReadableStream<Uint8Array>, add: (t: string) => void) => {
+    for await (const c of s) add(d.decode(c, { stream: true }));
+  };
+  const pumps = Promise.all([
+    pump(child.stdout, (t) => out += t),
+    pump(child.stderr, (t) => err += t),
+  ]);
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* gone */ }
+    const t = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+    }, 3000);
+    const status = await child.status;
+    clearTimeout(t);
+    await pumps;
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    return status;
+  };
+  const deadline = Date.now() + 20_000;
+  while (!out.includes("\n")) {
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`relay serve did not start:\n${err}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const info = JSON.parse(out.split("\n")[0]!);
+  return {
+    node: { host: "127.0.0.1", udpPort, tcpPort, publicKeyHex: info.publicKey },
+    stderr: () => err,
+    metrics: async () => {
+      const r = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      return await r.text();
+    },
+    [Symbol.asyncDispose]: async () => {
+      const status = await stop();
+      assert.equal(status.code, 0, `relay serve exited with ${status.code}:\n${err}`);
+    },
+  };
+}
+
+async function withOneRetry(name: string, scenario: () => Promise<void>): Promise<void> {
+  try {
+    await scenario();
+  } catch (e) {
+    console.error(`${name}: first attempt failed, retrying once: ${e}`);
+    await scenario();
+  }
+}
+
+Deno.test({
+  name: "c-toxcore TCP-only clients befriend and message each other through peerkit relay serve",
+  ...needs(["tox-bootstrapd", "gcc", "pkg-config"]),
+  fn: () =>
+    withOneRetry("tcp-only through peerkit", async () => {
+      await using relay = await serve();
+      await using alice = await startToxClient({ udp: false, name: "alice" });
+      await using bob = await startToxClient({ udp: false, name: "bob" });
+      for (const c of [alice, bob]) await c.useNode(relay.node);
+      await Promise.all([alice.waitForOnline(STEP_MS), bob.waitForOnline(STEP_MS)]);
+      const [bobOnAlice, aliceOnBob] = await makeFriends(alice, bob, {
+        timeoutMs: STEP_MS,
+        status: "tcp",
+      });
+      assert.equal((await alice.status()).friends.get(bobOnAlice), "tcp");
+      const toBob = "hello bob, through peerkit's relay";
+      await alice.send(bobOnAlice, toBob);
+      await bob.waitForMessage(aliceOnBob, toBob, STEP_MS);
+      const toAlice = "hello alice, through peerkit's relay";
+      await bob.send(aliceOnBob, toAlice);
+      await alice.waitForMessage(bobOnAlice, toAlice, STEP_MS);
+      const m = await relay.metrics();
+      assert.match(m, /^peerkit_relay_clients [1-9]/m);
+      assert.match(m, /^peerkit_relay_relayed_packets_total [1-9]/m);
+    }),
+});
