@@ -1,15 +1,161 @@
 /**
- * `peerkit lookup`: find a peer's address on the DHT from its public key. Not built yet: it says so and exits 1 until its issue lands.
+ * `peerkit lookup <id>`: find a peer's address on the Tox DHT from its 64-hex public key with
+ * an iterative lookup (a few requests in parallel, closest nodes first).
  *
  * @example
  * ```ts
- * import { Command } from "@commander-js/extra-typings";
- * import { registerLookup } from "./lookup.ts";
- * registerLookup(new Command(), async () => {});
+ * import { parseLookupOptions } from "./lookup.ts";
+ * console.assert(parseLookupOptions("AB".repeat(32), {}).timeoutMs === 20000);
  * ```
  * @module
  */
-import { notBuilt, type Program, type Runner } from "./_io.ts";
+import { z } from "zod";
+import { emit, EXIT, type GlobalOptions, type Io, type Program, type Runner } from "./_io.ts";
+import { usageError } from "../lib/util/errors.ts";
+import { formatAddr, parseAddr } from "../lib/net/addr.ts";
+import type { Addr } from "../lib/net/addr.ts";
+import { parsePublicKey } from "../lib/identity/pubkey.ts";
+
+/** Help text shown after the options. */
+export const LOOKUP_EXAMPLES = `
+Examples:
+  $ peerkit lookup 7B4E909BBE7FFE44C465A220037D608EE35897D31EF972F07F74892CB0F73F13
+  $ peerkit lookup <64-hex key> --bootstrap 127.0.0.1:33445:<64-hex key> --json
+  $ peerkit lookup <64-hex key> --parallel 4 --timeout 30
+
+Starts from --bootstrap nodes, else from the nodes saved by 'peerkit bootstrap'. Prints the
+target's IP:port when it answers, the closest nodes seen, hops, requests and time taken.
+Exit 0 found, 1 not found, 2 malformed id.`;
+
+const Options = z.object({
+  bootstrap: z.array(z.string()).default([]),
+  timeout: z.string().default("20"),
+  parallel: z.string().default("3"),
+  listen: z.string().optional(),
+}).strict();
+
+/** Validated options of `lookup`. */
+export interface LookupCommandOptions {
+  /** Key to find. */
+  target: Uint8Array;
+  /** `HOST:PORT:PUBKEY` specs. */
+  specs: string[];
+  /** Give up after this. */
+  timeoutMs: number;
+  /** Requests in flight. */
+  parallel: number;
+  /** Bind address. */
+  listen?: Addr;
+}
+
+/**
+ * Validates the id and options (usage errors exit 2).
+ *
+ * @example
+ * ```ts
+ * import { parseLookupOptions } from "./lookup.ts";
+ * try { parseLookupOptions("xyz", {}); } catch (e) { console.assert((e as { usage: boolean }).usage); }
+ * ```
+ */
+export function parseLookupOptions(id: string, raw: unknown): LookupCommandOptions {
+  const target = parsePublicKey(id, "lookup: id");
+  const r = Options.safeParse(raw);
+  if (!r.success) throw usageError(`lookup: ${r.error.issues[0]?.message ?? "bad options"}`);
+  const o = r.data;
+  const secs = Number(o.timeout), parallel = Number(o.parallel);
+  if (!Number.isFinite(secs) || secs <= 0 || secs > 3600) {
+    throw usageError(`lookup: --timeout must be seconds in (0, 3600], got ${o.timeout}`);
+  }
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 16) {
+    throw usageError(`lookup: --parallel must be 1..16, got ${o.parallel}`);
+  }
+  const out: LookupCommandOptions = {
+    target,
+    specs: o.bootstrap,
+    timeoutMs: secs * 1000,
+    parallel,
+  };
+  if (o.listen !== undefined) {
+    try {
+      out.listen = parseAddr(o.listen);
+    } catch (e) {
+      throw usageError(`lookup: --listen: ${(e as Error).message}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Runs `lookup` and returns the exit code.
+ *
+ * @example
+ * ```ts ignore
+ * import { runLookup } from "./lookup.ts";
+ * const code = await runLookup(opts, g, io);
+ * ```
+ */
+export async function runLookup(
+  o: LookupCommandOptions,
+  g: GlobalOptions,
+  io: Io,
+): Promise<number> {
+  const join = await import("../lib/dht/join.ts");
+  const files = await import("../lib/dht/nodes_file.ts");
+  const { formatPublicKey } = await import("../lib/identity/mod.ts");
+  for (const s of o.specs) files.parseNodeSpec(s);
+  const start = await files.resolveStartNodes({ specs: o.specs, home: g.home, builtin: false });
+  if (start.nodes.length === 0) {
+    const message =
+      "no nodes to start from: give --bootstrap HOST:PORT:PUBKEY or run 'peerkit bootstrap' first";
+    if (g.json) io.out(JSON.stringify({ found: false, error: "NO_NODES", message }));
+    io.err(`peerkit: ${message}`);
+    return EXIT.FAILED;
+  }
+  await using driver = await join.openDriver({
+    listen: o.listen ?? join.chooseListen(start.nodes),
+  });
+  for (const n of start.nodes) driver.bootstrap(n.addr, n.publicKey);
+  const progress = io.stderrIsTTY && !g.quiet && !g.json;
+  const r = await driver.lookup(o.target, {
+    seeds: start.nodes,
+    parallel: o.parallel,
+    timeoutMs: o.timeoutMs,
+    signal: io.signal,
+    onProgress: progress
+      ? (p) => io.err(`  asked ${p.requests}, answered ${p.responses}, seen ${p.seen}`)
+      : undefined,
+  });
+  const closest = r.closest.map((n) => ({
+    address: formatAddr(n.addr),
+    publicKey: formatPublicKey(n.publicKey),
+  }));
+  const human: string[] = [];
+  if (r.found && r.addr) human.push(`found ${formatPublicKey(o.target)} at ${formatAddr(r.addr)}`);
+  else human.push(`not found: ${formatPublicKey(o.target)} (${r.reason})`);
+  if (!g.quiet) {
+    human.push(
+      `${r.hops} hops, ${r.requests} requests, ${r.responses} responses, ${
+        Math.round(r.elapsedMs)
+      } ms`,
+    );
+    if (closest.length > 0) human.push("closest nodes seen:");
+    for (const c of closest) human.push(`  ${c.address.padEnd(22)} ${c.publicKey}`);
+  }
+  emit(g, io, {
+    id: formatPublicKey(o.target),
+    found: r.found,
+    address: r.addr ? formatAddr(r.addr) : null,
+    reported: [...new Set(r.reported.map(formatAddr))],
+    closest,
+    hops: r.hops,
+    requests: r.requests,
+    responses: r.responses,
+    elapsedMs: Math.round(r.elapsedMs),
+    reason: r.reason,
+    source: start.source,
+  }, human);
+  return r.found ? EXIT.OK : EXIT.FAILED;
+}
 
 /**
  * Adds `lookup` to the program.
@@ -23,12 +169,15 @@ import { notBuilt, type Program, type Runner } from "./_io.ts";
  */
 export function registerLookup(program: Program, run: Runner): void {
   program.command("lookup <id>")
-    .description("find a peer's address on the DHT from its public key (not built yet)")
-    .addHelpText(
-      "after",
-      `
-Example:
-  $ peerkit lookup 0123…(64 hex)`,
+    .description("find a peer's address on the DHT from its public key")
+    .option(
+      "-b, --bootstrap <node>",
+      "start from HOST:PORT:PUBKEY (repeatable); default: the saved nodes",
+      (v: string, prev: string[] = []) => [...prev, v],
     )
-    .action(() => run(notBuilt("lookup")));
+    .option("-t, --timeout <seconds>", "give up after this long", "20")
+    .option("-p, --parallel <n>", "requests in flight at once", "3")
+    .option("--listen <addr>", "UDP address to bind (HOST:PORT)")
+    .addHelpText("after", LOOKUP_EXAMPLES)
+    .action((id, opts) => run((g, io) => runLookup(parseLookupOptions(id, opts), g, io)));
 }

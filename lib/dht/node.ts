@@ -58,7 +58,14 @@ import {
 
 /** Something the node noticed, for drivers and commands. */
 export type DhtEvent =
-  | { type: "response"; publicKey: Uint8Array; addr: Addr; rttMs: number; kind: "ping" | "nodes" }
+  | {
+    type: "response";
+    publicKey: Uint8Array;
+    addr: Addr;
+    rttMs: number;
+    kind: "ping" | "nodes";
+    nodes: NodeInfo[];
+  }
   | { type: "found"; publicKey: Uint8Array; addr: Addr };
 
 /** A routed (0x20) request addressed to us, decrypted. */
@@ -428,6 +435,7 @@ export class DhtNode {
           addr: from,
           rttMs: now - p.sentAt,
           kind: m.type === "pingResponse" ? "ping" : "nodes",
+          nodes: m.type === "nodesResponse" ? m.nodes : [],
         });
         if (m.type === "nodesResponse") {
           for (const n of m.nodes) this.#fromNodesResponse(n, now);
