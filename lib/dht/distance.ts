@@ -78,6 +78,17 @@ export function keyEquals(a: Uint8Array, b: Uint8Array, bOffset = 0): boolean {
  * ```
  */
 export function isLanAddress(hostname: string): boolean {
+  const hit = lanCache.get(hostname);
+  if (hit !== undefined) return hit;
+  const v = computeIsLan(hostname);
+  if (lanCache.size >= 4096) lanCache.clear();
+  lanCache.set(hostname, v);
+  return v;
+}
+
+const lanCache = new Map<string, boolean>();
+
+function computeIsLan(hostname: string): boolean {
   const raw = parseIp(hostname);
   if (!raw) return false;
   const ip = unmapIpv4(raw);

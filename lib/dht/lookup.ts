@@ -70,7 +70,11 @@ interface Candidate {
   node: NodeInfo;
   hop: number;
   state: number;
+  tries: number;
 }
+
+/** Asks per candidate before it counts as failed (retries cover lost datagrams). */
+const MAX_TRIES = 3;
 
 const MAX_CANDIDATES = 64;
 
@@ -117,7 +121,7 @@ export class LookupState {
     const id = `${node.addr.hostname}|${node.addr.port}|${node.publicKey.join(",")}`;
     if (this.#seen.has(id)) return;
     this.#seen.add(id);
-    const c: Candidate = { node, hop, state: NEW };
+    const c: Candidate = { node, hop, state: NEW, tries: 0 };
     let i = this.#cands.length;
     while (i > 0 && closer(this.target, node.publicKey, this.#cands[i - 1]!.node.publicKey) < 0) {
       i--;
@@ -141,6 +145,7 @@ export class LookupState {
       live++;
       if (c.state !== NEW) continue;
       c.state = ASKED;
+      c.tries++;
       this.#inflight++;
       this.#requests++;
       out.push({ node: c.node, hop: c.hop });
@@ -173,7 +178,9 @@ export class LookupState {
     if (this.done) return;
     this.#inflight = Math.max(0, this.#inflight - 1);
     for (const c of this.#cands) {
-      if (c.state === ASKED && keyEquals(pk, c.node.publicKey)) c.state = FAILED;
+      if (c.state === ASKED && keyEquals(pk, c.node.publicKey)) {
+        c.state = c.tries < MAX_TRIES ? NEW : FAILED;
+      }
     }
   }
 

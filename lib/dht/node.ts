@@ -56,6 +56,13 @@ import {
   sealRoutedPacket,
 } from "./wire.ts";
 
+/** Bootstrap nodes remembered for retries while we know no good node. */
+const REBOOTSTRAP_NODES = 8;
+/** Retry bootstrap requests while fewer good close-list nodes than this are known. */
+const REBOOTSTRAP_BELOW_GOOD = 4;
+/** Retry interval of those bootstrap requests. */
+const REBOOTSTRAP_INTERVAL_MS = 5_000;
+
 /** Something the node noticed, for drivers and commands. */
 export type DhtEvent =
   | {
@@ -157,6 +164,8 @@ export class DhtNode {
   #lastPingFlush = 0;
   #lastGetNodes = 0;
   #bootstrapTimes = 0;
+  #bootstrapNodes: NodeInfo[] = [];
+  #lastRebootstrap = 0;
   /** Our reachable address, listed as a last resort in nodes responses. */
   selfAddr: Addr | undefined;
 
@@ -214,12 +223,15 @@ export class DhtNode {
 
   /** Next datagram to send, if any. */
   pollTransmit(): { to: Addr; data: Uint8Array } | undefined {
-    if (this.#outHead >= this.#out.length) return undefined;
-    const t = this.#out[this.#outHead++];
-    if (this.#outHead > 64 && this.#outHead * 2 > this.#out.length) {
-      this.#out = this.#out.slice(this.#outHead);
-      this.#outHead = 0;
+    if (this.#outHead >= this.#out.length) {
+      if (this.#out.length > 0) {
+        this.#out = [];
+        this.#outHead = 0;
+      }
+      return undefined;
     }
+    const t = this.#out[this.#outHead];
+    this.#out[this.#outHead++] = undefined as unknown as { to: Addr; data: Uint8Array };
     return t;
   }
 
@@ -232,7 +244,12 @@ export class DhtNode {
   bootstrap(addr: Addr, publicKey: Uint8Array, now: number): void {
     this.#now = now;
     if (keyEquals(publicKey, this.publicKey)) return;
-    this.#request({ publicKey, addr }, { type: "nodesRequest", target: this.publicKey }, now);
+    const n = { publicKey: publicKey.slice(), addr };
+    this.#bootstrapNodes = [
+      n,
+      ...this.#bootstrapNodes.filter((b) => !keyEquals(b.publicKey, publicKey)),
+    ].slice(0, REBOOTSTRAP_NODES);
+    this.#request(n, { type: "nodesRequest", target: this.publicKey }, now);
   }
 
   /** Sends a ping request (used by `peerkit bootstrap` to measure round trips). */
@@ -251,25 +268,25 @@ export class DhtNode {
 
   /** Good nodes (answered within the bad timeout) closest to `target`, closest first. */
   closestNodes(target: Uint8Array, count: number, opts: { includeLan?: boolean } = {}): NodeInfo[] {
-    const best: NodeInfo[] = [];
+    const best: { l: ClientList; i: number; pk: Uint8Array }[] = [];
     const lan = opts.includeLan ?? true;
     const consider = (l: ClientList, i: number) => {
       const addr = l.addrs[i];
       if (addr === undefined || this.#now - l.seen[i]! >= this.#t.badTimeoutMs) return;
-      if (!lan && isLanAddress(addr.hostname)) return;
       const pk = l.keyView(i);
       let j = best.length;
-      while (j > 0 && closer(target, pk, best[j - 1]!.publicKey) < 0) j--;
+      while (j > 0 && closer(target, pk, best[j - 1]!.pk) < 0) j--;
       if (j >= count) return;
-      if (best.some((b) => keyEquals(pk, b.publicKey))) return;
-      best.splice(j, 0, { publicKey: l.key(i), addr });
+      if (!lan && isLanAddress(addr.hostname)) return;
+      if (best.some((b) => keyEquals(pk, b.pk))) return;
+      best.splice(j, 0, { l, i, pk });
       if (best.length > count) best.pop();
     };
     for (const b of this.#buckets) if (b) { for (let i = 0; i < b.capacity; i++) consider(b, i); }
     for (const s of this.#searches.values()) {
       for (let i = 0; i < s.list.capacity; i++) consider(s.list, i);
     }
-    return best;
+    return best.map(({ l, i }) => ({ publicKey: l.key(i), addr: l.addrs[i]! }));
   }
 
   /** Shared-key cache counters of the cipher, when it has a cache. */
@@ -769,6 +786,17 @@ export class DhtNode {
       );
       this.#lastGetNodes = now;
       this.#bootstrapTimes++;
+    }
+    if (
+      good.length < REBOOTSTRAP_BELOW_GOOD && this.#bootstrapNodes.length > 0 &&
+      now - this.#lastRebootstrap >= REBOOTSTRAP_INTERVAL_MS
+    ) {
+      // Barely connected: ask the bootstrap nodes again (c-toxcore's clients re-bootstrap until
+      // connected, and the DHT retries its loaded nodes: DHT_connect_after_load).
+      this.#lastRebootstrap = now;
+      for (const n of this.#bootstrapNodes) {
+        this.#request(n, { type: "nodesRequest", target: this.publicKey }, now);
+      }
     }
     if (alive === 0 && total > 0) {
       // Everyone timed out: mark all bad (not dead) so probing starts again (DHT.c:1999).
