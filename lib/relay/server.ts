@@ -70,9 +70,9 @@ export interface RelayServerOptions {
   keyPair: KeyPair;
   /** Most confirmed clients (default 10000). Further confirmations are closed. */
   maxClients?: number;
-  /** Most unfinished handshakes; the oldest is closed to make room (default 1024). */
+  /** Most unfinished handshakes; the oldest is closed to make room (default 2048). */
   maxPending?: number;
-  /** Most unfinished handshakes from one IP; its oldest is closed to make room (default 64). */
+  /** Most unfinished handshakes from one IP; its oldest is closed to make room (default 256). */
   maxPendingPerIp?: number;
   /** Most confirmed clients from one IP (default 256; 0 = no cap). */
   maxClientsPerIp?: number;
@@ -197,8 +197,8 @@ export class RelayServer {
     this.#o = {
       keyPair: opts.keyPair,
       maxClients: opts.maxClients ?? 10_000,
-      maxPending: opts.maxPending ?? 1024,
-      maxPendingPerIp: opts.maxPendingPerIp ?? 64,
+      maxPending: opts.maxPending ?? 2048,
+      maxPendingPerIp: opts.maxPendingPerIp ?? 256,
       maxClientsPerIp: opts.maxClientsPerIp ?? 256,
       handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 10_000,
       rateBytesPerSecond: opts.rateBytesPerSecond ?? 1024 * 1024,

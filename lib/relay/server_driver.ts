@@ -30,7 +30,7 @@ export interface RelayServerDriverOptions extends RelayServerOptions {
   network?: Network;
   /** Clock (default the real one). */
   clock?: Clock;
-  /** Bytes read per socket read (default 16 KiB). */
+  /** Bytes read per socket read once a client is confirmed (default 16 KiB; 2 KiB before). */
   readBufferBytes?: number;
   /** Told about every connection the server closes, with the reason. */
   onKill?: (conn: number, reason: KillReason, addr: Addr) => void;
@@ -153,7 +153,7 @@ export class RelayServerDriver implements AsyncDisposable {
   }
 
   async #readLoop(id: number, e: Entry): Promise<void> {
-    const buf = new Uint8Array(this.#readBytes);
+    let buf = new Uint8Array(Math.min(2048, this.#readBytes));
     try {
       while (!e.closed) {
         const pause = this.core.readPauseMs(id, this.#clock.now());
@@ -163,6 +163,9 @@ export class RelayServerDriver implements AsyncDisposable {
           });
           e.pause = null;
           if (e.closed) break;
+        }
+        if (buf.length < this.#readBytes && this.core.isConfirmed(id)) {
+          buf = new Uint8Array(this.#readBytes);
         }
         const n = await e.stream.read(buf);
         if (n === null || e.closed) break;

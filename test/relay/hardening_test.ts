@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { backend } from "../../lib/crypto/mod.ts";
+import { RelayClient, RelayServerDriver } from "../../lib/relay/mod.ts";
+
+Deno.test("1,000 half-open handshakes do not stop a new client from linking and routing", async () => {
+  const kills: string[] = [];
+  await using relay = await RelayServerDriver.listen({
+    keyPair: backend().keyPair(),
+    onKill: (_c, reason) => void kills.push(reason),
+  });
+  const { hostname, port } = relay.addrs[0]!;
+  const conns: Deno.TcpConn[] = [];
+  try {
+    for (let i = 0; i < 1000; i++) {
+      const c = await Deno.connect({ hostname, port });
+      await c.write(new Uint8Array(64)); // half a handshake
+      conns.push(c);
+    }
+    await using a = new RelayClient({ keyPair: backend().keyPair() });
+    await using b = new RelayClient({ keyPair: backend().keyPair() });
+    for (const c of [a, b]) c.addRelay(relay.addrs[0]!, relay.core.publicKey);
+    a.addPeer(b.publicKey);
+    b.addPeer(a.publicKey);
+    await a.waitForPeer(b.publicKey, 5000);
+    assert.ok(kills.filter((k) => k === "pending_evicted").length >= 1000 - 256);
+    assert.ok(relay.core.stats().pending <= 256);
+  } finally {
+    for (const c of conns) {
+      try {
+        c.close();
+      } catch { /* already closed by the relay */ }
+    }
+  }
+});
+
+Deno.test("a malformed frame closes only its own connection on real sockets", async () => {
+  await using relay = await RelayServerDriver.listen({ keyPair: backend().keyPair() });
+  await using a = new RelayClient({ keyPair: backend().keyPair() });
+  await using b = new RelayClient({ keyPair: backend().keyPair() });
+  for (const c of [a, b]) c.addRelay(relay.addrs[0]!, relay.core.publicKey);
+  a.addPeer(b.publicKey);
+  b.addPeer(a.publicKey);
+  await a.waitForPeer(b.publicKey, 3000);
+  const bad = await Deno.connect(relay.addrs[0]!);
+  try {
+    await bad.write(new Uint8Array(128).fill(1)); // a handshake that does not open
+    const buf = new Uint8Array(16);
+    assert.equal(await bad.read(buf), null); // closed by the relay
+  } finally {
+    bad.close();
+  }
+  const got = Promise.withResolvers<string>();
+  b.onData = (_p, d) => got.resolve(new TextDecoder().decode(d));
+  assert.ok(a.send(b.publicKey, new TextEncoder().encode("still here")));
+  assert.equal(await got.promise, "still here");
+  assert.equal(relay.core.stats().kills.bad_handshake, 1);
+});
