@@ -28,7 +28,9 @@ function cases(x: CryptoBackend): [string, () => void][] {
 }
 
 const ms = Number(Deno.args[0] ?? 400);
-console.log(`operation                      tweetnacl ops/s   libsodium ops/s   libsodium/tweetnacl`);
+console.log(
+  `operation                      tweetnacl ops/s   libsodium ops/s   libsodium/tweetnacl`,
+);
 const t = cases(tweetnaclBackend), s = cases(sodium);
 for (let i = 0; i < t.length; i++) {
   const [name, ft] = t[i]!;
