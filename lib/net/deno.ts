@@ -36,6 +36,8 @@ class DenoDatagramSocket implements DatagramSocket {
   readonly localAddr: Addr;
   #conn: Deno.DatagramConn;
   #closed = false;
+  #buf: Uint8Array | undefined;
+  #receiving = false;
 
   constructor(conn: Deno.DatagramConn) {
     this.#conn = conn;
@@ -53,11 +55,19 @@ class DenoDatagramSocket implements DatagramSocket {
 
   async receive() {
     if (this.#closed) throw new ClosedError("datagram socket");
+    // Receiving into one reused buffer and copying out the datagram is several times faster
+    // than letting Deno allocate a 64 KiB buffer per datagram; a concurrent second receive
+    // falls back to its own buffer.
+    const shared = !this.#receiving;
+    const buf = shared ? (this.#buf ??= new Uint8Array(65536)) : new Uint8Array(65536);
+    if (shared) this.#receiving = true;
     try {
-      const [data, from] = await this.#conn.receive();
-      return { data, from: toAddr(from) };
+      const [data, from] = await this.#conn.receive(buf);
+      return { data: shared ? data.slice() : data, from: toAddr(from) };
     } catch (e) {
       throw closedError(e, "datagram socket");
+    } finally {
+      if (shared) this.#receiving = false;
     }
   }
 
