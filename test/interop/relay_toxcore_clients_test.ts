@@ -125,5 +125,8 @@ Deno.test({
       const m = await relay.metrics();
       assert.match(m, /^peerkit_relay_clients [1-9]/m);
       assert.match(m, /^peerkit_relay_relayed_packets_total [1-9]/m);
+      // TCP-only clients announce through the relay's onion (TCP id 8 -> 0x83 -> id 9).
+      assert.match(m, /^peerkit_onion_announces_total [1-9]/m);
+      assert.match(m, /^peerkit_relay_drops_total\{reason="no_onion"\} 0$/m);
     }),
 });
