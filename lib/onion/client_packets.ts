@@ -139,7 +139,7 @@ export function buildOnionPacket(
  * import { backend } from "../crypto/mod.ts";
  * const n = () => ({ publicKey: backend().keyPair().publicKey, addr: { hostname: "127.0.0.1", port: 1 } });
  * const path = createOnionPath([n(), n(), n()], backend().keyPair());
- * console.assert(buildOnionPacketTcp(path, n().addr, new Uint8Array([0x83])).length === 159);
+ * console.assert(buildOnionPacketTcp(path, n().addr, new Uint8Array([0x83])).length === 178);
  * ```
  */
 export function buildOnionPacketTcp(
