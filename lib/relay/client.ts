@@ -61,7 +61,20 @@ export interface RelayClientConnectionOptions {
   maxQueueBytes?: number;
 }
 
-/** A client's link to one relay. */
+/**
+ * A client's link to one relay.
+ *
+ * @example
+ * ```ts
+ * import { backend } from "../crypto/mod.ts";
+ * import { RelayClientConnection } from "./client.ts";
+ * const c = new RelayClientConnection({
+ *   keyPair: backend().keyPair(), serverPublicKey: backend().keyPair().publicKey, now: 0,
+ * });
+ * c.handleTimeout(10_000); // no server handshake within 10 s
+ * console.assert(c.state === "closed");
+ * ```
+ */
 export class RelayClientConnection {
   #state: "handshake" | "ready" | "closed" = "handshake";
   #pending: PendingClientHandshake | null;

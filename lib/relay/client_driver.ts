@@ -66,7 +66,18 @@ interface Link {
   online: Set<string>;
 }
 
-/** A client of one or more relays. */
+/**
+ * A client of one or more relays.
+ *
+ * @example
+ * ```ts
+ * import { backend } from "../crypto/mod.ts";
+ * import { RelayClient } from "./client_driver.ts";
+ * const c = new RelayClient({ keyPair: backend().keyPair() });
+ * console.assert(c.relays().length === 0 && !c.isOnline(new Uint8Array(32)));
+ * await c.close();
+ * ```
+ */
 export class RelayClient implements AsyncDisposable {
   /** Data from a peer, with the relay it came through. */
   onData?: (peer: Uint8Array, data: Uint8Array, relay: Uint8Array) => void;

@@ -20,7 +20,16 @@ import { WireError } from "../util/wire_error.ts";
 import { LENGTH_SIZE, MAC_SIZE, MAX_PACKET_SIZE, MAX_PLAINTEXT_SIZE } from "./constants.ts";
 import type { SessionKeys } from "./handshake.ts";
 
-/** Seals outgoing and opens incoming packets of one link, keeping both nonces. */
+/**
+ * Seals outgoing and opens incoming packets of one link, keeping both nonces.
+ *
+ * @example
+ * ```ts
+ * import { FrameCodec } from "./framing.ts";
+ * const c = new FrameCodec({ key: new Uint8Array(32), sendNonce: new Uint8Array(24), recvNonce: new Uint8Array(24) });
+ * console.assert(c.seal(new Uint8Array([16, 1])).length === 2 + 16 + 2);
+ * ```
+ */
 export class FrameCodec {
   #key: Uint8Array;
   #send: Uint8Array;
@@ -60,7 +69,17 @@ export class FrameCodec {
   }
 }
 
-/** Cuts a byte stream into frame bodies. */
+/**
+ * Cuts a byte stream into frame bodies.
+ *
+ * @example
+ * ```ts
+ * import { FrameReader } from "./framing.ts";
+ * const r = new FrameReader();
+ * console.assert(r.push(new Uint8Array([0, 2, 7])).length === 0);
+ * console.assert(r.push(new Uint8Array([8]))[0]?.length === 2);
+ * ```
+ */
 export class FrameReader {
   #pending: Uint8Array | null = null;
 

@@ -44,7 +44,18 @@ export interface RelayNodeOptions
   onKill?: (conn: number, reason: KillReason, addr: Addr) => void;
 }
 
-/** DHT + onion + TCP relay under one key. */
+/**
+ * DHT + onion + TCP relay under one key.
+ *
+ * @example
+ * ```ts
+ * import { backend } from "../crypto/mod.ts";
+ * import { RelayNode } from "./node.ts";
+ * const n = await RelayNode.start({ keyPair: backend().keyPair() });
+ * console.assert(n.metrics().includes("peerkit_relay_clients 0"));
+ * await n.close();
+ * ```
+ */
 export class RelayNode implements AsyncDisposable {
   /** The DHT driver (UDP). */
   readonly dht: DhtDriver;

@@ -12,7 +12,17 @@
  * @module
  */
 
-/** Bytes-per-second token bucket with a burst allowance. */
+/**
+ * Bytes-per-second token bucket with a burst allowance.
+ *
+ * @example
+ * ```ts
+ * import { TokenBucket } from "./rate.ts";
+ * const b = new TokenBucket(100, 100, 0);
+ * b.spend(50, 0);
+ * console.assert(b.pauseMs(0) === 0);
+ * ```
+ */
 export class TokenBucket {
   #tokens: number;
   #at: number;

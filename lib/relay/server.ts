@@ -169,7 +169,18 @@ function zeroRecord<K extends string>(keys: K[]): Record<K, number> {
   return Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
 }
 
-/** The relay server core. */
+/**
+ * The relay server core.
+ *
+ * @example
+ * ```ts
+ * import { backend } from "../crypto/mod.ts";
+ * import { RelayServer } from "./server.ts";
+ * const s = new RelayServer({ keyPair: backend().keyPair(), rateBytesPerSecond: 0 });
+ * s.accept({ hostname: "127.0.0.1", port: 1 }, 0);
+ * console.assert(s.stats().pending === 1);
+ * ```
+ */
 export class RelayServer {
   readonly #o: Required<Omit<RelayServerOptions, "onOnionRequest" | "onForwardRequest">>;
   readonly #onion?: RelayServerOptions["onOnionRequest"];

@@ -43,7 +43,18 @@ interface Entry {
   pause: { timer: TimerId; resolve: () => void } | null;
 }
 
-/** A running TCP relay. */
+/**
+ * A running TCP relay.
+ *
+ * @example
+ * ```ts
+ * import { backend } from "../crypto/mod.ts";
+ * import { RelayServerDriver } from "./server_driver.ts";
+ * const relay = await RelayServerDriver.listen({ keyPair: backend().keyPair() });
+ * console.assert(relay.addrs[0]!.port > 0);
+ * await relay.close();
+ * ```
+ */
 export class RelayServerDriver implements AsyncDisposable {
   /** The protocol core (stats, `sendPacket`). */
   readonly core: RelayServer;
