@@ -68,3 +68,41 @@ Deno.test({
     assert.equal(b.isOnline(a.publicKey), false);
   },
 });
+
+Deno.test({
+  name:
+    "a peerkit client on tox-bootstrapd and a peerkit relay keeps its peer when the daemon dies",
+  ...needs(["tox-bootstrapd"]),
+  async fn() {
+    const { RelayServerDriver } = await import("../../lib/relay/mod.ts");
+    const d = await startBootstrapd();
+    try {
+      await using ours = await RelayServerDriver.listen({ keyPair: backend().keyPair() });
+      await using a = new RelayClient({ keyPair: backend().keyPair(), reconnectMs: 200 });
+      await using b = new RelayClient({ keyPair: backend().keyPair(), reconnectMs: 200 });
+      const gb = collect(b);
+      const offline: boolean[] = [];
+      a.onPeer = (_p, online) => void (online || offline.push(online));
+      for (const c of [a, b]) {
+        c.addRelay({ hostname: "127.0.0.1", port: d.tcpPort }, d.publicKey);
+        c.addRelay(ours.addrs[0]!, ours.core.publicKey);
+      }
+      a.addPeer(b.publicKey);
+      b.addPeer(a.publicKey);
+      await until(
+        () => a.relays().every((r) => r.onlinePeers === 1),
+        5000,
+        "routes on both relays",
+      );
+      await d.stop();
+      await until(() => a.relays()[0]!.state !== "ready", 5000, "tox-bootstrapd link down");
+      assert.ok(a.isOnline(b.publicKey));
+      assert.deepEqual(offline, []);
+      assert.ok(a.send(b.publicKey, enc.encode("moved to the peerkit relay")));
+      await until(() => gb.length === 1, 5000, "data after failover");
+      assert.equal(gb[0], "moved to the peerkit relay");
+    } finally {
+      await d.stop();
+    }
+  },
+});
