@@ -39,12 +39,9 @@ export const TCP_ONION_REQUEST_ID = 8;
 /** TCP relay packet id of an onion response sent to a client. */
 export const TCP_ONION_RESPONSE_ID = 9;
 
-/** Public key, nonce and MAC sizes (crypto_core.h). */
-export const PUBLIC_KEY_SIZE = 32;
-/** XSalsa20 nonce size. */
-export const NONCE_SIZE = 24;
-/** Poly1305 tag size. */
-export const MAC_SIZE = 16;
+import { MAC_SIZE, NONCE_SIZE, PUBLIC_KEY_SIZE } from "../crypto/constants.ts";
+/** The crypto sizes the layouts below are built from (the same bindings as lib/crypto's). */
+export { MAC_SIZE, NONCE_SIZE, PUBLIC_KEY_SIZE };
 
 /** The fixed IP_Port inside onion layers and return blobs: family, 16 address bytes, port. */
 export const SIZE_IPPORT = 19;
