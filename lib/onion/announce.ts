@@ -5,8 +5,8 @@
  *
  * @example
  * ```ts
- * import { isLanAddress } from "./announce.ts";
- * console.assert(isLanAddress("192.168.1.2") && !isLanAddress("8.8.8.8"));
+ * import { handleDataRequest } from "./announce.ts";
+ * console.assert(typeof handleDataRequest === "function");
  * ```
  * @module
  */
@@ -14,7 +14,7 @@ import type { Addr } from "../net/addr.ts";
 import type { NodeInfo } from "../dht/packed_node.ts";
 import type { SharedKeyCache } from "../crypto/shared_key_cache.ts";
 import { decryptSymmetric, encryptSymmetric } from "../crypto/box.ts";
-import { parseIp, unmapIpv4 } from "../net/ip.ts";
+import { isLanAddress } from "../dht/distance.ts";
 import { concat, equals } from "../util/bytes.ts";
 import { WireError } from "../util/wire_error.ts";
 import {
@@ -52,28 +52,6 @@ export interface AnnounceContext {
   closestNodes: (target: Uint8Array, count: number) => NodeInfo[];
   /** Random bytes. */
   random: (n: number) => Uint8Array;
-}
-
-/**
- * c-toxcore's `ip_is_lan`: loopback, RFC 1918, link-local, 100.64/10, fe80::/10, ::1.
- *
- * @example
- * ```ts
- * import { isLanAddress } from "./announce.ts";
- * console.assert(isLanAddress("::1") && isLanAddress("100.64.0.1"));
- * ```
- */
-export function isLanAddress(hostname: string): boolean {
-  const raw = parseIp(hostname);
-  if (!raw) return false;
-  const ip = unmapIpv4(raw);
-  if (ip.length === 4) {
-    const [a, b] = [ip[0]!, ip[1]!];
-    return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && (b & 0xc0) === 64);
-  }
-  if (ip[0] === 0xfe && (ip[1]! & 0xc0) === 0x80) return true;
-  return ip.subarray(0, 15).every((x) => x === 0) && ip[15] === 1;
 }
 
 function responseNodes(ctx: AnnounceContext, target: Uint8Array, from: Addr): NodeInfo[] {

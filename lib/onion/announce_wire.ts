@@ -20,10 +20,10 @@
 import { type NodeInfo, packNodes, unpackNodes } from "../dht/packed_node.ts";
 import { WireError } from "../util/wire_error.ts";
 import {
+  ANNOUNCE_PING_ID_SIZE,
   ANNOUNCE_PLAIN_SIZE,
   MAX_SENT_NODES,
   PACKED_NODE_IPV6_SIZE,
-  PING_ID_SIZE,
   PUBLIC_KEY_SIZE,
   SENDBACK_SIZE,
 } from "./constants.ts";
@@ -63,7 +63,7 @@ function fixed(b: Uint8Array, n: number, what: string): void {
  * ```
  */
 export function encodeAnnouncePlain(p: AnnouncePlain): Uint8Array {
-  fixed(p.pingId, PING_ID_SIZE, "ping id");
+  fixed(p.pingId, ANNOUNCE_PING_ID_SIZE, "ping id");
   fixed(p.searchedPublicKey, PUBLIC_KEY_SIZE, "searched public key");
   fixed(p.dataPublicKey, PUBLIC_KEY_SIZE, "data public key");
   fixed(p.sendback, SENDBACK_SIZE, "sendback");

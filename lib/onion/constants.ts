@@ -40,6 +40,8 @@ export const TCP_ONION_REQUEST_ID = 8;
 export const TCP_ONION_RESPONSE_ID = 9;
 
 import { MAC_SIZE, NONCE_SIZE, PUBLIC_KEY_SIZE } from "../crypto/constants.ts";
+import { MAX_SENT_NODES } from "../dht/constants.ts";
+import { PACKED_NODE_IPV6_SIZE } from "../dht/packed_node.ts";
 /** The crypto sizes the layouts below are built from (the same bindings as lib/crypto's). */
 export { MAC_SIZE, NONCE_SIZE, PUBLIC_KEY_SIZE };
 
@@ -72,20 +74,19 @@ export const ONION_RESPONSE_MAX_DATA_SIZE = ONION_MAX_PACKET_SIZE - (1 + ONION_R
 export const TCP_ONION_REQUEST_MIN_EXCLUSIVE = NONCE_SIZE + ONION_SEND_BASE * 2;
 
 /** Announce ping id size (an HMAC-SHA-512-256 tag). */
-export const PING_ID_SIZE = 32;
+export const ANNOUNCE_PING_ID_SIZE = 32;
 /** Opaque sendback bytes the announcer gets echoed. */
 export const SENDBACK_SIZE = 8;
 /** Plaintext of an announce request: ping id, searched pk, data pk, sendback. */
-export const ANNOUNCE_PLAIN_SIZE = PING_ID_SIZE + PUBLIC_KEY_SIZE * 2 + SENDBACK_SIZE;
+export const ANNOUNCE_PLAIN_SIZE = ANNOUNCE_PING_ID_SIZE + PUBLIC_KEY_SIZE * 2 + SENDBACK_SIZE;
 /** Announce request 0x83 size (177). */
 export const ANNOUNCE_REQUEST_SIZE = 1 + NONCE_SIZE + PUBLIC_KEY_SIZE + ANNOUNCE_PLAIN_SIZE +
   MAC_SIZE;
-/** Most nodes in an announce response. */
-export const MAX_SENT_NODES = 4;
-/** Packed IPv6 node size. */
-export const PACKED_NODE_IPV6_SIZE = 51;
+/** Most nodes in an announce response, and the packed IPv6 node size (lib/dht's bindings). */
+export { MAX_SENT_NODES, PACKED_NODE_IPV6_SIZE };
 /** Announce response 0x84 without nodes (82). */
-export const ANNOUNCE_RESPONSE_MIN_SIZE = 1 + SENDBACK_SIZE + NONCE_SIZE + 1 + PING_ID_SIZE +
+export const ANNOUNCE_RESPONSE_MIN_SIZE = 1 + SENDBACK_SIZE + NONCE_SIZE + 1 +
+  ANNOUNCE_PING_ID_SIZE +
   MAC_SIZE;
 /** Announce response 0x84 with four IPv6 nodes (286). */
 export const ANNOUNCE_RESPONSE_MAX_SIZE = ANNOUNCE_RESPONSE_MIN_SIZE +
