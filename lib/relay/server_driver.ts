@@ -164,7 +164,11 @@ export class RelayServerDriver implements AsyncDisposable {
   }
 
   async #readLoop(id: number, e: Entry): Promise<void> {
-    let buf = new Uint8Array(Math.min(2048, this.#readBytes));
+    // Idle clients hold a small buffer; one that fills it gets a bigger one (up to
+    // readBufferBytes once confirmed), and falls back after a run of small reads.
+    const small = Math.min(2048, this.#readBytes);
+    let buf = new Uint8Array(small);
+    let smallReads = 0;
     try {
       while (!e.closed) {
         const pause = this.core.readPauseMs(id, this.#clock.now());
@@ -175,13 +179,17 @@ export class RelayServerDriver implements AsyncDisposable {
           e.pause = null;
           if (e.closed) break;
         }
-        if (buf.length < this.#readBytes && this.core.isConfirmed(id)) {
-          buf = new Uint8Array(this.#readBytes);
-        }
         const n = await e.stream.read(buf);
         if (n === null || e.closed) break;
         this.core.receive(id, buf.subarray(0, n), this.#clock.now());
         this.#pump();
+        if (n === buf.length && buf.length < this.#readBytes && this.core.isConfirmed(id)) {
+          buf = new Uint8Array(this.#readBytes);
+          smallReads = 0;
+        } else if (buf.length > small && n <= small && ++smallReads >= 32) {
+          buf = new Uint8Array(small);
+          smallReads = 0;
+        } else if (n > small) smallReads = 0;
       }
     } catch { /* reset by peer */ }
     if (!e.closed) {
