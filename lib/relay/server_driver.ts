@@ -17,7 +17,7 @@
 import type { Addr } from "../net/addr.ts";
 import { type Clock, realClock, type TimerId } from "../net/clock.ts";
 import { denoNetwork } from "../net/deno.ts";
-import type { Network, Stream, StreamListener } from "../net/types.ts";
+import { ClosedError, type Network, type Stream, type StreamListener } from "../net/types.ts";
 import { type KillReason, RelayServer, type RelayServerOptions } from "./server.ts";
 
 /** Options of {@link RelayServerDriver.listen}. */
@@ -66,6 +66,7 @@ export class RelayServerDriver implements AsyncDisposable {
   readonly #onKill?: RelayServerDriverOptions["onKill"];
   #timer: TimerId | null = null;
   #closed = false;
+  readonly #wakeups = new Set<() => void>();
 
   private constructor(
     core: RelayServer,
@@ -116,6 +117,7 @@ export class RelayServerDriver implements AsyncDisposable {
     this.#closed = true;
     if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
     for (const l of this.#listeners) l.close();
+    for (const w of [...this.#wakeups]) w();
     this.core.closeAll();
     this.#pump();
     for (const e of this.#entries.values()) this.#closeEntry(e);
@@ -148,8 +150,19 @@ export class RelayServerDriver implements AsyncDisposable {
       let s: Stream;
       try {
         s = await l.accept();
-      } catch {
-        return;
+      } catch (e) {
+        if (this.#closed || e instanceof ClosedError) return;
+        // Out of file descriptors or a transient error: keep the listener, retry shortly.
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            this.#clock.clearTimeout(t);
+            this.#wakeups.delete(wake);
+            resolve();
+          };
+          const t = this.#clock.setTimeout(wake, 100);
+          this.#wakeups.add(wake);
+        });
+        continue;
       }
       if (this.#closed) {
         s.close();
