@@ -55,3 +55,30 @@ Deno.test("a malformed frame closes only its own connection on real sockets", as
   assert.equal(await got.promise, "still here");
   assert.equal(relay.core.stats().kills.bad_handshake, 1);
 });
+
+Deno.test("the rate limit slows a sender through back-pressure and loses nothing", async () => {
+  await using relay = await RelayServerDriver.listen({
+    keyPair: backend().keyPair(),
+    rateBytesPerSecond: 64 * 1024,
+    rateBurstBytes: 16 * 1024,
+  });
+  await using a = new RelayClient({ keyPair: backend().keyPair() });
+  await using b = new RelayClient({ keyPair: backend().keyPair() });
+  for (const c of [a, b]) c.addRelay(relay.addrs[0]!, relay.core.publicKey);
+  a.addPeer(b.publicKey);
+  b.addPeer(a.publicKey);
+  await a.waitForPeer(b.publicKey, 3000);
+  let received = 0;
+  b.onData = (_p, d) => void (received += d.length);
+  const chunk = new Uint8Array(1000);
+  for (let i = 0; i < 128; i++) assert.ok(a.send(b.publicKey, chunk));
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, 500));
+  // At 64 KiB/s with a 16 KiB burst, well under the 128 kB sent can have passed in 0.5 s.
+  assert.ok(received < 100_000, `received ${received} bytes in 0.5 s`);
+  while (received < 128_000 && Date.now() - t0 < 15_000) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(received, 128_000);
+  assert.equal(relay.core.stats().drops.queue_full, 0);
+});
