@@ -22,6 +22,10 @@ import type { DatagramSocket } from "../net/types.ts";
 import { DhtNode, type DhtNodeOptions } from "./node.ts";
 import type { LookupOptions, LookupResult } from "./lookup.ts";
 
+/** Sends in flight above which the receive loop pauses until they fall to the low mark. */
+const SEND_HIGH_WATER = 64;
+const SEND_LOW_WATER = 16;
+
 /** Options of a {@link DhtDriver}. */
 export interface DhtDriverOptions {
   /** The bound socket (the driver closes it on `close()`). */
@@ -55,6 +59,8 @@ export class DhtDriver implements AsyncDisposable {
   #timerAt = Infinity;
   #loop: Promise<void> | undefined;
   #closed = false;
+  #sending = 0;
+  #drained: (() => void) | undefined;
 
   /** @param opts socket, node, clock, hook for other packets */
   constructor(opts: DhtDriverOptions) {
@@ -88,7 +94,14 @@ export class DhtDriver implements AsyncDisposable {
   /** Sends a datagram through the DHT socket (best effort). */
   send(data: Uint8Array, to: Addr): void {
     if (this.#closed) return;
-    this.socket.send(data, to).catch(() => this.sendErrors++);
+    this.#sending++;
+    this.socket.send(data, to).catch(() => this.sendErrors++).finally(() => {
+      if (--this.#sending <= SEND_LOW_WATER && this.#drained) {
+        const wake = this.#drained;
+        this.#drained = undefined;
+        wake();
+      }
+    });
   }
 
   /** Sends a nodes request for our key to a bootstrap node. */
@@ -132,6 +145,7 @@ export class DhtDriver implements AsyncDisposable {
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.socket.close();
+    this.#drained?.();
     await this.#loop;
   }
 
@@ -152,6 +166,11 @@ export class DhtDriver implements AsyncDisposable {
       const now = this.#clock.now();
       if (!this.node.handlePacket(d.data, from, now)) this.#onOther?.(d.data, from);
       this.flush();
+      // Under overload, let queued sends complete before reading more: otherwise reads win
+      // every turn and answers starve.
+      if (this.#sending > SEND_HIGH_WATER) {
+        await new Promise<void>((r) => this.#drained = r);
+      }
     }
   }
 

@@ -409,7 +409,8 @@ export class DhtNode {
       this.stats.dropSelf++;
       return;
     }
-    const r = openDhtPacket(data, (pk) => this.#cipher.sharedKey(pk), this.#cipher.open);
+    let key: Uint8Array | undefined;
+    const r = openDhtPacket(data, (pk) => key = this.#cipher.sharedKey(pk), this.#cipher.open);
     if (!r) {
       this.stats.dropBadMac++;
       return;
@@ -419,7 +420,7 @@ export class DhtNode {
     switch (m.type) {
       case "pingRequest":
         this.stats.pingRequests++;
-        this.#reply(sender, from, { type: "pingResponse", pingId: m.pingId });
+        this.#reply(sender, from, { type: "pingResponse", pingId: m.pingId }, key);
         this.#pingAdd(sender, from, now);
         return;
       case "nodesRequest": {
@@ -428,7 +429,7 @@ export class DhtNode {
         if (nodes.length === 0) {
           this.stats.unansweredNoNodes++;
         } else {
-          this.#reply(sender, from, { type: "nodesResponse", nodes, pingId: m.pingId });
+          this.#reply(sender, from, { type: "nodesResponse", nodes, pingId: m.pingId }, key);
         }
         this.#pingAdd(sender, from, now);
         return;
@@ -547,8 +548,8 @@ export class DhtNode {
 
   // ---------------------------------------------------------------- send
 
-  #reply(to: Uint8Array, addr: Addr, m: DhtMessage): void {
-    const key = this.#cipher.sharedKey(to);
+  #reply(to: Uint8Array, addr: Addr, m: DhtMessage, sharedKey?: Uint8Array): void {
+    const key = sharedKey ?? this.#cipher.sharedKey(to);
     this.enqueue(addr, sealDhtPacket(m, this.publicKey, key, this.#random(24), this.#cipher.seal));
   }
 
@@ -693,7 +694,7 @@ export class DhtNode {
   /** c-toxcore `ping_add`: a node that asked us something gets pinged if it would fit. */
   #pingAdd(pk: Uint8Array, addr: Addr, now: number): void {
     let wanted = this.#couldEnterClose(pk, now);
-    const s = this.#searches.get(toHex(pk));
+    const s = this.#searches.size > 0 ? this.#searches.get(toHex(pk)) : undefined;
     if (s && !s.found) {
       this.#request({ publicKey: pk.slice(), addr }, { type: "pingRequest" }, now);
       return;

@@ -287,5 +287,5 @@ Deno.test("shared keys are cached: one X25519 per peer, not per packet", () => {
   assert.equal(a.node.stats.pingResponses, 20);
   assert.equal(a.node.keyCacheStats()?.misses, 1);
   assert.equal(b.node.keyCacheStats()?.misses, 1);
-  assert.ok(b.node.keyCacheStats()!.hits >= 20);
+  assert.ok(b.node.keyCacheStats()!.hits >= 19);
 });

@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { tweetnaclBackend as nacl } from "../../lib/crypto/backend.ts";
+import { MemoryNetwork } from "../../lib/net/memory.ts";
+import type { Addr } from "../../lib/net/addr.ts";
+import { DhtDriver } from "../../lib/dht/driver.ts";
+
+async function pair(net: MemoryNetwork, host: string, other?: (d: Uint8Array, f: Addr) => void) {
+  const socket = await net.bindDatagram({ hostname: host, port: 33445 });
+  const d = new DhtDriver({
+    socket,
+    node: { keyPair: nacl.keyPair() },
+    ...(other ? { onOtherPacket: other } : {}),
+  });
+  d.start();
+  return d;
+}
+
+const until = async (cond: () => boolean, ms = 3000) => {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+  return cond();
+};
+
+Deno.test("DhtDriver: bootstrap over a datagram socket, other kinds go to onOtherPacket", async () => {
+  const net = new MemoryNetwork();
+  const others: number[] = [];
+  await using a = await pair(net, "10.0.0.1");
+  await using b = await pair(net, "10.0.0.2", (d) => others.push(d[0]!));
+  a.bootstrap(b.localAddr, b.node.publicKey);
+  assert.ok(await until(() => a.node.closestNodes(b.node.publicKey, 1).length === 1));
+  for (const kind of [0x18, 0x83, 0x90, 0x93, 0xf0]) {
+    a.send(new Uint8Array([kind, 1, 2, 3]), b.localAddr);
+  }
+  assert.ok(await until(() => others.length === 5));
+  assert.deepEqual(others, [0x18, 0x83, 0x90, 0x93, 0xf0]);
+  assert.equal(b.node.stats.dropMalformed, 0);
+});
+
+Deno.test("DhtDriver.lookup() resolves with the target's address, and close() is clean", async () => {
+  const net = new MemoryNetwork();
+  const nodes: DhtDriver[] = [];
+  try {
+    for (let i = 1; i <= 6; i++) {
+      const d = await pair(net, `10.0.1.${i}`);
+      const prev = nodes.at(-1);
+      if (prev) d.bootstrap(prev.localAddr, prev.node.publicKey);
+      nodes.push(d);
+    }
+    await new Promise((r) => setTimeout(r, 2300)); // ping queues flush every 2 s
+    const target = nodes[5]!;
+    const r = await nodes[0]!.lookup(target.node.publicKey, { timeoutMs: 5000 });
+    assert.ok(r.found, r.reason);
+    assert.deepEqual(r.addr, target.localAddr);
+    const ac = new AbortController();
+    const p = nodes[0]!.lookup(new Uint8Array(32).fill(9), {
+      signal: ac.signal,
+      timeoutMs: 60_000,
+    });
+    ac.abort();
+    assert.equal((await p).reason === "cancelled" || (await p).reason === "exhausted", true);
+  } finally {
+    for (const d of nodes) await d.close();
+  }
+});
