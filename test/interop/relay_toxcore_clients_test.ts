@@ -102,6 +102,25 @@ async function withOneRetry(name: string, scenario: () => Promise<void>): Promis
 }
 
 Deno.test({
+  name:
+    "c-toxcore UDP clients befriend and message each other after bootstrapping from peerkit relay serve",
+  ...needs(["tox-bootstrapd", "gcc", "pkg-config"]),
+  fn: () =>
+    withOneRetry("udp through peerkit", async () => {
+      await using relay = await serve();
+      await using alice = await startToxClient({ udp: true, name: "alice" });
+      await using bob = await startToxClient({ udp: true, name: "bob" });
+      for (const c of [alice, bob]) await c.useNode(relay.node);
+      await Promise.all([alice.waitForOnline(STEP_MS), bob.waitForOnline(STEP_MS)]);
+      const [bobOnAlice, aliceOnBob] = await makeFriends(alice, bob, { timeoutMs: STEP_MS });
+      await alice.send(bobOnAlice, "hello bob over udp");
+      await bob.waitForMessage(aliceOnBob, "hello bob over udp", STEP_MS);
+      await bob.send(aliceOnBob, "hello alice over udp");
+      await alice.waitForMessage(bobOnAlice, "hello alice over udp", STEP_MS);
+    }),
+});
+
+Deno.test({
   name: "c-toxcore TCP-only clients befriend and message each other through peerkit relay serve",
   ...needs(["tox-bootstrapd", "gcc", "pkg-config"]),
   fn: () =>
