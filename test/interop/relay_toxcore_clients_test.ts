@@ -144,6 +144,8 @@ Deno.test({
       const m = await relay.metrics();
       assert.match(m, /^peerkit_relay_clients [1-9]/m);
       assert.match(m, /^peerkit_relay_relayed_packets_total [1-9]/m);
+      // Their friend connection runs over a route both asked for (data ids 16+).
+      assert.match(m, /^peerkit_relay_online_routes [2-9]/m);
       // TCP-only clients announce through the relay's onion (TCP id 8 -> 0x83 -> id 9).
       assert.match(m, /^peerkit_onion_announces_total [1-9]/m);
       assert.match(m, /^peerkit_relay_drops_total\{reason="no_onion"\} 0$/m);
