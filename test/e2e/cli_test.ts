@@ -4,11 +4,11 @@ import { peerkit } from "../_support/cli.ts";
 Deno.test("--help lists all seven subcommands and the exit codes", async () => {
   const r = await peerkit(["--help"]);
   assert.equal(r.code, 0);
-  for (
-    const c of ["keygen", "bootstrap", "lookup <id>", "punch <id>", "relay", "connect", "send"]
-  ) {
-    assert.ok(r.stdout.includes(c), `missing ${c}`);
+  for (const c of ["keygen", "bootstrap", "lookup", "punch", "relay", "connect", "send"]) {
+    assert.match(r.stdout, new RegExp(`^  ${c} `, "m"), `missing ${c}`);
   }
+  assert.match(r.stdout, /^ {2}lookup (\[options\] )?<id>/m);
+  assert.match(r.stdout, /^ {2}punch (\[options\] )?<id>/m);
   assert.match(r.stdout, /Exit codes: 0 success, 1 .*2 usage error/);
   const relay = await peerkit(["relay", "--help"]);
   assert.match(relay.stdout, /serve/);
