@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import type { RelayServerStats } from "./server.ts";
+import type { RelayServerStats } from "./server_options.ts";
 
 /** Extra gauges a composition (e.g. `relay serve`) may add. */
 export type ExtraMetrics = Record<

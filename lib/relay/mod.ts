@@ -28,6 +28,7 @@ export * from "./wire.ts";
 export * from "./handshake.ts";
 export * from "./framing.ts";
 export * from "./rate.ts";
+export * from "./server_options.ts";
 export * from "./server.ts";
 export * from "./server_driver.ts";
 export * from "./client.ts";

@@ -20,7 +20,7 @@ import { denoNetwork } from "../net/deno.ts";
 import type { Network } from "../net/types.ts";
 import { OnionNode, type OnionSend } from "../onion/mod.ts";
 import { type ExtraMetrics, formatMetrics } from "./metrics.ts";
-import type { KillReason, RelayServerOptions } from "./server.ts";
+import type { KillReason, RelayServerOptions } from "./server_options.ts";
 import { RelayServerDriver } from "./server_driver.ts";
 
 /** Options of {@link RelayNode.start}. */

@@ -20,7 +20,6 @@
  * ```
  * @module
  */
-import type { KeyPair } from "../crypto/mod.ts";
 import { backend } from "../crypto/mod.ts";
 import type { Addr } from "../net/addr.ts";
 import { toHex } from "../util/bytes.ts";
@@ -39,84 +38,14 @@ import { FrameCodec, FrameReader } from "./framing.ts";
 import { acceptClientHandshake } from "./handshake.ts";
 import { TokenBucket } from "./rate.ts";
 import { decodePacket, encodePacket, type RelayPacket } from "./wire.ts";
-
-/** Why the server closed a connection. */
-export type KillReason =
-  | "bad_handshake"
-  | "handshake_timeout"
-  | "pending_evicted"
-  | "bad_frame"
-  | "malformed"
-  | "misuse"
-  | "ping_timeout"
-  | "slow_reader"
-  | "replaced"
-  | "max_clients"
-  | "per_ip_limit"
-  | "peer_closed"
-  | "shutdown";
-
-/** Why the server dropped a packet without closing anything. */
-export type DropReason =
-  | "no_route"
-  | "not_online"
-  | "queue_full"
-  | "no_onion"
-  | "no_forwarding";
-
-/** Options of {@link RelayServer}. */
-export interface RelayServerOptions {
-  /** The relay's long-term (DHT) key pair. */
-  keyPair: KeyPair;
-  /** Most confirmed clients (default 10000). Further confirmations are closed. */
-  maxClients?: number;
-  /** Most unfinished handshakes; the oldest is closed to make room (default 2048). */
-  maxPending?: number;
-  /** Most unfinished handshakes from one IP; its oldest is closed to make room (default 256). */
-  maxPendingPerIp?: number;
-  /** Most confirmed clients from one IP (default 256; 0 = no cap). */
-  maxClientsPerIp?: number;
-  /** Deadline for the handshake and the first packet, ms (default 10000). */
-  handshakeTimeoutMs?: number;
-  /** Relayed bytes per second per client (data and out-of-band); 0 = off (default 1 MiB/s). */
-  rateBytesPerSecond?: number;
-  /** Burst allowance of the rate limit in bytes (default 256 KiB). */
-  rateBurstBytes?: number;
-  /** Bytes queued for a client beyond which relayed packets are dropped (default 256 KiB). */
-  maxQueueBytes?: number;
-  /** A client whose queue stays full this long is closed as a slow reader (default 10000). */
-  slowReaderTimeoutMs?: number;
-  /** Keep-alive interval (default 30000). */
-  pingIntervalMs?: number;
-  /** Keep-alive timeout (default 10000). */
-  pingTimeoutMs?: number;
-  /** Receives onion requests (payload after id 8); without it they are ignored. */
-  onOnionRequest?: (payload: Uint8Array, conn: number, now: number) => void;
-  /** Receives forward requests (id 10); without it they are dropped (see docs/relay.md). */
-  onForwardRequest?: (addr: Addr, data: Uint8Array, conn: number, now: number) => void;
-}
-
-/** Counters for metrics. */
-export interface RelayServerStats {
-  /** Confirmed clients now. */
-  clients: number;
-  /** Connections still in their handshake. */
-  pending: number;
-  /** Routes in use (both states), summed over clients. */
-  routes: number;
-  /** Routes whose both ends are online. */
-  onlineRoutes: number;
-  /** Payload bytes relayed between clients (data and out-of-band). */
-  bytesRelayed: number;
-  /** Packets relayed between clients. */
-  packetsRelayed: number;
-  /** Drops by reason. */
-  drops: Record<DropReason, number>;
-  /** Closed connections by reason. */
-  kills: Record<KillReason, number>;
-  /** Connections accepted since start. */
-  accepted: number;
-}
+import {
+  DROP_REASONS,
+  KILL_REASONS,
+  type KillReason,
+  type RelayServerOptions,
+  type RelayServerStats,
+  zeroCounts,
+} from "./server_options.ts";
 
 interface Slot {
   key: Uint8Array;
@@ -147,27 +76,7 @@ interface Conn {
   bucket: TokenBucket | null;
 }
 
-const DROPS: DropReason[] = ["no_route", "not_online", "queue_full", "no_onion", "no_forwarding"];
-const KILLS: KillReason[] = [
-  "bad_handshake",
-  "handshake_timeout",
-  "pending_evicted",
-  "bad_frame",
-  "malformed",
-  "misuse",
-  "ping_timeout",
-  "slow_reader",
-  "replaced",
-  "max_clients",
-  "per_ip_limit",
-  "peer_closed",
-  "shutdown",
-];
 const TICK_MS = 1000;
-
-function zeroRecord<K extends string>(keys: K[]): Record<K, number> {
-  return Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
-}
 
 /**
  * The relay server core.
@@ -200,8 +109,8 @@ export class RelayServer {
   #bytesRelayed = 0;
   #packetsRelayed = 0;
   #accepted = 0;
-  readonly #drops = zeroRecord(DROPS);
-  readonly #kills = zeroRecord(KILLS);
+  readonly #drops = zeroCounts(DROP_REASONS);
+  readonly #kills = zeroCounts(KILL_REASONS);
 
   /** @param opts key pair, limits and optional onion/forwarding handlers */
   constructor(opts: RelayServerOptions) {

@@ -18,7 +18,8 @@ import type { Addr } from "../net/addr.ts";
 import { type Clock, realClock, type TimerId } from "../net/clock.ts";
 import { denoNetwork } from "../net/deno.ts";
 import { ClosedError, type Network, type Stream, type StreamListener } from "../net/types.ts";
-import { type KillReason, RelayServer, type RelayServerOptions } from "./server.ts";
+import { RelayServer } from "./server.ts";
+import type { KillReason, RelayServerOptions } from "./server_options.ts";
 
 /** Options of {@link RelayServerDriver.listen}. */
 export interface RelayServerDriverOptions extends RelayServerOptions {
