@@ -24,12 +24,15 @@
  * @module
  */
 import type { Addr } from "../net/addr.ts";
-import type { KeyPair } from "../crypto/backend.ts";
 import { backend } from "../crypto/backend.ts";
 import { toHex } from "../util/bytes.ts";
 import { WireError } from "../util/wire_error.ts";
 import { type DhtCipher, naclCipher } from "./cipher.ts";
 import { ClientList } from "./client_list.ts";
+import { DhtLists, type ListState, queueClosest, type Search } from "./lists.ts";
+import { type Pending, PendingTable } from "./pending.ts";
+import type { DhtNodeOptions, SearchResult } from "./node_types.ts";
+export type { DhtEvent, DhtNodeOptions, RoutedRequest, SearchResult } from "./node_types.ts";
 import {
   type DhtSizes,
   type DhtTimings,
@@ -39,7 +42,7 @@ import {
   TOXCORE_SIZES,
   TOXCORE_TIMINGS,
 } from "./constants.ts";
-import { bucketIndex, closer, isLanAddress, keyEquals } from "./distance.ts";
+import { isLanAddress, keyEquals } from "./distance.ts";
 import { type LookupOptions, type LookupResult, LookupState } from "./lookup.ts";
 import type { NodeInfo } from "./packed_node.ts";
 import { type DhtStats, emptyStats } from "./stats.ts";
@@ -63,81 +66,6 @@ const REBOOTSTRAP_BELOW_GOOD = 4;
 /** Retry interval of those bootstrap requests. */
 const REBOOTSTRAP_INTERVAL_MS = 5_000;
 
-/** Something the node noticed, for drivers and commands. */
-export type DhtEvent =
-  | {
-    type: "response";
-    publicKey: Uint8Array;
-    addr: Addr;
-    rttMs: number;
-    kind: "ping" | "nodes";
-    nodes: NodeInfo[];
-  }
-  | { type: "found"; publicKey: Uint8Array; addr: Addr };
-
-/** A routed (0x20) request addressed to us, decrypted. */
-export interface RoutedRequest {
-  /** Request id (first plaintext byte): 156 DHT-PK, 254 NAT ping… */
-  requestId: number;
-  /** The rest of the plaintext. */
-  data: Uint8Array;
-  /** Sender's DHT public key. */
-  senderPublicKey: Uint8Array;
-  /** The node that delivered it. */
-  from: Addr;
-}
-
-/** Options of a {@link DhtNode}. */
-export interface DhtNodeOptions {
-  /** Our DHT key pair. */
-  keyPair: KeyPair;
-  /** Timers (default: c-toxcore 0.2.18's, see {@link TOXCORE_TIMINGS}). */
-  timings?: Partial<DhtTimings>;
-  /** List sizes (default: c-toxcore 0.2.18's, see {@link TOXCORE_SIZES}). */
-  sizes?: Partial<DhtSizes>;
-  /** Random bytes (nonces, request ids, choices); default the crypto backend's. */
-  random?: (n: number) => Uint8Array;
-  /** Encryption (default: NaCl with a 1024-entry shared-key cache). */
-  cipher?: DhtCipher;
-  /** Answer LAN discovery (0x21) from LAN addresses (default true, as c-toxcore). */
-  lanDiscovery?: boolean;
-  /** Our own reachable address: listed, as a last resort, in nodes responses (see docs). */
-  selfAddr?: Addr;
-  /** Receives routed requests addressed to us (NAT pings are answered by the node). */
-  onRoutedRequest?: (r: RoutedRequest, now: number) => void;
-  /** Receives events. */
-  onEvent?: (e: DhtEvent) => void;
-}
-
-interface Pending {
-  pk: Uint8Array;
-  addr: Addr;
-  kind: number;
-  sentAt: number;
-  lookup?: LookupState;
-  hop?: number;
-}
-
-interface Search {
-  publicKey: Uint8Array;
-  list: ClientList;
-  toBootstrap: NodeInfo[];
-  lastGetNodes: number;
-  bootstrapTimes: number;
-  found?: { addr: Addr; at: number };
-  reported?: Addr;
-}
-
-/** What {@link DhtNode.searchResult} reports about a searched key. */
-export interface SearchResult {
-  /** Where the key itself answered us, if it did. */
-  addr?: Addr;
-  /** Last address another node gave for it. */
-  reported?: Addr;
-  /** The good nodes closest to it we know. */
-  nodes: NodeInfo[];
-}
-
 /** A sans-IO Tox DHT node. */
 export class DhtNode {
   /** Our DHT public key. */
@@ -150,20 +78,17 @@ export class DhtNode {
   readonly #cipher: DhtCipher;
   readonly #lan: boolean;
   readonly #opts: DhtNodeOptions;
-  readonly #buckets: (ClientList | undefined)[];
-  readonly #searches = new Map<string, Search>();
-  readonly #pending = new Map<string, Pending>();
+  readonly #lists: DhtLists;
+  readonly #close: ListState;
+  readonly #pending: PendingTable;
   readonly #lookups = new Set<LookupState>();
   readonly #lookupDone = new Map<LookupState, (r: LookupResult) => void>();
   #toPing: NodeInfo[] = [];
-  #closeToBootstrap: NodeInfo[] = [];
   #out: { to: Addr; data: Uint8Array }[] = [];
   #outHead = 0;
   #now = 0;
   #nextTick = 0;
   #lastPingFlush = 0;
-  #lastGetNodes = 0;
-  #bootstrapTimes = 0;
   #bootstrapNodes: NodeInfo[] = [];
   #lastRebootstrap = 0;
   /** Our reachable address, listed as a last resort in nodes responses. */
@@ -178,7 +103,14 @@ export class DhtNode {
     this.#random = opts.random ?? ((n) => backend().randomBytes(n));
     this.#cipher = opts.cipher ?? naclCipher(opts.keyPair.secretKey);
     this.#lan = opts.lanDiscovery ?? true;
-    this.#buckets = new Array(this.#s.buckets).fill(undefined);
+    this.#lists = new DhtLists(this.publicKey, this.#s, this.#t);
+    this.#pending = new PendingTable(this.#s.pendingMax, this.#t.responseTimeoutMs);
+    this.#close = {
+      publicKey: this.publicKey,
+      toBootstrap: [],
+      lastGetNodes: 0,
+      bootstrapTimes: 0,
+    };
     this.selfAddr = opts.selfAddr;
   }
 
@@ -210,9 +142,8 @@ export class DhtNode {
     this.#now = now;
     if (now < this.#nextTick) return;
     this.#nextTick = now + this.#t.tickMs;
-    this.#expirePending(now);
-    this.#maintainClose(now);
-    for (const s of this.#searches.values()) this.#maintainSearch(s, now);
+    for (const p of this.#pending.expire(now)) this.#expired(p, now);
+    this.#maintain(now);
     if (now - this.#lastPingFlush >= this.#t.pingQueueIntervalMs) {
       this.#lastPingFlush = now;
       for (const n of this.#toPing) this.#request(n, { type: "pingRequest" }, now);
@@ -268,25 +199,7 @@ export class DhtNode {
 
   /** Good nodes (answered within the bad timeout) closest to `target`, closest first. */
   closestNodes(target: Uint8Array, count: number, opts: { includeLan?: boolean } = {}): NodeInfo[] {
-    const best: { l: ClientList; i: number; pk: Uint8Array }[] = [];
-    const lan = opts.includeLan ?? true;
-    const consider = (l: ClientList, i: number) => {
-      const addr = l.addrs[i];
-      if (addr === undefined || this.#now - l.seen[i]! >= this.#t.badTimeoutMs) return;
-      const pk = l.keyView(i);
-      let j = best.length;
-      while (j > 0 && closer(target, pk, best[j - 1]!.pk) < 0) j--;
-      if (j >= count) return;
-      if (!lan && isLanAddress(addr.hostname)) return;
-      if (best.some((b) => keyEquals(pk, b.pk))) return;
-      best.splice(j, 0, { l, i, pk });
-      if (best.length > count) best.pop();
-    };
-    for (const b of this.#buckets) if (b) { for (let i = 0; i < b.capacity; i++) consider(b, i); }
-    for (const s of this.#searches.values()) {
-      for (let i = 0; i < s.list.capacity; i++) consider(s.list, i);
-    }
-    return best.map(({ l, i }) => ({ publicKey: l.key(i), addr: l.addrs[i]! }));
+    return this.#lists.closest(target, count, this.#now, opts.includeLan ?? true);
   }
 
   /** Shared-key cache counters of the cipher, when it has a cache. */
@@ -296,37 +209,18 @@ export class DhtNode {
 
   /** Every good node of the close list (for saving). */
   goodNodes(): NodeInfo[] {
-    const out: NodeInfo[] = [];
-    for (const b of this.#buckets) {
-      if (!b) continue;
-      for (let i = 0; i < b.capacity; i++) {
-        const addr = b.addrs[i];
-        if (addr && this.#now - b.seen[i]! < this.#t.badTimeoutMs) {
-          out.push({ publicKey: b.key(i), addr });
-        }
-      }
-    }
-    return out;
+    return this.#lists.good(this.#now);
   }
 
   /** Number of close-list entries (any state) and of good ones. */
   closeListSize(): { entries: number; good: number } {
-    let entries = 0, good = 0;
-    for (const b of this.#buckets) {
-      if (!b) continue;
-      for (let i = 0; i < b.capacity; i++) {
-        if (b.addrs[i] === undefined) continue;
-        entries++;
-        if (this.#now - b.seen[i]! < this.#t.badTimeoutMs) good++;
-      }
-    }
-    return { entries, good };
+    return this.#lists.size(this.#now);
   }
 
   /** Starts keeping the 8 nodes closest to `publicKey` (c-toxcore `dht_addfriend`). */
   addSearch(publicKey: Uint8Array): void {
     const id = toHex(publicKey);
-    if (this.#searches.has(id)) return;
+    if (this.#lists.searches.has(id)) return;
     const s: Search = {
       publicKey: publicKey.slice(),
       list: new ClientList(this.#s.searchSize),
@@ -334,19 +228,19 @@ export class DhtNode {
       lastGetNodes: 0,
       bootstrapTimes: 0,
     };
-    this.#searches.set(id, s);
+    this.#lists.searches.set(id, s);
   }
 
   /** Stops searching for `publicKey`. */
   removeSearch(publicKey: Uint8Array): void {
-    this.#searches.delete(toHex(publicKey));
+    this.#lists.searches.delete(toHex(publicKey));
   }
 
   /** What we know about a searched key, or `undefined` when it is not searched. */
   searchResult(publicKey: Uint8Array): SearchResult | undefined {
-    const s = this.#searches.get(toHex(publicKey));
+    const s = this.#lists.search(publicKey);
     if (!s) return undefined;
-    const r: SearchResult = { nodes: this.#listNodes(s.list, true) };
+    const r: SearchResult = { nodes: this.#lists.listNodes(s.list, true, this.#now) };
     if (s.found) r.addr = s.found.addr;
     if (s.reported) r.reported = s.reported;
     return r;
@@ -357,10 +251,10 @@ export class DhtNode {
    * (c-toxcore `route_tofriend`); returns how many copies were sent.
    */
   routeRequest(receiver: Uint8Array, requestId: number, data: Uint8Array): number {
-    const s = this.#searches.get(toHex(receiver));
+    const s = this.#lists.search(receiver);
     if (!s) return 0;
     const key = this.#cipher.sharedKey(receiver);
-    const nodes = this.#listNodes(s.list, true);
+    const nodes = this.#lists.listNodes(s.list, true, this.#now);
     for (const n of nodes) {
       const packet = sealRoutedPacket(
         receiver,
@@ -446,7 +340,7 @@ export class DhtNode {
         }
         if (m.type === "pingResponse") this.stats.pingResponses++;
         else this.stats.nodesResponses++;
-        this.#addToLists(sender, from, now);
+        this.#addToLists(sender.slice(), from, now);
         this.#opts.onEvent?.({
           type: "response",
           publicKey: sender.slice(),
@@ -480,17 +374,9 @@ export class DhtNode {
     now: number,
     kind: number,
   ): Pending | undefined {
-    const id = toHex(pingId);
-    const p = this.#pending.get(id);
     const wantKind = kind === KIND.PING_RESPONSE ? KIND.PING_REQUEST : KIND.NODES_REQUEST;
-    if (
-      !p || p.kind !== wantKind || !keyEquals(sender, p.pk) || p.addr.port !== from.port ||
-      p.addr.hostname !== from.hostname || now - p.sentAt > this.#t.responseTimeoutMs
-    ) {
-      this.stats.dropUnexpected++;
-      return undefined;
-    }
-    this.#pending.delete(id);
+    const p = this.#pending.take(pingId, sender, from, now, wantKind);
+    if (!p) this.stats.dropUnexpected++;
     return p;
   }
 
@@ -526,14 +412,13 @@ export class DhtNode {
       }
       return;
     }
-    const b = this.#buckets[bucketIndex(this.publicKey, p.receiverPublicKey, this.#s.buckets)];
-    const i = b ? b.find(p.receiverPublicKey) : -1;
-    if (!b || i < 0) {
+    const to = this.#lists.closeAddr(p.receiverPublicKey);
+    if (!to) {
       this.stats.dropRouteUnknown++;
       return;
     }
     this.stats.routedForwarded++;
-    this.enqueue(b.addrs[i]!, data.slice());
+    this.enqueue(to, data.slice());
   }
 
   #onLanDiscovery(data: Uint8Array, from: Addr, now: number): void {
@@ -561,11 +446,6 @@ export class DhtNode {
     hop?: number,
   ): void {
     const pingId = this.#random(8);
-    const id = toHex(pingId);
-    if (this.#pending.size >= this.#s.pendingMax) {
-      const oldest = this.#pending.keys().next().value;
-      if (oldest !== undefined) this.#expire(oldest, now);
-    }
     const p: Pending = {
       pk: n.publicKey,
       addr: n.addr,
@@ -576,7 +456,8 @@ export class DhtNode {
       p.lookup = lookup;
       p.hop = hop ?? 0;
     }
-    this.#pending.set(id, p);
+    const evicted = this.#pending.add(pingId, p);
+    if (evicted) this.#expired(evicted, now);
     const msg: DhtMessage = m.type === "pingRequest"
       ? { type: "pingRequest", pingId }
       : { type: "nodesRequest", target: m.target, pingId };
@@ -593,19 +474,7 @@ export class DhtNode {
 
   /** Never answer with zero nodes: bad-but-alive entries, then ourselves. */
   #fallbackNodes(target: Uint8Array, requester: Uint8Array, lan: boolean): NodeInfo[] {
-    const out: NodeInfo[] = [];
-    for (const b of this.#buckets) {
-      if (!b) continue;
-      for (let i = 0; i < b.capacity && out.length < MAX_SENT_NODES; i++) {
-        const addr = b.addrs[i];
-        if (!addr || this.#now - b.seen[i]! >= this.#t.killTimeoutMs) continue;
-        if (!lan && isLanAddress(addr.hostname)) continue;
-        const pk = b.keyView(i);
-        if (keyEquals(pk, requester)) continue;
-        out.push({ publicKey: b.key(i), addr });
-      }
-    }
-    out.sort((x, y) => closer(target, x.publicKey, y.publicKey));
+    const out = this.#lists.alive(target, requester, this.#now, lan);
     if (out.length === 0 && this.selfAddr && (lan || !isLanAddress(this.selfAddr.hostname))) {
       out.push({ publicKey: this.publicKey, addr: this.selfAddr });
     }
@@ -614,98 +483,22 @@ export class DhtNode {
 
   // ---------------------------------------------------------------- lists
 
-  #bucketFor(pk: Uint8Array, create: boolean): ClientList | undefined {
-    const i = bucketIndex(this.publicKey, pk, this.#s.buckets);
-    let b = this.#buckets[i];
-    if (!b && create) b = this.#buckets[i] = new ClientList(this.#s.bucketSize);
-    return b;
-  }
-
-  /** Slot a newcomer may take in a bucket: an empty one, else a bad one; -1 if none. */
-  #freeSlot(l: ClientList, now: number): number {
-    let bad = -1;
-    for (let i = 0; i < l.capacity; i++) {
-      if (l.addrs[i] === undefined) return i;
-      if (bad < 0 && now - l.seen[i]! >= this.#t.badTimeoutMs) bad = i;
-    }
-    return bad;
-  }
-
-  #couldEnterClose(pk: Uint8Array, now: number): boolean {
-    if (keyEquals(pk, this.publicKey)) return false;
-    const b = this.#bucketFor(pk, false);
-    if (!b) return true;
-    return b.find(pk) < 0 && this.#freeSlot(b, now) >= 0;
-  }
-
-  /** Slot `pk` would replace in a search list, or -1. */
-  #searchSlot(s: Search, pk: Uint8Array, now: number): number {
-    const l = s.list;
-    const free = this.#freeSlot(l, now);
-    if (free >= 0) return free;
-    let worst = -1;
-    for (let i = 0; i < l.capacity; i++) {
-      if (worst < 0 || closer(s.publicKey, l.keyView(i), l.keyView(worst)) > 0) worst = i;
-    }
-    return worst >= 0 && closer(s.publicKey, pk, l.keyView(worst)) < 0 ? worst : -1;
-  }
-
-  /** c-toxcore `update_client`: a LAN address never replaces a non-LAN one. */
-  #update(l: ClientList, i: number, addr: Addr, now: number): void {
-    const old = l.addrs[i]!;
-    if (isLanAddress(addr.hostname) && !isLanAddress(old.hostname)) return;
-    l.addrs[i] = addr;
-    l.seen[i] = now;
-  }
-
   /** c-toxcore `addto_lists`: only for nodes that answered us. */
   #addToLists(pk: Uint8Array, addr: Addr, now: number): void {
-    const b = this.#bucketFor(pk, true)!;
-    const i = b.find(pk);
-    if (i >= 0) this.#update(b, i, addr, now);
-    else {
-      this.#forgetAddr(addr, pk);
-      const slot = this.#freeSlot(b, now);
-      if (slot >= 0) b.set(slot, pk, addr, now);
-    }
-    for (const s of this.#searches.values()) {
-      const j = s.list.find(pk);
-      if (j >= 0) this.#update(s.list, j, addr, now);
-      else {
-        const slot = this.#searchSlot(s, pk, now);
-        if (slot >= 0) s.list.set(slot, pk, addr, now);
-      }
-      if (keyEquals(pk, s.publicKey)) {
-        s.found = { addr, at: now };
-        this.#opts.onEvent?.({ type: "found", publicKey: pk.slice(), addr });
-      }
-    }
-  }
-
-  /** A new key answered from an address an old key held: the old entry is gone. */
-  #forgetAddr(addr: Addr, pk: Uint8Array): void {
-    for (const b of this.#buckets) {
-      if (!b) continue;
-      const i = b.findAddr(addr);
-      if (i >= 0 && !keyEquals(pk, b.keys, i * 32)) b.clear(i);
+    for (const _ of this.#lists.add(pk, addr, now)) {
+      this.#opts.onEvent?.({ type: "found", publicKey: pk.slice(), addr });
     }
   }
 
   /** c-toxcore `ping_add`: a node that asked us something gets pinged if it would fit. */
   #pingAdd(pk: Uint8Array, addr: Addr, now: number): void {
-    let wanted = this.#couldEnterClose(pk, now);
-    const s = this.#searches.size > 0 ? this.#searches.get(toHex(pk)) : undefined;
+    const s = this.#lists.search(pk);
     if (s && !s.found) {
       this.#request({ publicKey: pk.slice(), addr }, { type: "pingRequest" }, now);
       return;
     }
-    if (!wanted) {
-      for (const x of this.#searches.values()) {
-        if (x.list.find(pk) < 0 && this.#searchSlot(x, pk, now) >= 0) wanted = true;
-      }
-    }
-    if (!wanted) return;
-    this.#queueClosest(
+    if (!this.#lists.couldEnterClose(pk, now) && !this.#lists.searchWants(pk, now)) return;
+    queueClosest(
       this.#toPing,
       { publicKey: pk.slice(), addr },
       this.publicKey,
@@ -716,80 +509,28 @@ export class DhtNode {
   /** c-toxcore `ping_node_from_getnodes_ok` plus `returnedip_ports`. */
   #fromNodesResponse(n: NodeInfo, now: number): void {
     if (keyEquals(n.publicKey, this.publicKey)) return;
-    if (this.#couldEnterClose(n.publicKey, now)) {
-      this.#queueClosest(this.#closeToBootstrap, n, this.publicKey, this.#s.closeToBootstrap);
+    if (this.#lists.couldEnterClose(n.publicKey, now)) {
+      queueClosest(this.#close.toBootstrap, n, this.publicKey, this.#s.closeToBootstrap);
     }
-    for (const s of this.#searches.values()) {
+    for (const s of this.#lists.searches.values()) {
       if (keyEquals(n.publicKey, s.publicKey)) s.reported = n.addr;
-      if (s.list.find(n.publicKey) < 0 && this.#searchSlot(s, n.publicKey, now) >= 0) {
-        this.#queueClosest(s.toBootstrap, n, s.publicKey, this.#s.searchToBootstrap);
+      if (s.list.find(n.publicKey) < 0 && this.#lists.searchSlot(s, n.publicKey, now) >= 0) {
+        queueClosest(s.toBootstrap, n, s.publicKey, this.#s.searchToBootstrap);
       }
     }
-  }
-
-  #queueClosest(q: NodeInfo[], n: NodeInfo, base: Uint8Array, max: number): void {
-    if (q.some((x) => keyEquals(x.publicKey, n.publicKey))) return;
-    let i = q.length;
-    while (i > 0 && closer(base, n.publicKey, q[i - 1]!.publicKey) < 0) i--;
-    if (i >= max) return;
-    q.splice(i, 0, n);
-    if (q.length > max) q.pop();
-  }
-
-  #listNodes(l: ClientList, goodOnly: boolean): NodeInfo[] {
-    const out: NodeInfo[] = [];
-    for (let i = 0; i < l.capacity; i++) {
-      const addr = l.addrs[i];
-      if (!addr) continue;
-      if (goodOnly && this.#now - l.seen[i]! >= this.#t.badTimeoutMs) continue;
-      out.push({ publicKey: l.key(i), addr });
-    }
-    return out;
   }
 
   // ---------------------------------------------------------------- timers
 
-  /** c-toxcore `do_ping_and_sendnode_requests` over one list; returns entries not killed. */
-  #probe(l: ClientList, base: Uint8Array, now: number, good: NodeInfo[]): number {
-    let alive = 0;
-    for (let i = 0; i < l.capacity; i++) {
-      const addr = l.addrs[i];
-      if (!addr) continue;
-      const age = now - l.seen[i]!;
-      if (age >= this.#t.killTimeoutMs) continue;
-      alive++;
-      if (now - l.pinged[i]! >= this.#t.pingIntervalMs) {
-        l.pinged[i] = now;
-        this.#request({ publicKey: l.key(i), addr }, { type: "nodesRequest", target: base }, now);
-      }
-      if (age < this.#t.badTimeoutMs) good.push({ publicKey: l.keyView(i), addr });
-    }
-    return alive;
-  }
-
-  #maintainClose(now: number): void {
-    const good: NodeInfo[] = [];
-    let alive = 0, total = 0;
-    for (const b of this.#buckets) {
-      if (!b) continue;
-      total += b.size;
-      alive += this.#probe(b, this.publicKey, now, good);
+  /** do_Close and do_DHT_friends: probes, random nodes requests, queued candidates. */
+  #maintain(now: number): void {
+    const rand = (n: number) => this.#randInt(n);
+    const close = this.#lists.maintain(this.#close, this.#lists.buckets, now, rand);
+    for (const n of close.requests) {
+      this.#request(n, { type: "nodesRequest", target: this.publicKey }, now);
     }
     if (
-      good.length > 0 && (now - this.#lastGetNodes >= this.#t.getNodesIntervalMs ||
-        this.#bootstrapTimes < this.#s.bootstrapTimes)
-    ) {
-      const n = good[this.#randInt(good.length)]!;
-      this.#request(
-        { publicKey: n.publicKey.slice(), addr: n.addr },
-        { type: "nodesRequest", target: this.publicKey },
-        now,
-      );
-      this.#lastGetNodes = now;
-      this.#bootstrapTimes++;
-    }
-    if (
-      good.length < REBOOTSTRAP_BELOW_GOOD && this.#bootstrapNodes.length > 0 &&
+      close.good < REBOOTSTRAP_BELOW_GOOD && this.#bootstrapNodes.length > 0 &&
       now - this.#lastRebootstrap >= REBOOTSTRAP_INTERVAL_MS
     ) {
       // Barely connected: ask the bootstrap nodes again (c-toxcore's clients re-bootstrap until
@@ -799,54 +540,15 @@ export class DhtNode {
         this.#request(n, { type: "nodesRequest", target: this.publicKey }, now);
       }
     }
-    if (alive === 0 && total > 0) {
-      // Everyone timed out: mark all bad (not dead) so probing starts again (DHT.c:1999).
-      for (const b of this.#buckets) {
-        if (!b) continue;
-        for (let i = 0; i < b.capacity; i++) {
-          if (b.addrs[i]) b.seen[i] = now - this.#t.badTimeoutMs;
-        }
+    if (close.alive === 0 && close.total > 0) this.#lists.reviveAll(now);
+    for (const s of this.#lists.searches.values()) {
+      for (const n of this.#lists.maintain(s, [s.list], now, rand).requests) {
+        this.#request(n, { type: "nodesRequest", target: s.publicKey }, now);
       }
     }
-    for (const n of this.#closeToBootstrap) {
-      this.#request(n, { type: "nodesRequest", target: this.publicKey }, now);
-    }
-    this.#closeToBootstrap = [];
   }
 
-  #maintainSearch(s: Search, now: number): void {
-    const good: NodeInfo[] = [];
-    this.#probe(s.list, s.publicKey, now, good);
-    if (
-      good.length > 0 && (now - s.lastGetNodes >= this.#t.getNodesIntervalMs ||
-        s.bootstrapTimes < this.#s.bootstrapTimes)
-    ) {
-      const n = good[this.#randInt(good.length)]!;
-      this.#request(
-        { publicKey: n.publicKey.slice(), addr: n.addr },
-        { type: "nodesRequest", target: s.publicKey },
-        now,
-      );
-      s.lastGetNodes = now;
-      s.bootstrapTimes++;
-    }
-    for (const n of s.toBootstrap) {
-      this.#request(n, { type: "nodesRequest", target: s.publicKey }, now);
-    }
-    s.toBootstrap = [];
-  }
-
-  #expirePending(now: number): void {
-    for (const [id, p] of this.#pending) {
-      if (now - p.sentAt <= this.#t.responseTimeoutMs) break;
-      this.#expire(id, now);
-    }
-  }
-
-  #expire(id: string, now: number): void {
-    const p = this.#pending.get(id);
-    this.#pending.delete(id);
-    if (!p) return;
+  #expired(p: Pending, now: number): void {
     this.stats.timeouts++;
     if (p.lookup) {
       p.lookup.failed(p.pk);
