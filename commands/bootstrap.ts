@@ -29,6 +29,13 @@ and the round trip, and how many distinct nodes were discovered within --timeout
 that answered are saved to <home>/dht-nodes.json for the next run. Exit 1 when no
 bootstrap node answered.`;
 
+const SOURCE_TEXT = {
+  arguments: "given",
+  file: "listed",
+  saved: "saved",
+  builtin: "built-in public",
+} as const;
+
 const Options = z.object({
   bootstrap: z.array(z.string()).default([]),
   nodes: z.string().min(1).optional(),
@@ -125,7 +132,7 @@ export async function runBootstrap(o: BootstrapOptions, g: GlobalOptions, io: Io
   const progress = io.stderrIsTTY && !g.quiet && !g.json;
   if (!g.quiet && !g.json) {
     io.err(
-      `contacting ${start.nodes.length} ${start.source} node(s) from ${
+      `contacting ${start.nodes.length} ${SOURCE_TEXT[start.source]} node(s) from ${
         formatAddr(driver.localAddr)
       } for ${o.timeoutMs / 1000} s…`,
     );
