@@ -26,3 +26,8 @@ export * from "./stats.ts";
 export * from "./lookup.ts";
 export * from "./node.ts";
 export * from "./driver.ts";
+export * from "./lists.ts";
+export * from "./pending.ts";
+export * from "./join.ts";
+export * from "./nodes_file.ts";
+export * from "./sim.ts";
