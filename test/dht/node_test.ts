@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { tweetnaclBackend as nacl } from "../../lib/crypto/backend.ts";
 import type { Addr } from "../../lib/net/addr.ts";
 import { DhtNode, type DhtNodeOptions } from "../../lib/dht/node.ts";
+import { DRAFT_SIZES, DRAFT_TIMINGS } from "../../lib/dht/constants.ts";
 import {
   decodeNatPing,
   decodeRoutedPacket,
@@ -288,4 +289,16 @@ Deno.test("shared keys are cached: one X25519 per peer, not per packet", () => {
   assert.equal(a.node.keyCacheStats()?.misses, 1);
   assert.equal(b.node.keyCacheStats()?.misses, 1);
   assert.ok(b.node.keyCacheStats()!.hits >= 19);
+});
+
+Deno.test("the draft's timers are options: bad after 130 s with DRAFT_TIMINGS", () => {
+  const a = peer(1, { timings: DRAFT_TIMINGS, sizes: DRAFT_SIZES }), b = peer(2);
+  a.node.bootstrap(b.addr, b.node.publicKey, 0);
+  pump([a, b], 0);
+  for (let t = 1000; t <= 131_000; t += 1000) {
+    a.node.handleTimeout(t);
+    while (a.node.pollTransmit());
+    if (t === 129_000) assert.equal(a.node.closeListSize().good, 1);
+    if (t === 130_000) assert.equal(a.node.closeListSize().good, 0);
+  }
 });
