@@ -4,8 +4,9 @@
  *
  * @example
  * ```ts
- * import { backend, formatPublicKey } from "./mod.ts";
+ * import { backend, dht, formatPublicKey } from "./mod.ts";
  * console.assert(formatPublicKey(backend().keyPair().publicKey).length === 64);
+ * console.assert(typeof dht.DhtNode === "function");
  * ```
  * @module
  */
@@ -15,3 +16,9 @@ export * from "./lib/net/mod.ts";
 export * from "./lib/util/errors.ts";
 export * from "./lib/util/wire_error.ts";
 export * as bytes from "./lib/util/bytes.ts";
+/** The DHT: codecs, the sans-IO node, the UDP driver, lookups. */
+export * as dht from "./lib/dht/mod.ts";
+/** The TCP relay: codecs, server and client cores, drivers, the relay node. */
+export * as relay from "./lib/relay/mod.ts";
+/** The onion: codecs, the node side (hops and announce store), client packet builders. */
+export * as onion from "./lib/onion/mod.ts";

@@ -6,7 +6,9 @@
  *
  * @module
  */
+import { dhtStage } from "./stages/dht.ts";
 import { keysStage } from "./stages/keys.ts";
+import { relayStage } from "./stages/relay.ts";
 
 type Stage = {
   title: string;
@@ -15,8 +17,14 @@ type Stage = {
 
 const stages: Stage[] = [
   { title: "identities (keygen)", run: (say) => keysStage(say) },
-  { title: "join the DHT (bootstrap) and find a peer (lookup)" },
-  { title: "relay: two peers that reach each other only through a TCP relay" },
+  {
+    title: "join the DHT (bootstrap) and find a peer (lookup)",
+    run: (say, signal) => dhtStage(say, signal),
+  },
+  {
+    title: "relay: two peers that reach each other only through a TCP relay",
+    run: (say, signal) => relayStage(say, signal),
+  },
   { title: "punch: a direct UDP path through NATs" },
   { title: "connect and send: an encrypted session moving from relay to direct path" },
 ];
