@@ -6,13 +6,15 @@
  * responses (0x01 / 0x04 from the target's key) and prints the ratio.
  *
  *   deno run -A bench/dht_rate.ts [--seconds 3] [--keys 512] [--rates 10000,20000,40000,80000]
- *                                 [--backend tweetnacl|libsodium]
+ *                                 [--backend libsodium|tweetnacl]
+ *
+ * `libsodium` (default) is the node's `sodiumCipher` (raw WebAssembly calls); `tweetnacl` is
+ * the pure JavaScript `naclCipher`.
  *
  * @module
  */
 import { tweetnaclBackend as nacl } from "../lib/crypto/backend.ts";
-import { setBackend } from "../lib/crypto/backend.ts";
-import { loadSodium } from "../lib/crypto/sodium.ts";
+import { naclCipher, sodiumCipher } from "../lib/dht/cipher.ts";
 import { sealDhtPacket } from "../lib/dht/wire.ts";
 import { DhtDriver } from "../lib/dht/driver.ts";
 import { denoNetwork } from "../lib/net/deno.ts";
@@ -27,9 +29,12 @@ const backendName = flag("backend", "libsodium");
 
 if (Deno.args.includes("--serve")) {
   // Child mode: one peerkit DHT node on 127.0.0.1, until SIGTERM.
-  if (backendName === "libsodium") setBackend(await loadSodium());
+  const keyPair = nacl.keyPair();
+  const cipher = backendName === "libsodium"
+    ? await sodiumCipher(keyPair.secretKey)
+    : naclCipher(keyPair.secretKey);
   const socket = await denoNetwork.bindDatagram({ hostname: "127.0.0.1", port: 0 });
-  const driver = new DhtDriver({ socket, node: { keyPair: nacl.keyPair() } });
+  const driver = new DhtDriver({ socket, node: { keyPair, cipher } });
   driver.start();
   console.log(`READY ${socket.localAddr.port} ${toHex(driver.node.publicKey)}`);
   await new Promise<void>((r) => Deno.addSignalListener("SIGTERM", () => r()));

@@ -18,6 +18,7 @@
  */
 import { decryptSymmetric, encryptSymmetric } from "../crypto/box.ts";
 import { SharedKeyCache } from "../crypto/shared_key_cache.ts";
+import { toHex } from "../util/bytes.ts";
 import type { OpenFn, SealFn } from "./wire.ts";
 
 /** What the node needs to encrypt and decrypt. */
@@ -48,6 +49,97 @@ export function naclCipher(secretKey: Uint8Array, cacheSize = 1024): DhtCipher {
     seal: encryptSymmetric,
     open: decryptSymmetric,
     stats: () => ({ hits: cache.hits, misses: cache.misses, size: cache.size }),
+  };
+}
+
+/** Minimal view of libsodium's raw WebAssembly exports (64-bit lengths split in two). */
+interface RawSodium {
+  HEAPU8: Uint8Array;
+  _malloc(n: number): number;
+  _crypto_secretbox_easy(
+    c: number,
+    m: number,
+    lo: number,
+    hi: number,
+    n: number,
+    k: number,
+  ): number;
+  _crypto_secretbox_open_easy(
+    m: number,
+    c: number,
+    lo: number,
+    hi: number,
+    n: number,
+    k: number,
+  ): number;
+}
+
+/** Largest message the libsodium cipher handles (a UDP datagram c-toxcore reads). */
+const SODIUM_MAX = 2048;
+
+/**
+ * NaCl boxes through libsodium's WebAssembly functions called directly on one preallocated
+ * buffer (no per-call allocation and no wrapper checks): several times faster than tweetnacl
+ * for DHT-sized packets. Shared keys (`crypto_box_beforenm`) are cached, `cacheSize` of them.
+ * Byte-identical to {@link naclCipher}.
+ *
+ * @example
+ * ```ts
+ * import { naclCipher, sodiumCipher } from "./cipher.ts";
+ * import { backend } from "../crypto/mod.ts";
+ * const a = backend().keyPair(), b = backend().keyPair(), n = new Uint8Array(24);
+ * const fast = await sodiumCipher(a.secretKey), slow = naclCipher(b.secretKey);
+ * const box = fast.seal(fast.sharedKey(b.publicKey), n, new Uint8Array([5]));
+ * console.assert(slow.open(slow.sharedKey(a.publicKey), n, box)?.[0] === 5);
+ * ```
+ */
+export async function sodiumCipher(secretKey: Uint8Array, cacheSize = 1024): Promise<DhtCipher> {
+  const mod = await import("libsodium-wrappers");
+  const s = mod.default;
+  await s.ready;
+  const raw = (s as unknown as { libsodium: RawSodium }).libsodium;
+  const nonceP = raw._malloc(24), keyP = raw._malloc(32);
+  const inP = raw._malloc(SODIUM_MAX + 16), outP = raw._malloc(SODIUM_MAX + 16);
+  const cache = new Map<string, Uint8Array>();
+  let hits = 0, misses = 0;
+  const load = (key: Uint8Array, nonce: Uint8Array, data: Uint8Array) => {
+    const heap = raw.HEAPU8;
+    heap.set(nonce, nonceP);
+    heap.set(key, keyP);
+    heap.set(data, inP);
+  };
+  return {
+    sharedKey: (pk) => {
+      const id = toHex(pk);
+      const hit = cache.get(id);
+      if (hit) {
+        hits++;
+        return hit;
+      }
+      misses++;
+      const k = s.crypto_box_beforenm(pk, secretKey);
+      if (cache.size >= cacheSize) {
+        const oldest = cache.keys().next().value;
+        if (oldest !== undefined) cache.delete(oldest);
+      }
+      cache.set(id, k);
+      return k;
+    },
+    seal: (key, nonce, m) => {
+      if (m.length === 0) throw new RangeError("refusing to encrypt an empty message");
+      if (m.length > SODIUM_MAX) return encryptSymmetric(key, nonce, m);
+      load(key, nonce, m);
+      raw._crypto_secretbox_easy(outP, inP, m.length, 0, nonceP, keyP);
+      return raw.HEAPU8.slice(outP, outP + m.length + 16);
+    },
+    open: (key, nonce, c) => {
+      if (c.length <= MAC) return null;
+      if (c.length > SODIUM_MAX) return decryptSymmetric(key, nonce, c);
+      load(key, nonce, c);
+      if (raw._crypto_secretbox_open_easy(outP, inP, c.length, 0, nonceP, keyP) !== 0) return null;
+      return raw.HEAPU8.slice(outP, outP + c.length - MAC);
+    },
+    stats: () => ({ hits, misses, size: cache.size }),
   };
 }
 

@@ -20,6 +20,7 @@ import { backend } from "../crypto/backend.ts";
 import { toHex } from "../util/bytes.ts";
 import { PeerkitError } from "../util/errors.ts";
 import { DhtDriver } from "./driver.ts";
+import { naclCipher, sodiumCipher } from "./cipher.ts";
 import type { DhtEvent, DhtNodeOptions } from "./node.ts";
 import type { NodeInfo } from "./packed_node.ts";
 
@@ -48,7 +49,7 @@ export interface OpenDriverOptions {
   network?: Network;
   /** Node events. */
   onEvent?: (e: DhtEvent) => void;
-  /** More node options. */
+  /** More node options (the cipher defaults to {@link sodiumCipher}). */
   node?: Partial<DhtNodeOptions>;
 }
 
@@ -72,7 +73,12 @@ export async function openDriver(o: OpenDriverOptions): Promise<DhtDriver> {
       { cause: e },
     );
   }
-  const nodeOpts: DhtNodeOptions = { keyPair: o.keyPair ?? backend().keyPair(), ...o.node };
+  const keyPair = o.keyPair ?? backend().keyPair();
+  const nodeOpts: DhtNodeOptions = {
+    keyPair,
+    cipher: await sodiumCipher(keyPair.secretKey).catch(() => naclCipher(keyPair.secretKey)),
+    ...o.node,
+  };
   if (o.onEvent) nodeOpts.onEvent = o.onEvent;
   const d = new DhtDriver({ socket, node: nodeOpts });
   d.start();
