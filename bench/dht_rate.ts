@@ -3,9 +3,11 @@
  * tox-bootstrapd (c-toxcore 0.2.18), under the same load generator — many sender keys, a mix
  * of ping requests (0x00) and nodes requests (0x02) at increasing offered rates over UDP on
  * 127.0.0.1. Each target runs in its own process; the generator counts valid-looking
- * responses (0x01 / 0x04 from the target's key) and prints the ratio.
+ * responses (0x01 / 0x04 from the target's key). Steps alternate between the targets so that
+ * background load hits both alike; the best answered rate of each is compared.
  *
- *   deno run -A bench/dht_rate.ts [--seconds 3] [--keys 512] [--rates 10000,20000,40000,80000]
+ *   deno run -A bench/dht_rate.ts [--seconds 2] [--keys 512] [--rounds 2]
+ *                                 [--rates 10000,20000,30000,40000,80000]
  *                                 [--backend libsodium|tweetnacl]
  *
  * `libsodium` (default) is the node's `sodiumCipher` (raw WebAssembly calls); `tweetnacl` is
@@ -44,9 +46,10 @@ if (Deno.args.includes("--serve")) {
   Deno.exit(0);
 }
 
-const seconds = Number(flag("seconds", "3"));
+const seconds = Number(flag("seconds", "2"));
 const keys = Number(flag("keys", "512"));
-const rates = flag("rates", "10000,20000,40000,80000").split(",").map(Number);
+const rates = flag("rates", "10000,20000,30000,40000,80000").split(",").map(Number);
+const rounds = Number(flag("rounds", "2"));
 
 /** Pre-built requests from `keys` sender keys to `target`: half pings, half nodes requests. */
 function buildLoad(target: Uint8Array): Uint8Array[] {
@@ -111,31 +114,13 @@ async function drive(port: number, targetPk: Uint8Array, load: Uint8Array[], rat
   return { offered: Math.round(sent / elapsed), answered: Math.round(answered / elapsed) };
 }
 
-async function measure(name: string, port: number, pk: Uint8Array) {
-  const load = buildLoad(pk);
-  const rows = [];
-  for (const r of rates) rows.push(await drive(port, pk, load, r));
-  const best = Math.max(...rows.map((r) => r.answered));
-  console.log(
-    `${name.padEnd(16)} ` + rows.map((r) => `${r.offered}->${r.answered}`).join("  ") +
-      `   max ${best}/s`,
-  );
-  return best;
-}
+console.log(`DHT answered requests per second, ${keys} sender keys, ${seconds} s per step,`);
+console.log(
+  `steps alternate between the two targets, ${rounds} rounds; offered->answered (requests/s)`,
+);
 
-console.log(`DHT answered requests per second, ${keys} sender keys, ${seconds} s per rate`);
-console.log(`offered->answered per rate step (requests/s)`);
-
-// tox-bootstrapd, c-toxcore 0.2.18
+// Both targets up: tox-bootstrapd (c-toxcore 0.2.18) and a peerkit node in its own process.
 const daemon = await startBootstrapd({ tcpRelay: false });
-let theirs = 0;
-try {
-  theirs = await measure("tox-bootstrapd", daemon.udpPort, daemon.publicKey);
-} finally {
-  await daemon.stop();
-}
-
-// peerkit, in its own process
 const child = new Deno.Command(Deno.execPath(), {
   args: ["run", "-A", new URL(import.meta.url).pathname, "--serve", "--backend", backendName],
   stdout: "piped",
@@ -149,14 +134,36 @@ while (!line.includes("\n")) {
   line += value;
 }
 const m = /READY (\d+) ([0-9a-f]{64})/.exec(line);
-let ours = 0;
 try {
   if (!m) throw new Error(`peerkit node did not start: ${line}`);
-  ours = await measure(`peerkit (${backendName})`, Number(m[1]), fromHex(m[2]!));
+  const targets = [
+    { name: "tox-bootstrapd", port: daemon.udpPort, pk: daemon.publicKey, rows: [] as string[] },
+    {
+      name: `peerkit (${backendName})`,
+      port: Number(m[1]),
+      pk: fromHex(m[2]!),
+      rows: [] as string[],
+    },
+  ];
+  const loads = targets.map((t) => buildLoad(t.pk));
+  const best = [0, 0];
+  for (let round = 0; round < rounds; round++) {
+    for (const rate of rates) {
+      for (const [i, t] of targets.entries()) {
+        const r = await drive(t.port, t.pk, loads[i]!, rate);
+        t.rows.push(`${r.offered}->${r.answered}`);
+        best[i] = Math.max(best[i]!, r.answered);
+      }
+    }
+  }
+  for (const [i, t] of targets.entries()) {
+    console.log(`${t.name.padEnd(20)} ${t.rows.join("  ")}   max ${best[i]}/s`);
+  }
+  console.log(`ratio peerkit / tox-bootstrapd = ${(best[1]! / best[0]!).toFixed(2)}x`);
 } finally {
+  await daemon.stop();
   child.kill("SIGTERM");
   await child.status;
   reader.releaseLock();
   await child.stdout.cancel().catch(() => {});
 }
-console.log(`ratio peerkit / tox-bootstrapd = ${(ours / theirs).toFixed(2)}x`);
