@@ -62,6 +62,7 @@ function pct(xs: number[], p: number): number {
 async function measure(name: string, members: Member[]) {
   const ms: number[] = [], hops: number[] = [], reqs: number[] = [];
   let found = 0;
+  const failures: string[] = [];
   for (let i = 0; i < lookups; i++) {
     const seed = members[Math.floor(Math.random() * members.length)]!;
     let target = seed;
@@ -72,6 +73,8 @@ async function measure(name: string, members: Member[]) {
       found++;
       ms.push(r.elapsedMs);
       hops.push(r.hops);
+    } else {
+      failures.push(`${r.reason} after ${r.requests} requests, ${r.responses} responses`);
     }
     reqs.push(r.requests);
   }
@@ -81,6 +84,7 @@ async function measure(name: string, members: Member[]) {
       `p90 ${pct(ms, 0.9).toFixed(1)} ms  max ${Math.max(...ms).toFixed(1)} ms  ` +
       `hops ${mean(hops).toFixed(2)}  requests ${mean(reqs).toFixed(1)}`,
   );
+  if (failures.length) console.log(`  not found: ${failures.join("; ")}`);
   return pct(ms, 0.5);
 }
 
