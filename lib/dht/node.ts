@@ -13,13 +13,13 @@
  * ```ts
  * import { DhtNode } from "./node.ts";
  * import { backend } from "../crypto/mod.ts";
- * const a = new DhtNode({ keyPair: backend().keyPair() });
- * const b = new DhtNode({ keyPair: backend().keyPair() });
  * const aAddr = { hostname: "10.0.0.1", port: 1 }, bAddr = { hostname: "10.0.0.2", port: 1 };
+ * const a = new DhtNode({ keyPair: backend().keyPair() });
+ * const b = new DhtNode({ keyPair: backend().keyPair(), selfAddr: bAddr });
  * a.bootstrap(bAddr, b.publicKey, 0);
  * for (let t; (t = a.pollTransmit());) b.handlePacket(t.data, aAddr, 0);
  * for (let t; (t = b.pollTransmit());) a.handlePacket(t.data, bAddr, 1);
- * console.assert(a.closestNodes(b.publicKey, 1).length === 1);
+ * if (a.closestNodes(b.publicKey, 1).length !== 1) throw new Error("b did not enter a's list");
  * ```
  * @module
  */
