@@ -117,7 +117,10 @@ export class DhtDriver implements AsyncDisposable {
   }
 
   /** Runs an iterative lookup; resolves when it ends (or `signal` aborts it). */
-  lookup(target: Uint8Array, opts: LookupOptions & { signal?: AbortSignal } = {}) {
+  lookup(
+    target: Uint8Array,
+    opts: LookupOptions & { signal?: AbortSignal } = {},
+  ): Promise<LookupResult> {
     return new Promise<LookupResult>((resolve) => {
       const l = this.node.startLookup(target, this.#clock.now(), opts, (r) => {
         opts.signal?.removeEventListener("abort", abort);
