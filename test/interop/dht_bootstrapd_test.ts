@@ -67,3 +67,53 @@ Deno.test({
     assert.equal(a.node.stats.dropError, 0);
   },
 });
+
+Deno.test({
+  name: "interop: tox-bootstrapd forwards our routed request (0x20) to a peerkit node it knows",
+  ...needs(["tox-bootstrapd"]),
+  async fn() {
+    await using daemon = await startBootstrapd({ tcpRelay: false });
+    const got: { id: number; data: number[] }[] = [];
+    const socket = await denoNetwork.bindDatagram({ hostname: "127.0.0.1", port: freePort() });
+    await using b = new DhtDriver({
+      socket,
+      node: {
+        keyPair: nacl.keyPair(),
+        onRoutedRequest: (r) => got.push({ id: r.requestId, data: [...r.data] }),
+      },
+    });
+    b.start();
+    b.bootstrap(at(daemon), daemon.publicKey);
+    await waitFor("daemon in b's list", () => knows(b, daemon.publicKey), 10_000);
+    await using a = await ourNode();
+    const key = nacl.sharedKey(b.node.publicKey, nacl.keyPair().secretKey); // wrong key first
+    const sender = nacl.keyPair();
+    const good = nacl.sharedKey(b.node.publicKey, sender.secretKey);
+    const { sealRoutedPacket } = await import("../../lib/dht/wire.ts");
+    const bad = sealRoutedPacket(
+      b.node.publicKey,
+      sender.publicKey,
+      156,
+      new Uint8Array([9]),
+      key,
+      nacl.randomBytes(24),
+    );
+    const ok = sealRoutedPacket(
+      b.node.publicKey,
+      sender.publicKey,
+      156,
+      new Uint8Array([1, 2, 3]),
+      good,
+      nacl.randomBytes(24),
+    );
+    // The daemon adds b after b answers its ping (within ~2 s); keep sending until it routes.
+    const end = Date.now() + 15_000;
+    while (got.length === 0 && Date.now() < end) {
+      a.send(bad, at(daemon));
+      a.send(ok, at(daemon));
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    assert.deepEqual(got[0], { id: 156, data: [1, 2, 3] });
+    assert.ok(b.node.stats.dropBadMac >= 1, "the box with the wrong key was forwarded and refused");
+  },
+});
