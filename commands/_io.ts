@@ -90,6 +90,12 @@ export function bufferIo(env: Record<string, string | undefined> = {}): BufferIo
   };
 }
 
+/**
+ * The zod namespace, passed to schema builders so that commands load zod only when they
+ * run (`await import("zod")`), not for `--help` or other commands.
+ */
+export type Zod = typeof import("zod").z;
+
 /** How a command's action hands its body to `cli.ts`, which supplies globals, I/O and exit codes. */
 export type Runner = (body: (g: GlobalOptions, io: Io) => Promise<number>) => Promise<void>;
 

@@ -5,12 +5,19 @@
  * @example
  * ```ts
  * import { parseBootstrapOptions } from "./bootstrap.ts";
- * console.assert(parseBootstrapOptions({ timeout: "2" }, []).timeoutMs === 2000);
+ * console.assert((await parseBootstrapOptions({ timeout: "2" }, [])).timeoutMs === 2000);
  * ```
  * @module
  */
-import { z } from "zod";
-import { emit, EXIT, type GlobalOptions, type Io, type Program, type Runner } from "./_io.ts";
+import {
+  emit,
+  EXIT,
+  type GlobalOptions,
+  type Io,
+  type Program,
+  type Runner,
+  type Zod,
+} from "./_io.ts";
 import { usageError } from "../lib/util/errors.ts";
 import { formatAddr, parseAddr } from "../lib/net/addr.ts";
 import type { Addr } from "../lib/net/addr.ts";
@@ -36,14 +43,15 @@ const SOURCE_TEXT = {
   builtin: "built-in public",
 } as const;
 
-const Options = z.object({
-  bootstrap: z.array(z.string()).default([]),
-  nodes: z.string().min(1).optional(),
-  timeout: z.string().default("5"),
-  listen: z.string().optional(),
-  save: z.boolean().default(true),
-  stay: z.boolean().default(false),
-}).strict();
+const optionsSchema = (z: Zod) =>
+  z.object({
+    bootstrap: z.array(z.string()).default([]),
+    nodes: z.string().min(1).optional(),
+    timeout: z.string().default("5"),
+    listen: z.string().optional(),
+    save: z.boolean().default(true),
+    stay: z.boolean().default(false),
+  }).strict();
 
 /** Validated options of `bootstrap`. */
 export interface BootstrapOptions {
@@ -67,11 +75,15 @@ export interface BootstrapOptions {
  * @example
  * ```ts
  * import { parseBootstrapOptions } from "./bootstrap.ts";
- * try { parseBootstrapOptions({ timeout: "x" }, []); } catch (e) { console.assert((e as { usage: boolean }).usage); }
+ * await parseBootstrapOptions({ timeout: "x" }, []).catch((e) => console.assert(e.usage));
  * ```
  */
-export function parseBootstrapOptions(raw: unknown, positional: string[]): BootstrapOptions {
-  const r = Options.safeParse(raw);
+export async function parseBootstrapOptions(
+  raw: unknown,
+  positional: string[],
+): Promise<BootstrapOptions> {
+  const { z } = await import("zod");
+  const r = optionsSchema(z).safeParse(raw);
   if (!r.success) throw usageError(`bootstrap: ${r.error.issues[0]?.message ?? "bad options"}`);
   const o = r.data;
   const secs = Number(o.timeout);
@@ -216,6 +228,6 @@ export function registerBootstrap(program: Program, run: Runner): void {
     .option("--stay", "keep serving the DHT after the report, until interrupted")
     .addHelpText("after", BOOTSTRAP_EXAMPLES)
     .action((nodes, opts) =>
-      run((g, io) => runBootstrap(parseBootstrapOptions(opts, nodes), g, io))
+      run(async (g, io) => runBootstrap(await parseBootstrapOptions(opts, nodes), g, io))
     );
 }

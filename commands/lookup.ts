@@ -5,12 +5,19 @@
  * @example
  * ```ts
  * import { parseLookupOptions } from "./lookup.ts";
- * console.assert(parseLookupOptions("AB".repeat(32), {}).timeoutMs === 20000);
+ * console.assert((await parseLookupOptions("AB".repeat(32), {})).timeoutMs === 20000);
  * ```
  * @module
  */
-import { z } from "zod";
-import { emit, EXIT, type GlobalOptions, type Io, type Program, type Runner } from "./_io.ts";
+import {
+  emit,
+  EXIT,
+  type GlobalOptions,
+  type Io,
+  type Program,
+  type Runner,
+  type Zod,
+} from "./_io.ts";
 import { usageError } from "../lib/util/errors.ts";
 import { formatAddr, parseAddr } from "../lib/net/addr.ts";
 import type { Addr } from "../lib/net/addr.ts";
@@ -27,12 +34,13 @@ Starts from --bootstrap nodes, else from the nodes saved by 'peerkit bootstrap'.
 target's IP:port when it answers, the closest nodes seen, hops, requests and time taken.
 Exit 0 found, 1 not found, 2 malformed id.`;
 
-const Options = z.object({
-  bootstrap: z.array(z.string()).default([]),
-  timeout: z.string().default("20"),
-  parallel: z.string().default("3"),
-  listen: z.string().optional(),
-}).strict();
+const optionsSchema = (z: Zod) =>
+  z.object({
+    bootstrap: z.array(z.string()).default([]),
+    timeout: z.string().default("20"),
+    parallel: z.string().default("3"),
+    listen: z.string().optional(),
+  }).strict();
 
 /** Validated options of `lookup`. */
 export interface LookupCommandOptions {
@@ -54,12 +62,16 @@ export interface LookupCommandOptions {
  * @example
  * ```ts
  * import { parseLookupOptions } from "./lookup.ts";
- * try { parseLookupOptions("xyz", {}); } catch (e) { console.assert((e as { usage: boolean }).usage); }
+ * await parseLookupOptions("xyz", {}).catch((e) => console.assert(e.usage));
  * ```
  */
-export function parseLookupOptions(id: string, raw: unknown): LookupCommandOptions {
+export async function parseLookupOptions(
+  id: string,
+  raw: unknown,
+): Promise<LookupCommandOptions> {
   const target = parsePublicKey(id, "lookup: id");
-  const r = Options.safeParse(raw);
+  const { z } = await import("zod");
+  const r = optionsSchema(z).safeParse(raw);
   if (!r.success) throw usageError(`lookup: ${r.error.issues[0]?.message ?? "bad options"}`);
   const o = r.data;
   const secs = Number(o.timeout), parallel = Number(o.parallel);
@@ -179,5 +191,7 @@ export function registerLookup(program: Program, run: Runner): void {
     .option("-p, --parallel <n>", "requests in flight at once", "3")
     .option("--listen <addr>", "UDP address to bind (HOST:PORT)")
     .addHelpText("after", LOOKUP_EXAMPLES)
-    .action((id, opts) => run((g, io) => runLookup(parseLookupOptions(id, opts), g, io)));
+    .action((id, opts) =>
+      run(async (g, io) => runLookup(await parseLookupOptions(id, opts), g, io))
+    );
 }

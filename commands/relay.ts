@@ -6,15 +6,23 @@
  * @example
  * ```ts
  * import { parseRelayServeOptions } from "./relay.ts";
- * const o = parseRelayServeOptions({ tcpPort: ["33445", "443"], rate: "0" });
+ * const o = await parseRelayServeOptions({ tcpPort: ["33445", "443"], rate: "0" });
  * console.assert(o.tcpPorts.length === 2 && o.rate === 0);
  * ```
  * @module
  */
-import { z } from "zod";
-import { emit, EXIT, type GlobalOptions, type Io, type Program, type Runner } from "./_io.ts";
+import {
+  emit,
+  EXIT,
+  type GlobalOptions,
+  type Io,
+  type Program,
+  type Runner,
+  type Zod,
+} from "./_io.ts";
 import { PeerkitError, usageError } from "../lib/util/errors.ts";
-import type { Addr } from "../lib/net/addr.ts";
+import { type Addr, parseAddr } from "../lib/net/addr.ts";
+import { fromHex } from "../lib/util/bytes.ts";
 
 /** Help text shown after the options. */
 export const RELAY_EXAMPLES = `
@@ -30,23 +38,24 @@ Key files are tox-bootstrapd's (64 raw bytes, public key first); a missing file 
 --rate is relayed bytes per second per client (suffixes k, M): default 1M; 0 turns it off.
 Stops cleanly on SIGINT or SIGTERM.`;
 
-const int = (what: string, min: number, max: number) =>
-  z.string().regex(/^\d+$/, `${what} must be a number`).transform(Number).refine(
-    (n) => n >= min && n <= max,
-    `${what} must be ${min}..${max}`,
-  );
-
-const RelayServeRaw = z.object({
-  key: z.string().min(1).optional(),
-  host: z.string().min(1).default("0.0.0.0"),
-  udpPort: int("--udp-port", 0, 65535).default(33445),
-  tcpPort: z.array(int("--tcp-port", 0, 65535)).optional(),
-  bootstrap: z.array(z.string()).default([]),
-  maxClients: int("--max-clients", 1, 1_000_000).default(10_000),
-  maxPerIp: int("--max-per-ip", 0, 1_000_000).default(256),
-  rate: z.string().regex(/^\d+(\.\d+)?[kKmM]?$/, "--rate must be BYTES[k|M]").default("1M"),
-  metrics: z.string().min(1).optional(),
-}).strict();
+const relayServeSchema = (z: Zod) => {
+  const int = (what: string, min: number, max: number) =>
+    z.string().regex(/^\d+$/, `${what} must be a number`).transform(Number).refine(
+      (n) => n >= min && n <= max,
+      `${what} must be ${min}..${max}`,
+    );
+  return z.object({
+    key: z.string().min(1).optional(),
+    host: z.string().min(1).default("0.0.0.0"),
+    udpPort: int("--udp-port", 0, 65535).default(33445),
+    tcpPort: z.array(int("--tcp-port", 0, 65535)).optional(),
+    bootstrap: z.array(z.string()).default([]),
+    maxClients: int("--max-clients", 1, 1_000_000).default(10_000),
+    maxPerIp: int("--max-per-ip", 0, 1_000_000).default(256),
+    rate: z.string().regex(/^\d+(\.\d+)?[kKmM]?$/, "--rate must be BYTES[k|M]").default("1M"),
+    metrics: z.string().min(1).optional(),
+  }).strict();
+};
 
 /** Validated options of `relay serve`. */
 export interface RelayServeOptions {
@@ -77,21 +86,13 @@ function parseRate(s: string): number {
 }
 
 function parseHostPort(text: string, what: string): Addr {
-  const m = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(text) ?? /^([^:\[\]]+):(\d{1,5})$/.exec(text);
-  const port = Number(m?.[2]);
-  if (!m || port > 65535) throw usageError(`relay serve: ${what} must be HOST:PORT, got ${text}`);
-  return { hostname: m[1] === "localhost" ? "127.0.0.1" : m[1]!, port };
-}
-
-function parseBootstrap(text: string): { addr: Addr; publicKey: Uint8Array } {
-  const i = text.lastIndexOf(":");
-  const key = text.slice(i + 1);
-  if (i < 0 || !/^[0-9a-fA-F]{64}$/.test(key)) {
-    throw usageError(`relay serve: --bootstrap must be HOST:PORT:PUBKEY (64 hex), got ${text}`);
+  let addr: Addr;
+  try {
+    addr = parseAddr(text);
+  } catch {
+    throw usageError(`relay serve: ${what} must be HOST:PORT, got ${text}`);
   }
-  const publicKey = new Uint8Array(32);
-  for (let j = 0; j < 32; j++) publicKey[j] = parseInt(key.slice(2 * j, 2 * j + 2), 16);
-  return { addr: parseHostPort(text.slice(0, i), "--bootstrap"), publicKey };
+  return addr.hostname === "localhost" ? { ...addr, hostname: "127.0.0.1" } : addr;
 }
 
 /**
@@ -100,11 +101,13 @@ function parseBootstrap(text: string): { addr: Addr; publicKey: Uint8Array } {
  * @example
  * ```ts
  * import { parseRelayServeOptions } from "./relay.ts";
- * try { parseRelayServeOptions({ udpPort: "99999" }); } catch (e) { console.assert(e instanceof Error); }
+ * await parseRelayServeOptions({ udpPort: "99999" }).catch((e) => console.assert(e.usage));
  * ```
  */
-export function parseRelayServeOptions(raw: unknown): RelayServeOptions {
-  const r = RelayServeRaw.safeParse(raw);
+export async function parseRelayServeOptions(raw: unknown): Promise<RelayServeOptions> {
+  const { z } = await import("zod");
+  const { parseNodeSpec } = await import("../lib/dht/nodes_file.ts");
+  const r = relayServeSchema(z).safeParse(raw);
   if (!r.success) {
     throw usageError(`relay serve: ${r.error.issues[0]?.message ?? "bad options"}`);
   }
@@ -114,7 +117,13 @@ export function parseRelayServeOptions(raw: unknown): RelayServeOptions {
     host: o.host,
     udpPort: o.udpPort,
     tcpPorts: o.tcpPort && o.tcpPort.length > 0 ? [...new Set(o.tcpPort)] : [33445],
-    bootstrap: o.bootstrap.map(parseBootstrap),
+    bootstrap: o.bootstrap.map((text) => {
+      const n = parseNodeSpec(text);
+      return {
+        addr: parseHostPort(`${n.host}:${n.port}`, "--bootstrap"),
+        publicKey: fromHex(n.publicKey),
+      };
+    }),
     maxClients: o.maxClients,
     maxPerIp: o.maxPerIp,
     rate: parseRate(o.rate),
@@ -143,7 +152,7 @@ async function loadOrCreateKey(path: string, io: Io) {
  * ```ts ignore
  * import { parseRelayServeOptions, runRelayServe } from "./relay.ts";
  * import { bufferIo } from "./_io.ts";
- * await runRelayServe(parseRelayServeOptions({ host: "127.0.0.1" }), g, bufferIo());
+ * await runRelayServe(await parseRelayServeOptions({ host: "127.0.0.1" }), g, bufferIo());
  * ```
  */
 export async function runRelayServe(
@@ -256,5 +265,7 @@ export function registerRelay(program: Program, run: Runner): void {
     .option("--rate <bytes>", "relayed bytes per second per client (k, M; 0: off)", "1M")
     .option("--metrics <host:port>", "serve Prometheus metrics at http://HOST:PORT/metrics")
     .addHelpText("after", RELAY_EXAMPLES)
-    .action((opts) => run((g, io) => runRelayServe(parseRelayServeOptions(opts), g, io)));
+    .action((opts) =>
+      run(async (g, io) => runRelayServe(await parseRelayServeOptions(opts), g, io))
+    );
 }

@@ -15,6 +15,7 @@
 import type { Addr } from "../net/addr.ts";
 import { formatIp, parseIp, unmapIpv4 } from "../net/ip.ts";
 import { WireError } from "../util/wire_error.ts";
+import { concat } from "../util/bytes.ts";
 
 /** Family byte values. */
 export const FAMILY = { UDP4: 2, UDP6: 10, TCP4: 130, TCP6: 138 } as const;
@@ -115,22 +116,10 @@ export function unpackIpPort(
  * ```
  */
 export function packNodes(nodes: readonly NodeInfo[]): Uint8Array {
-  const parts = nodes.map((n) => {
+  return concat(...nodes.map((n) => {
     if (n.publicKey.length !== 32) throw new TypeError("public key must be 32 bytes");
-    const ipp = packIpPort(n.addr, n.tcp ?? false);
-    const out = new Uint8Array(ipp.length + 32);
-    out.set(ipp);
-    out.set(n.publicKey, ipp.length);
-    return out;
-  });
-  const total = parts.reduce((s, p) => s + p.length, 0);
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+    return concat(packIpPort(n.addr, n.tcp ?? false), n.publicKey);
+  }));
 }
 
 /**

@@ -26,6 +26,7 @@ import { toHex } from "../util/bytes.ts";
 import { PeerkitError } from "../util/errors.ts";
 import { NUM_RESERVED_PORTS } from "./constants.ts";
 import { RelayClientConnection, type RelayClientEvent } from "./client.ts";
+import { TaskSet } from "../util/tasks.ts";
 
 /** Options of {@link RelayClient}. */
 export interface RelayClientOptions {
@@ -96,7 +97,7 @@ export class RelayClient implements AsyncDisposable {
   readonly #reconnectMs: number;
   readonly #links = new Map<string, Link>();
   readonly #peers = new Map<string, Uint8Array>();
-  readonly #tasks = new Set<Promise<void>>();
+  readonly #tasks = new TaskSet();
   readonly #waiters = new Set<() => void>();
   #closed = false;
 
@@ -132,7 +133,7 @@ export class RelayClient implements AsyncDisposable {
       online: new Set(),
     };
     this.#links.set(hex, link);
-    this.#track(this.#run(link));
+    this.#tasks.track(this.#run(link));
   }
 
   /** Drops a relay link for good. */
@@ -274,17 +275,12 @@ export class RelayClient implements AsyncDisposable {
       l.removed = true;
       this.#down(l, "closed");
     }
-    while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
+    await this.#tasks.drain();
   }
 
   /** Same as {@link close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  #track(p: Promise<void>): void {
-    const t = p.catch(() => {}).finally(() => this.#tasks.delete(t));
-    this.#tasks.add(t);
   }
 
   async #run(l: Link): Promise<void> {
@@ -327,7 +323,7 @@ export class RelayClient implements AsyncDisposable {
     l.backoff = Math.min(30_000, l.backoff * 2);
     l.timer = this.#clock.setTimeout(() => {
       l.timer = null;
-      if (!l.removed && !this.#closed) this.#track(this.#run(l));
+      if (!l.removed && !this.#closed) this.#tasks.track(this.#run(l));
     }, wait);
   }
 
@@ -439,7 +435,7 @@ export class RelayClient implements AsyncDisposable {
     const first = conn.takeOutput();
     if (!first) return;
     l.writing = conn;
-    this.#track((async () => {
+    this.#tasks.track((async () => {
       try {
         for (let out: Uint8Array | null = first; out; out = conn.takeOutput()) {
           await stream.write(out);

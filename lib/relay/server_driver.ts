@@ -20,6 +20,7 @@ import { denoNetwork } from "../net/deno.ts";
 import { ClosedError, type Network, type Stream, type StreamListener } from "../net/types.ts";
 import { RelayServer } from "./server.ts";
 import type { KillReason, RelayServerOptions } from "./server_options.ts";
+import { TaskSet } from "../util/tasks.ts";
 
 /** Options of {@link RelayServerDriver.listen}. */
 export interface RelayServerDriverOptions extends RelayServerOptions {
@@ -62,7 +63,7 @@ export class RelayServerDriver implements AsyncDisposable {
   readonly #listeners: StreamListener[];
   readonly #clock: Clock;
   readonly #entries = new Map<number, Entry>();
-  readonly #tasks = new Set<Promise<void>>();
+  readonly #tasks = new TaskSet();
   readonly #readBytes: number;
   readonly #onKill?: RelayServerDriverOptions["onKill"];
   #timer: TimerId | null = null;
@@ -79,7 +80,7 @@ export class RelayServerDriver implements AsyncDisposable {
     this.#clock = opts.clock ?? realClock;
     this.#readBytes = opts.readBufferBytes ?? 16 * 1024;
     this.#onKill = opts.onKill;
-    for (const l of listeners) this.#track(this.#acceptLoop(l));
+    for (const l of listeners) this.#tasks.track(this.#acceptLoop(l));
     this.#schedule();
   }
 
@@ -122,17 +123,12 @@ export class RelayServerDriver implements AsyncDisposable {
     this.core.closeAll();
     this.#pump();
     for (const e of this.#entries.values()) this.#closeEntry(e);
-    while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
+    await this.#tasks.drain();
   }
 
   /** Same as {@link close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  #track(p: Promise<void>): void {
-    const t = p.catch(() => {}).finally(() => this.#tasks.delete(t));
-    this.#tasks.add(t);
   }
 
   #schedule(): void {
@@ -173,7 +169,7 @@ export class RelayServerDriver implements AsyncDisposable {
       const e: Entry = { stream: s, writing: false, closed: false, pause: null };
       this.#entries.set(id, e);
       this.#pump();
-      this.#track(this.#readLoop(id, e));
+      this.#tasks.track(this.#readLoop(id, e));
     }
   }
 
@@ -225,7 +221,7 @@ export class RelayServerDriver implements AsyncDisposable {
     }
     for (const id of this.core.pollWritable()) {
       const e = this.#entries.get(id);
-      if (e && !e.writing && !e.closed) this.#track(this.#writeLoop(id, e));
+      if (e && !e.writing && !e.closed) this.#tasks.track(this.#writeLoop(id, e));
     }
   }
 
