@@ -164,6 +164,7 @@ export async function runRelayServe(
   const { formatAddr } = await import("../lib/net/addr.ts");
   const { formatPublicKey } = await import("../lib/identity/mod.ts");
   const { RelayNode } = await import("../lib/relay/node.ts");
+  const { sodiumCipher } = await import("../lib/dht/cipher.ts");
   setBackend(await loadSodium());
   const keyPath = o.key ?? `${g.home}/relay.key`;
   if (o.key === undefined) await Deno.mkdir(g.home, { recursive: true, mode: 0o700 });
@@ -172,6 +173,7 @@ export async function runRelayServe(
   try {
     node = await RelayNode.start({
       keyPair,
+      dhtCipher: await sodiumCipher(keyPair.secretKey),
       hostname: o.host,
       udpPort: o.udpPort,
       tcpPorts: o.tcpPorts,

@@ -14,6 +14,7 @@
  */
 import type { KeyPair } from "../crypto/mod.ts";
 import { DhtDriver } from "../dht/driver.ts";
+import type { DhtCipher } from "../dht/cipher.ts";
 import type { Addr } from "../net/addr.ts";
 import { type Clock, realClock, type TimerId } from "../net/clock.ts";
 import { denoNetwork } from "../net/deno.ts";
@@ -42,6 +43,8 @@ export interface RelayNodeOptions
   clock?: Clock;
   /** Told about every relay connection the server closes. */
   onKill?: (conn: number, reason: KillReason, addr: Addr) => void;
+  /** The DHT node's cipher (default: the current crypto backend with a shared-key cache). */
+  dhtCipher?: DhtCipher;
 }
 
 /**
@@ -96,7 +99,9 @@ export class RelayNode implements AsyncDisposable {
     };
     dht = new DhtDriver({
       socket,
-      node: { keyPair: opts.keyPair },
+      node: opts.dhtCipher
+        ? { keyPair: opts.keyPair, cipher: opts.dhtCipher }
+        : { keyPair: opts.keyPair },
       clock,
       onOtherPacket: (data, from) => dispatch(onion.handleUdp(data, from, clock.now())),
     });
