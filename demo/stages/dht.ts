@@ -68,7 +68,7 @@ export async function dhtStage(say: (line: string) => void, signal?: AbortSignal
     const id = formatPublicKey(last.node.publicKey);
     say(`$ peerkit lookup ${id.slice(0, 16)}…   (node ${TESTNET_SIZE - 1}, from the saved nodes)`);
     const l = await run(["lookup", id, "--timeout", "10"]);
-    for (const line of l.out.trim().split("\n").slice(0, 3)) say(`  ${line}`);
+    for (const line of l.out.trim().split("\n").slice(0, 5)) say(`  ${line}`);
     if (l.code !== 0) throw new Error(`lookup exited ${l.code}: ${l.err.trim()}`);
     say(`node ${TESTNET_SIZE - 1} really listens at ${formatAddr(last.localAddr)}`);
   } finally {
