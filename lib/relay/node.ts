@@ -85,27 +85,26 @@ export class RelayNode implements AsyncDisposable {
     const hostname = opts.hostname ?? "127.0.0.1";
     const socket = await net.bindDatagram({ hostname, port: opts.udpPort ?? 0 });
     let relay: RelayServerDriver | undefined;
-    // deno-lint-ignore prefer-const
-    let dht: DhtDriver;
-    const onion = new OnionNode({
-      keyPair: opts.keyPair,
-      closestNodes: (target, count) => dht.node.closestNodes(target, count),
-    });
-    const dispatch = (sends: OnionSend[]) => {
-      for (const s of sends) {
-        if (s.to === "udp") dht.send(s.data, s.addr);
-        else relay?.sendPacket(s.client, s.data);
-      }
-    };
-    dht = new DhtDriver({
-      socket,
-      node: opts.dhtCipher
-        ? { keyPair: opts.keyPair, cipher: opts.dhtCipher }
-        : { keyPair: opts.keyPair },
-      clock,
-      onOtherPacket: (data, from) => dispatch(onion.handleUdp(data, from, clock.now())),
-    });
+    let dht: DhtDriver | undefined;
     try {
+      const onion = new OnionNode({
+        keyPair: opts.keyPair,
+        closestNodes: (target, count) => dht!.node.closestNodes(target, count),
+      });
+      const dispatch = (sends: OnionSend[]) => {
+        for (const s of sends) {
+          if (s.to === "udp") dht!.send(s.data, s.addr);
+          else relay?.sendPacket(s.client, s.data);
+        }
+      };
+      dht = new DhtDriver({
+        socket,
+        node: opts.dhtCipher
+          ? { keyPair: opts.keyPair, cipher: opts.dhtCipher }
+          : { keyPair: opts.keyPair },
+        clock,
+        onOtherPacket: (data, from) => dispatch(onion.handleUdp(data, from, clock.now())),
+      });
       relay = await RelayServerDriver.listen({
         ...opts,
         hostname,
@@ -115,13 +114,16 @@ export class RelayNode implements AsyncDisposable {
         onOnionRequest: (payload, conn, now) =>
           dispatch(onion.handleTcpRequest(payload, conn, now)),
       });
+      dht.start();
+      for (const b of opts.bootstrap ?? []) dht.bootstrap(b.addr, b.publicKey);
+      return new RelayNode(dht, onion, relay, clock);
     } catch (e) {
-      await dht.close();
+      // Whatever was opened before the failure is closed again.
+      await relay?.close();
+      if (dht) await dht.close();
+      else socket.close();
       throw e;
     }
-    dht.start();
-    for (const b of opts.bootstrap ?? []) dht.bootstrap(b.addr, b.publicKey);
-    return new RelayNode(dht, onion, relay, clock);
   }
 
   /** The relay's (and DHT's) public key. */

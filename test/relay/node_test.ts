@@ -42,3 +42,17 @@ Deno.test("an onion request through the relay reaches the onion layer (TCP id 8)
   assert.equal(node.relay.core.stats().drops.no_onion, 0);
   assert.equal(a.relays()[0]!.state, "ready");
 });
+
+Deno.test("regression: a relay node that fails after binding (bad bootstrap key) closes its sockets", async () => {
+  const kp = backend().keyPair();
+  await assert.rejects(
+    RelayNode.start({
+      keyPair: kp,
+      bootstrap: [{ addr: { hostname: "127.0.0.1", port: 33445 }, publicKey: new Uint8Array(5) }],
+    }),
+  );
+  // The sanitizers fail this test if the UDP socket, the TCP listener or a loop was left open;
+  // and the same key can start a node at once.
+  await using again = await RelayNode.start({ keyPair: kp });
+  assert.equal(again.tcpAddrs.length, 1);
+});
