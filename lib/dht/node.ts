@@ -282,7 +282,7 @@ export class DhtNode {
   ): LookupState {
     this.#now = now;
     const l = new LookupState(target, now, opts);
-    for (const n of opts.seeds ?? []) l.add(n, 0);
+    for (const n of this.#notSelf(opts.seeds ?? [])) l.add(n, 0);
     for (const n of this.closestNodes(target, l.keep)) l.add(n, 0);
     this.#lookups.add(l);
     if (onDone) this.#lookupDone.set(l, onDone);
@@ -353,13 +353,8 @@ export class DhtNode {
           for (const n of m.nodes) this.#fromNodesResponse(n, now);
         }
         if (p.lookup) {
-          p.lookup.answered(
-            sender,
-            from,
-            m.type === "nodesResponse" ? m.nodes : [],
-            p.hop ?? 0,
-            now,
-          );
+          const named = m.type === "nodesResponse" ? this.#notSelf(m.nodes) : [];
+          p.lookup.answered(sender, from, named, p.hop ?? 0, now);
           this.#driveLookup(p.lookup, now);
         }
         return;
@@ -568,6 +563,11 @@ export class DhtNode {
       this.#lookupDone.delete(l);
       cb?.(l.result!);
     }
+  }
+
+  /** Leaves us out: c-toxcore's answers skip only the searched key, so they can list us. */
+  #notSelf(nodes: NodeInfo[]): NodeInfo[] {
+    return nodes.filter((n) => !keyEquals(n.publicKey, this.publicKey));
   }
 
   #randInt(n: number): number {

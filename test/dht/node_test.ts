@@ -302,3 +302,34 @@ Deno.test("the draft's timers are options: bad after 130 s with DRAFT_TIMINGS", 
     if (t === 130_000) assert.equal(a.node.closeListSize().good, 0);
   }
 });
+
+Deno.test("regression: a lookup never asks our own key when a response lists us", () => {
+  // c-toxcore leaves out only the searched key, not the asker, so its answers can list us.
+  const a = peer(1), f = peer(2);
+  const target = new Uint8Array(32).fill(0xab);
+  const l = a.node.startLookup(target, 0, {
+    seeds: [{ publicKey: f.node.publicKey, addr: f.addr }],
+    timeoutMs: 20_000,
+  });
+  const req = openDhtPacket(
+    a.node.pollTransmit()!.data,
+    (pk) => nacl.sharedKey(pk, f.kp.secretKey),
+  );
+  assert.ok(req && req.message.type === "nodesRequest");
+  const listsUs = sealDhtPacket(
+    {
+      type: "nodesResponse",
+      nodes: [{ publicKey: a.node.publicKey, addr: a.addr }],
+      pingId: req.message.pingId,
+    },
+    f.node.publicKey,
+    nacl.sharedKey(a.node.publicKey, f.kp.secretKey),
+    new Uint8Array(24),
+  );
+  a.node.handlePacket(listsUs, f.addr, 10);
+  for (let t; (t = a.node.pollTransmit());) assert.notDeepEqual(t.to, a.addr);
+  assert.equal(l.result?.reason, "exhausted");
+  assert.equal(l.result?.requests, 1);
+  assert.equal(l.result?.responses, 1);
+  assert.equal(l.result?.elapsedMs, 10);
+});
