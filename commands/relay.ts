@@ -119,10 +119,8 @@ export async function parseRelayServeOptions(raw: unknown): Promise<RelayServeOp
     tcpPorts: o.tcpPort && o.tcpPort.length > 0 ? [...new Set(o.tcpPort)] : [33445],
     bootstrap: o.bootstrap.map((text) => {
       const n = parseNodeSpec(text);
-      return {
-        addr: parseHostPort(`${n.host}:${n.port}`, "--bootstrap"),
-        publicKey: fromHex(n.publicKey),
-      };
+      const hostname = n.host === "localhost" ? "127.0.0.1" : n.host;
+      return { addr: { hostname, port: n.port }, publicKey: fromHex(n.publicKey) };
     }),
     maxClients: o.maxClients,
     maxPerIp: o.maxPerIp,
