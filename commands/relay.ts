@@ -129,6 +129,18 @@ export async function parseRelayServeOptions(raw: unknown): Promise<RelayServeOp
   };
 }
 
+/** A bind that failed for a reason the user can fix becomes a one-line `BIND_FAILED`. */
+function bindFailure(e: unknown, what: string): unknown {
+  const fixable = e instanceof Deno.errors.AddrInUse ||
+    e instanceof Deno.errors.PermissionDenied ||
+    e instanceof Deno.errors.AddrNotAvailable ||
+    (e instanceof Error && /lookup address/.test(e.message));
+  if (!fixable) return e;
+  return new PeerkitError("BIND_FAILED", `relay serve: cannot bind ${what}: ${e.message}`, {
+    cause: e,
+  });
+}
+
 async function loadOrCreateKey(path: string, io: Io) {
   const { readKeyFile, writeKeyFile } = await import("../lib/identity/mod.ts");
   const { backend } = await import("../lib/crypto/mod.ts");
@@ -184,25 +196,24 @@ export async function runRelayServe(
         : undefined,
     });
   } catch (e) {
-    if (e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.PermissionDenied) {
-      throw new PeerkitError("BIND_FAILED", `relay serve: cannot bind: ${e.message}`, { cause: e });
-    }
-    throw e;
+    throw bindFailure(e, o.host);
   }
   let metricsServer: Deno.HttpServer | undefined;
   try {
     if (o.metrics) {
       const n = node;
-      metricsServer = Deno.serve({
-        hostname: o.metrics.hostname,
-        port: o.metrics.port,
-        onListen: () => {},
-      }, (req) =>
+      const handler = (req: Request) =>
         new URL(req.url).pathname === "/metrics"
           ? new Response(n.metrics(), {
             headers: { "content-type": "text/plain; version=0.0.4" },
           })
-          : new Response("not found\n", { status: 404 }));
+          : new Response("not found\n", { status: 404 });
+      try {
+        const { hostname, port } = o.metrics;
+        metricsServer = Deno.serve({ hostname, port, onListen: () => {} }, handler);
+      } catch (e) {
+        throw bindFailure(e, `--metrics ${formatAddr(o.metrics)}`);
+      }
     }
     const publicKey = formatPublicKey(node.publicKey);
     const udp = formatAddr(node.udpAddr);

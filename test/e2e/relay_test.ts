@@ -162,3 +162,33 @@ Deno.test("relay serve rejects bad flags with one line and exit 2, a bad key fil
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("regression: relay serve reports a busy --metrics port or an unusable --host in one line, exit 1", async () => {
+  using busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const cases = [
+    ["--host", "127.0.0.1", "--metrics", `127.0.0.1:${busy.addr.port}`],
+    ["--host", "192.0.2.1"],
+  ];
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const args of cases) {
+      const r = await peerkit([
+        "--home",
+        dir,
+        "relay",
+        "serve",
+        "--udp-port",
+        "0",
+        "--tcp-port",
+        "0",
+        ...args,
+      ]);
+      assert.equal(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
+      const lines = r.stderr.trim().split("\n").filter((l) => !/created relay key/.test(l));
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0]!, /^peerkit: relay serve: cannot bind /);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
