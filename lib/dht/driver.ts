@@ -18,7 +18,7 @@
 import { type Addr } from "../net/addr.ts";
 import { type Clock, realClock, type TimerId } from "../net/clock.ts";
 import { formatIp, parseIp, unmapIpv4 } from "../net/ip.ts";
-import type { DatagramSocket } from "../net/types.ts";
+import { ClosedError, type DatagramSocket } from "../net/types.ts";
 import { DhtNode, type DhtNodeOptions } from "./node.ts";
 import type { LookupOptions, LookupResult } from "./lookup.ts";
 
@@ -161,8 +161,10 @@ export class DhtDriver implements AsyncDisposable {
       let d;
       try {
         d = await this.socket.receive();
-      } catch {
-        if (this.#closed) return;
+      } catch (e) {
+        // Closed under us (another layer shares the socket): every later receive fails at
+        // once, so retrying would spin without ever yielding to timers.
+        if (this.#closed || e instanceof ClosedError) return;
         continue;
       }
       const from = normalise(d.from);

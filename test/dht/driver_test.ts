@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { tweetnaclBackend as nacl } from "../../lib/crypto/backend.ts";
 import { MemoryNetwork } from "../../lib/net/memory.ts";
 import type { Addr } from "../../lib/net/addr.ts";
+import { ClosedError, type DatagramSocket } from "../../lib/net/types.ts";
 import { DhtDriver } from "../../lib/dht/driver.ts";
 
 async function pair(net: MemoryNetwork, host: string, other?: (d: Uint8Array, f: Addr) => void) {
@@ -61,4 +62,30 @@ Deno.test("DhtDriver.lookup() resolves with the target's address, and close() is
   } finally {
     for (const d of nodes) await d.close();
   }
+});
+
+Deno.test("regression: the receive loop stops when its socket is closed under it", async () => {
+  const net = new MemoryNetwork();
+  const inner = await net.bindDatagram({ hostname: "10.0.2.1", port: 33445 });
+  let receives = 0;
+  let release: ((e: Error) => void) | undefined;
+  const socket: DatagramSocket = {
+    localAddr: inner.localAddr,
+    [Symbol.asyncDispose]: () => Promise.resolve(socket.close()),
+    send: (d, to) => inner.send(d, to),
+    receive: () => {
+      // Park after many calls so that a spinning loop shows as a count, not a hang.
+      if (++receives > 100) return new Promise((_, reject) => release = reject);
+      return inner.receive();
+    },
+    close: () => {
+      inner.close();
+      release?.(new ClosedError("datagram socket"));
+    },
+  };
+  await using d = new DhtDriver({ socket, node: { keyPair: nacl.keyPair() } });
+  d.start();
+  inner.close(); // another layer closes the shared socket
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(receives, 1);
 });
