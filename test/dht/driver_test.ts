@@ -58,7 +58,8 @@ Deno.test("DhtDriver.lookup() resolves with the target's address, and close() is
       timeoutMs: 60_000,
     });
     ac.abort();
-    assert.equal((await p).reason === "cancelled" || (await p).reason === "exhausted", true);
+    // The first requests are still in flight when the signal fires: only the abort ends it.
+    assert.equal((await p).reason, "cancelled");
   } finally {
     for (const d of nodes) await d.close();
   }
