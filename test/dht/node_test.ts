@@ -263,7 +263,7 @@ Deno.test("a search keeps the closest nodes that answered and reports the key's 
   assert.ok(r.nodes.length >= 4);
 });
 
-Deno.test("entries go bad after 122 s and stop being probed after 182 s (c-toxcore timers)", () => {
+Deno.test("entries go bad after 122 s; once every entry is dead, probing resumes (c-toxcore)", () => {
   const a = peer(1), b = peer(2);
   a.node.bootstrap(b.addr, b.node.publicKey, 0);
   pump([a, b], 0);
@@ -277,6 +277,37 @@ Deno.test("entries go bad after 122 s and stop being probed after 182 s (c-toxco
   }
   // after every entry died, c-toxcore marks them bad again and resumes probing
   assert.ok(probes >= 3, `probes ${probes}`);
+});
+
+Deno.test("a dead entry is probed at 60, 120 and 180 s, then no more while others answer", () => {
+  const a = peer(1), b = peer(2), c = peer(3);
+  // Entered through pings, not bootstrap, so that no re-bootstrap request goes to b.
+  a.node.ping(b.addr, b.node.publicKey, 0);
+  a.node.ping(c.addr, c.node.publicKey, 0);
+  pump([a, b, c], 0);
+  assert.equal(a.node.closeListSize().good, 2);
+  const toB: number[] = [];
+  for (let t = 1000; t <= 400_000; t += 1000) {
+    a.node.handleTimeout(t);
+    c.node.handleTimeout(t);
+    // b is gone: record what a sends it, deliver the rest between a and c.
+    for (let round = 0; round < 10; round++) {
+      let moved = false;
+      for (const [from, to] of [[a, c], [c, a]] as const) {
+        for (let x; (x = from.node.pollTransmit());) {
+          moved = true;
+          if (x.to.hostname === b.addr.hostname) {
+            if (from === a) toB.push(t);
+          } else if (x.to.hostname === to.addr.hostname) to.node.handlePacket(x.data, from.addr, t);
+        }
+      }
+      if (!moved) break;
+    }
+  }
+  // Random nodes requests may pick b while it is good (before 122 s); probes at 60 s intervals.
+  assert.deepEqual(toB.filter((t) => t >= 122_000), [180_000]);
+  assert.ok(toB.includes(60_000) && toB.includes(120_000), toB.join(" "));
+  assert.equal(a.node.closeListSize().good, 1);
 });
 
 Deno.test("shared keys are cached: one X25519 per peer, not per packet", () => {
