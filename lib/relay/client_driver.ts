@@ -98,7 +98,7 @@ export class RelayClient implements AsyncDisposable {
   readonly #links = new Map<string, Link>();
   readonly #peers = new Map<string, Uint8Array>();
   readonly #tasks = new TaskSet();
-  readonly #waiters = new Set<() => void>();
+  readonly #waiters = new Set<{ check: () => void; close: () => void }>();
   #closed = false;
 
   /** @param opts key pair, network, clock */
@@ -229,7 +229,7 @@ export class RelayClient implements AsyncDisposable {
     return true;
   }
 
-  /** Resolves when `n` relays are ready; rejects after `timeoutMs`. */
+  /** Resolves when `n` relays are ready; rejects after `timeoutMs` or when the client closes. */
   waitForRelays(n: number, timeoutMs: number): Promise<void> {
     return this.#waitFor(
       () => [...this.#links.values()].filter((l) => l.conn?.state === "ready").length >= n,
@@ -238,18 +238,28 @@ export class RelayClient implements AsyncDisposable {
     );
   }
 
-  /** Resolves when `peer` has an online route; rejects after `timeoutMs`. */
+  /**
+   * Resolves when `peer` has an online route; rejects after `timeoutMs` or when the client
+   * closes.
+   */
   waitForPeer(peer: Uint8Array, timeoutMs: number): Promise<void> {
     return this.#waitFor(() => this.isOnline(peer), timeoutMs, "peer not reachable");
   }
 
   #waitFor(ok: () => boolean, timeoutMs: number, what: string): Promise<void> {
     if (ok()) return Promise.resolve();
+    if (this.#closed) return Promise.reject(closedError(what));
     return new Promise((resolve, reject) => {
-      const check = () => {
-        if (!ok()) return;
-        done();
-        resolve();
+      const waiter = {
+        check: () => {
+          if (!ok()) return;
+          done();
+          resolve();
+        },
+        close: () => {
+          done();
+          reject(closedError(what));
+        },
       };
       const timer = this.#clock.setTimeout(() => {
         done();
@@ -257,14 +267,14 @@ export class RelayClient implements AsyncDisposable {
       }, timeoutMs);
       const done = () => {
         this.#clock.clearTimeout(timer);
-        this.#waiters.delete(check);
+        this.#waiters.delete(waiter);
       };
-      this.#waiters.add(check);
+      this.#waiters.add(waiter);
     });
   }
 
   #notify(): void {
-    for (const w of [...this.#waiters]) w();
+    for (const w of [...this.#waiters]) w.check();
   }
 
   /** Closes every link and waits for the background tasks. Idempotent. */
@@ -275,6 +285,7 @@ export class RelayClient implements AsyncDisposable {
       l.removed = true;
       this.#down(l, "closed");
     }
+    for (const w of [...this.#waiters]) w.close();
     await this.#tasks.drain();
   }
 
@@ -448,4 +459,8 @@ export class RelayClient implements AsyncDisposable {
       }
     })());
   }
+}
+
+function closedError(what: string): PeerkitError {
+  return new PeerkitError("RELAY_CLOSED", `${what}: the relay client was closed`);
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { backend } from "../../lib/crypto/mod.ts";
+import { PeerkitError } from "../../lib/util/errors.ts";
 import {
   acceptClientHandshake,
   FrameCodec,
@@ -120,4 +121,17 @@ Deno.test("a relay that comes back is rejoined and its routes restored", async (
   } finally {
     await relay.close();
   }
+});
+
+Deno.test("regression: closing a RelayClient rejects its waits at once and leaves no timer", async () => {
+  const c = new RelayClient({ keyPair: backend().keyPair() });
+  const relays = c.waitForRelays(1, 60_000);
+  const peer = c.waitForPeer(backend().keyPair().publicKey, 60_000);
+  const started = Date.now();
+  await c.close();
+  for (const p of [relays, peer]) {
+    await assert.rejects(p, (e: PeerkitError) => e.code === "RELAY_CLOSED");
+  }
+  assert.ok(Date.now() - started < 5000);
+  await assert.rejects(c.waitForRelays(1, 60_000), (e: PeerkitError) => e.code === "RELAY_CLOSED");
 });
