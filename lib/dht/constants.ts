@@ -32,23 +32,24 @@ export const MAC_SIZE = 16;
 /** Opaque request id length (ping_id). */
 export const PING_ID_SIZE = 8;
 /** `[kind][sender pk][nonce]` before the box of a DHT packet. */
-export const DHT_HEADER_SIZE = 1 + PK_SIZE + NONCE_SIZE;
+export const DHT_HEADER_SIZE: number = 1 + PK_SIZE + NONCE_SIZE;
 /** Ping plaintext: `[type][ping_id 8]`. */
-export const PING_PLAIN_SIZE = 1 + PING_ID_SIZE;
+export const PING_PLAIN_SIZE: number = 1 + PING_ID_SIZE;
 /** Ping request/response datagram length (DHT_PING_SIZE). */
-export const PING_PACKET_SIZE = DHT_HEADER_SIZE + MAC_SIZE + PING_PLAIN_SIZE;
+export const PING_PACKET_SIZE: number = DHT_HEADER_SIZE + MAC_SIZE + PING_PLAIN_SIZE;
 /** Nodes request plaintext: `[target pk][ping_id 8]`. */
-export const NODES_REQUEST_PLAIN_SIZE = PK_SIZE + PING_ID_SIZE;
+export const NODES_REQUEST_PLAIN_SIZE: number = PK_SIZE + PING_ID_SIZE;
 /** Nodes request datagram length. */
-export const NODES_REQUEST_PACKET_SIZE = DHT_HEADER_SIZE + MAC_SIZE + NODES_REQUEST_PLAIN_SIZE;
+export const NODES_REQUEST_PACKET_SIZE: number = DHT_HEADER_SIZE + MAC_SIZE +
+  NODES_REQUEST_PLAIN_SIZE;
 /** Nodes per nodes response (MAX_SENT_NODES). */
 export const MAX_SENT_NODES = 4;
 /** Smallest nodes response datagram (0 nodes; c-toxcore rejects that one on receipt). */
-export const NODES_RESPONSE_MIN_SIZE = DHT_HEADER_SIZE + MAC_SIZE + 1 + PING_ID_SIZE;
+export const NODES_RESPONSE_MIN_SIZE: number = DHT_HEADER_SIZE + MAC_SIZE + 1 + PING_ID_SIZE;
 /** Largest nodes response datagram (4 IPv6 nodes). */
-export const NODES_RESPONSE_MAX_SIZE = NODES_RESPONSE_MIN_SIZE + MAX_SENT_NODES * 51;
+export const NODES_RESPONSE_MAX_SIZE: number = NODES_RESPONSE_MIN_SIZE + MAX_SENT_NODES * 51;
 /** Routed request header: `[0x20][receiver pk][sender pk][nonce]`. */
-export const ROUTED_HEADER_SIZE = 1 + PK_SIZE + PK_SIZE + NONCE_SIZE;
+export const ROUTED_HEADER_SIZE: number = 1 + PK_SIZE + PK_SIZE + NONCE_SIZE;
 /** c-toxcore drops a routed request of this length or less. */
 export const ROUTED_MIN_EXCLUSIVE = 105;
 /** Largest routed request a creator builds (MAX_CRYPTO_REQUEST_SIZE). */
@@ -56,9 +57,9 @@ export const ROUTED_MAX_SIZE = 1024;
 /** Largest routed request c-toxcore forwards. */
 export const ROUTED_MAX_FORWARD_SIZE = 1040;
 /** Largest data in a routed request we create. */
-export const ROUTED_MAX_DATA = ROUTED_MAX_SIZE - ROUTED_HEADER_SIZE - MAC_SIZE - 1;
+export const ROUTED_MAX_DATA: number = ROUTED_MAX_SIZE - ROUTED_HEADER_SIZE - MAC_SIZE - 1;
 /** LAN discovery datagram length. */
-export const LAN_DISCOVERY_SIZE = 1 + PK_SIZE;
+export const LAN_DISCOVERY_SIZE: number = 1 + PK_SIZE;
 /** Largest UDP datagram c-toxcore reads. */
 export const MAX_UDP_PACKET_SIZE = 2048;
 

@@ -62,7 +62,7 @@ export class DhtDriver implements AsyncDisposable {
   #sending = 0;
   #drained: (() => void) | undefined;
 
-  /** @param opts socket, node, clock, hook for other packets */
+  /** Wraps a node around a bound socket. @param opts socket, node, clock, hook for other packets */
   constructor(opts: DhtDriverOptions) {
     this.socket = opts.socket;
     this.node = opts.node instanceof DhtNode ? opts.node : new DhtNode(opts.node);
@@ -152,6 +152,7 @@ export class DhtDriver implements AsyncDisposable {
     await this.#loop;
   }
 
+  /** Same as {@link DhtDriver.close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

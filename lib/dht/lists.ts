@@ -70,7 +70,7 @@ export class DhtLists {
   /** Searched keys by hex. */
   readonly searches = new Map<string, Search>();
 
-  /** @param self our key @param sizes list sizes @param t timers */
+  /** Empty lists for our key. @param self our key @param sizes list sizes @param t timers */
   constructor(
     readonly self: Uint8Array,
     readonly sizes: DhtSizes,

@@ -80,11 +80,17 @@ const MAX_CANDIDATES = 64;
 
 /** One lookup's state. */
 export class LookupState {
+  /** The key looked up (a copy). */
   readonly target: Uint8Array;
+  /** Start time, ms. */
   readonly startedAt: number;
+  /** Time at which it ends as `timeout`, ms. */
   readonly deadline: number;
+  /** Requests in flight at once. */
   readonly parallel: number;
+  /** Size of the closest set that must be asked before giving up. */
   readonly keep: number;
+  /** Progress callback. */
   readonly onProgress: ((p: LookupProgress) => void) | undefined;
   #cands: Candidate[] = [];
   #seen = new Set<string>();
@@ -94,7 +100,7 @@ export class LookupState {
   #reported: Addr[] = [];
   #result: LookupResult | undefined;
 
-  /** @param target key @param now start time @param opts options */
+  /** A lookup with no candidates yet. @param target key @param now start time @param opts options */
   constructor(target: Uint8Array, now: number, opts: LookupOptions) {
     this.target = target.slice();
     this.startedAt = now;

@@ -94,7 +94,7 @@ export class DhtNode {
   /** Our reachable address, listed as a last resort in nodes responses. */
   selfAddr: Addr | undefined;
 
-  /** @param opts key pair, timers, sizes, random, cipher, hooks */
+  /** A node with empty lists. @param opts key pair, timers, sizes, random, cipher, hooks */
   constructor(opts: DhtNodeOptions) {
     this.#opts = opts;
     this.publicKey = opts.keyPair.publicKey.slice();

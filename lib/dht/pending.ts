@@ -39,7 +39,10 @@ export interface Pending {
 export class PendingTable {
   readonly #map = new Map<string, Pending>();
 
-  /** @param max entries kept (the oldest is evicted) @param timeoutMs response timeout */
+  /**
+   * An empty table.
+   * @param max entries kept (the oldest is evicted) @param timeoutMs response timeout
+   */
   constructor(readonly max: number, readonly timeoutMs: number) {}
 
   /** Number of outstanding requests. */

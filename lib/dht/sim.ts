@@ -96,7 +96,7 @@ export class DhtSimulation {
   #nextAddr = 0;
   #lastChurn = 0;
 
-  /** @param opts size, latency, loss, churn, seed */
+  /** A network with no nodes yet. @param opts size, latency, loss, churn, seed */
   constructor(opts: SimulationOptions) {
     this.#o = {
       latencyMs: [10, 80],
