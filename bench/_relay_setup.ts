@@ -11,6 +11,7 @@
  * @module
  */
 import { fromHex } from "../lib/util/bytes.ts";
+import { spawnRelayServe } from "../test/_support/relay_serve.ts";
 import { freePort } from "../test/_support/toxcore.ts";
 
 /** A relay under test. */
@@ -37,56 +38,27 @@ export async function rssKiB(pid: number): Promise<number> {
 
 /** Starts `peerkit relay serve` with extra flags on loopback. */
 export async function startPeerkitRelay(extra: string[] = []): Promise<BenchRelay> {
-  const dir = await Deno.makeTempDir({ prefix: "peerkit-bench-relay-" });
   const udpPort = freePort(), tcpPort = freePort();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--quiet",
-      new URL("../cli.ts", import.meta.url).pathname,
-      "--json",
-      "--home",
-      dir,
-      "relay",
-      "serve",
-      "--host",
-      "127.0.0.1",
-      "--udp-port",
-      String(udpPort),
-      "--tcp-port",
-      String(tcpPort),
-      ...extra,
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const r = await reader.read();
-    if (r.done) throw new Error("relay serve exited before printing its key");
-    text += new TextDecoder().decode(r.value);
-  }
-  reader.releaseLock();
-  const drain = child.stdout.pipeTo(new WritableStream());
-  const info = JSON.parse(text.split("\n")[0]!);
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    child.kill("SIGTERM");
-    await child.status;
-    await drain.catch(() => {});
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  };
+  const s = await spawnRelayServe([
+    "--json",
+    "relay",
+    "serve",
+    "--host",
+    "127.0.0.1",
+    "--udp-port",
+    String(udpPort),
+    "--tcp-port",
+    String(tcpPort),
+    ...extra,
+  ], { tempHome: true, stderr: "inherit" });
+  const info = JSON.parse(s.firstLine());
+  const stop = async () => void await s.stop();
   return {
     name: "peerkit relay serve",
-    pid: child.pid,
+    pid: s.pid,
     tcpPort,
     publicKey: fromHex(info.publicKey),
-    rssKiB: () => rssKiB(child.pid),
+    rssKiB: () => rssKiB(s.pid),
     stop,
     [Symbol.asyncDispose]: stop,
   };

@@ -8,45 +8,8 @@ import { encodeKeyFile } from "../../lib/identity/mod.ts";
 import { RelayClient } from "../../lib/relay/mod.ts";
 import { fromHex, toHex } from "../../lib/util/bytes.ts";
 import { peerkit } from "../_support/cli.ts";
+import { spawnRelayServe } from "../_support/relay_serve.ts";
 import { freePort } from "../_support/toxcore.ts";
-
-const CLI = new URL("../../cli.ts", import.meta.url).pathname;
-
-async function spawnServe(args: string[]) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", CLI, ...args],
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let out = "", err = "";
-  const d = new TextDecoder();
-  const pump = async (s: ReadableStream<Uint8Array>, add: (t: string) => void) => {
-    for await (const c of s) add(d.decode(c, { stream: true }));
-  };
-  const pumps = Promise.all([
-    pump(child.stdout, (t) => out += t),
-    pump(child.stderr, (t) => err += t),
-  ]);
-  const deadline = Date.now() + 20_000;
-  while (!/\n/.test(out) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return {
-    child,
-    out: () => out,
-    err: () => err,
-    async stop(signal: Deno.Signal) {
-      child.kill(signal);
-      const t = setTimeout(() => child.kill("SIGKILL"), 5000);
-      const status = await child.status;
-      clearTimeout(t);
-      await pumps;
-      return status;
-    },
-  };
-}
 
 Deno.test("relay serve --json prints its key and addresses, relays clients, serves metrics, stops on SIGTERM", async () => {
   const dir = await Deno.makeTempDir();
@@ -54,7 +17,7 @@ Deno.test("relay serve --json prints its key and addresses, relays clients, serv
   const kp = backend().keyPair();
   await Deno.writeFile(keyFile, encodeKeyFile(kp), { mode: 0o600 });
   const udp = freePort(), tcp1 = freePort(), tcp2 = freePort(), metrics = freePort();
-  const s = await spawnServe([
+  const s = await spawnRelayServe([
     "--json",
     "relay",
     "serve",
@@ -74,7 +37,7 @@ Deno.test("relay serve --json prints its key and addresses, relays clients, serv
     "0",
   ]);
   try {
-    const doc = JSON.parse(s.out().split("\n")[0]!);
+    const doc = JSON.parse(s.firstLine());
     assert.equal(doc.publicKey, toHex(kp.publicKey).toUpperCase());
     assert.equal(doc.udp, `127.0.0.1:${udp}`);
     assert.deepEqual(doc.tcp, [`127.0.0.1:${tcp1}`, `127.0.0.1:${tcp2}`]);
@@ -110,7 +73,7 @@ Deno.test("relay serve --json prints its key and addresses, relays clients, serv
 
 Deno.test("relay serve creates a missing key in the state directory and stops on SIGINT", async () => {
   const home = await Deno.makeTempDir();
-  const s = await spawnServe([
+  const s = await spawnRelayServe([
     "--home",
     home,
     "relay",

@@ -5,11 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { needs } from "../_support/env.ts";
+import { spawnRelayServe } from "../_support/relay_serve.ts";
 import { freePort } from "../_support/toxcore.ts";
 import { makeFriends, startToxClient, type ToxNode } from "../_support/toxclient.ts";
 
 const STEP_MS = 30_000;
-const CLI = new URL("../../cli.ts", import.meta.url).pathname;
 
 interface Served extends AsyncDisposable {
   node: ToxNode;
@@ -19,75 +19,31 @@ interface Served extends AsyncDisposable {
 
 /** Spawns `peerkit relay serve --json` and waits for its start-up document. */
 async function serve(): Promise<Served> {
-  const dir = await Deno.makeTempDir({ prefix: "peerkit-relay-" });
   const udpPort = freePort(), tcpPort = freePort(), metricsPort = freePort();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--quiet",
-      CLI,
-      "--json",
-      "--home",
-      dir,
-      "relay",
-      "serve",
-      "--host",
-      "127.0.0.1",
-      "--udp-port",
-      String(udpPort),
-      "--tcp-port",
-      String(tcpPort),
-      "--metrics",
-      `127.0.0.1:${metricsPort}`,
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let out = "", err = "";
-  const d = new TextDecoder();
-  const pump = async (s: ReadableStream<Uint8Array>, add: (t: string) => void) => {
-    for await (const c of s) add(d.decode(c, { stream: true }));
-  };
-  const pumps = Promise.all([
-    pump(child.stdout, (t) => out += t),
-    pump(child.stderr, (t) => err += t),
-  ]);
-  const stop = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* gone */ }
-    const t = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-    }, 3000);
-    const status = await child.status;
-    clearTimeout(t);
-    await pumps;
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-    return status;
-  };
-  const deadline = Date.now() + 20_000;
-  while (!out.includes("\n")) {
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`relay serve did not start:\n${err}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const info = JSON.parse(out.split("\n")[0]!);
+  const s = await spawnRelayServe([
+    "--json",
+    "relay",
+    "serve",
+    "--host",
+    "127.0.0.1",
+    "--udp-port",
+    String(udpPort),
+    "--tcp-port",
+    String(tcpPort),
+    "--metrics",
+    `127.0.0.1:${metricsPort}`,
+  ], { tempHome: true, killAfterMs: 3000 });
+  const info = JSON.parse(s.firstLine());
   return {
     node: { host: "127.0.0.1", udpPort, tcpPort, publicKeyHex: info.publicKey },
-    stderr: () => err,
+    stderr: () => s.err(),
     metrics: async () => {
       const r = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
       return await r.text();
     },
     [Symbol.asyncDispose]: async () => {
-      const status = await stop();
-      assert.equal(status.code, 0, `relay serve exited with ${status.code}:\n${err}`);
+      const status = await s.stop();
+      assert.equal(status.code, 0, `relay serve exited with ${status.code}:\n${s.err()}`);
     },
   };
 }
