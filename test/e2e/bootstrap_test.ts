@@ -2,19 +2,9 @@ import assert from "node:assert/strict";
 import { peerkit } from "../_support/cli.ts";
 import { needs } from "../_support/env.ts";
 import { freePort, startBootstrapd } from "../_support/toxcore.ts";
-import { tweetnaclBackend as nacl } from "../../lib/crypto/backend.ts";
-import { denoNetwork } from "../../lib/net/deno.ts";
-import { DhtDriver } from "../../lib/dht/driver.ts";
+import { loopbackNode as peerkitNode, nodeSpec as spec } from "../dht/_loopback.ts";
 import { toHex } from "../../lib/util/bytes.ts";
 import { BUILTIN_NODES, parseNodeSpec } from "../../lib/dht/nodes_file.ts";
-
-async function peerkitNode(): Promise<DhtDriver> {
-  const socket = await denoNetwork.bindDatagram({ hostname: "127.0.0.1", port: freePort() });
-  const d = new DhtDriver({ socket, node: { keyPair: nacl.keyPair() } });
-  d.start();
-  return d;
-}
-const spec = (d: DhtDriver) => `127.0.0.1:${d.localAddr.port}:${toHex(d.node.publicKey)}`;
 
 Deno.test("bootstrap --json reports the answering node, its round trip, and saves good nodes", async () => {
   const home = await Deno.makeTempDir();

@@ -1,19 +1,10 @@
 import assert from "node:assert/strict";
 import { peerkit } from "../_support/cli.ts";
 import { needs } from "../_support/env.ts";
-import { freePort, startBootstrapd } from "../_support/toxcore.ts";
-import { tweetnaclBackend as nacl } from "../../lib/crypto/backend.ts";
-import { denoNetwork } from "../../lib/net/deno.ts";
-import { DhtDriver } from "../../lib/dht/driver.ts";
+import { startBootstrapd } from "../_support/toxcore.ts";
+import type { DhtDriver } from "../../lib/dht/driver.ts";
+import { loopbackNode as peerkitNode, nodeSpec as spec } from "../dht/_loopback.ts";
 import { toHex } from "../../lib/util/bytes.ts";
-
-async function peerkitNode(): Promise<DhtDriver> {
-  const socket = await denoNetwork.bindDatagram({ hostname: "127.0.0.1", port: freePort() });
-  const d = new DhtDriver({ socket, node: { keyPair: nacl.keyPair() } });
-  d.start();
-  return d;
-}
-const spec = (d: DhtDriver) => `127.0.0.1:${d.localAddr.port}:${toHex(d.node.publicKey)}`;
 
 Deno.test("lookup finds a key two hops away in a small peerkit testnet (--json)", async () => {
   const home = await Deno.makeTempDir();

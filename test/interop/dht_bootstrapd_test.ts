@@ -4,23 +4,9 @@ import { type Bootstrapd, freePort, startBootstrapd } from "../_support/toxcore.
 import { tweetnaclBackend as nacl } from "../../lib/crypto/backend.ts";
 import { denoNetwork } from "../../lib/net/deno.ts";
 import { DhtDriver } from "../../lib/dht/driver.ts";
+import { loopbackNode as ourNode, waitFor } from "../dht/_loopback.ts";
 import { keyEquals } from "../../lib/dht/distance.ts";
 import { toHex } from "../../lib/util/bytes.ts";
-
-async function ourNode(): Promise<DhtDriver> {
-  const socket = await denoNetwork.bindDatagram({ hostname: "127.0.0.1", port: freePort() });
-  const d = new DhtDriver({ socket, node: { keyPair: nacl.keyPair() } });
-  d.start();
-  return d;
-}
-
-async function waitFor(what: string, cond: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const at = (d: Bootstrapd) => ({ hostname: "127.0.0.1", port: d.udpPort });
 const knows = (n: DhtDriver, pk: Uint8Array) =>
