@@ -48,19 +48,19 @@ export { MAC_SIZE, NONCE_SIZE, PUBLIC_KEY_SIZE };
 /** The fixed IP_Port inside onion layers and return blobs: family, 16 address bytes, port. */
 export const SIZE_IPPORT = 19;
 /** Return blob written by hop A: nonce + secretbox(IP_Port). */
-export const ONION_RETURN_1 = NONCE_SIZE + SIZE_IPPORT + MAC_SIZE;
+export const ONION_RETURN_1: number = NONCE_SIZE + SIZE_IPPORT + MAC_SIZE;
 /** Return blob written by hop B (wraps RETURN_1). */
-export const ONION_RETURN_2 = NONCE_SIZE + SIZE_IPPORT + MAC_SIZE + ONION_RETURN_1;
+export const ONION_RETURN_2: number = NONCE_SIZE + SIZE_IPPORT + MAC_SIZE + ONION_RETURN_1;
 /** Return blob written by hop C (wraps RETURN_2). */
-export const ONION_RETURN_3 = NONCE_SIZE + SIZE_IPPORT + MAC_SIZE + ONION_RETURN_2;
+export const ONION_RETURN_3: number = NONCE_SIZE + SIZE_IPPORT + MAC_SIZE + ONION_RETURN_2;
 /** One onion layer's overhead: next public key, next IP_Port, MAC. */
-export const ONION_SEND_BASE = PUBLIC_KEY_SIZE + SIZE_IPPORT + MAC_SIZE;
+export const ONION_SEND_BASE: number = PUBLIC_KEY_SIZE + SIZE_IPPORT + MAC_SIZE;
 /** Overhead of a 0x82 packet after its kind byte. */
-export const ONION_SEND_3 = NONCE_SIZE + ONION_SEND_BASE + ONION_RETURN_2;
+export const ONION_SEND_3: number = NONCE_SIZE + ONION_SEND_BASE + ONION_RETURN_2;
 /** Overhead of a 0x81 packet after its kind byte. */
-export const ONION_SEND_2 = NONCE_SIZE + ONION_SEND_BASE * 2 + ONION_RETURN_1;
+export const ONION_SEND_2: number = NONCE_SIZE + ONION_SEND_BASE * 2 + ONION_RETURN_1;
 /** Overhead of a 0x80 packet after its kind byte. */
-export const ONION_SEND_1 = NONCE_SIZE + ONION_SEND_BASE * 3;
+export const ONION_SEND_1: number = NONCE_SIZE + ONION_SEND_BASE * 3;
 /** Largest onion packet c-toxcore handles. */
 export const ONION_MAX_PACKET_SIZE = 1400;
 /** Largest payload a client can send through a path (1174). */
@@ -71,31 +71,33 @@ export const ONION_RESPONSE_MAX_DATA_SIZE = ONION_MAX_PACKET_SIZE - (1 + ONION_R
  * A TCP onion request (after its id byte) must be longer than this: nonce plus two layers
  * (TCP_server.c kills the connection otherwise).
  */
-export const TCP_ONION_REQUEST_MIN_EXCLUSIVE = NONCE_SIZE + ONION_SEND_BASE * 2;
+export const TCP_ONION_REQUEST_MIN_EXCLUSIVE: number = NONCE_SIZE + ONION_SEND_BASE * 2;
 
 /** Announce ping id size (an HMAC-SHA-512-256 tag). */
 export const ANNOUNCE_PING_ID_SIZE = 32;
 /** Opaque sendback bytes the announcer gets echoed. */
 export const SENDBACK_SIZE = 8;
 /** Plaintext of an announce request: ping id, searched pk, data pk, sendback. */
-export const ANNOUNCE_PLAIN_SIZE = ANNOUNCE_PING_ID_SIZE + PUBLIC_KEY_SIZE * 2 + SENDBACK_SIZE;
+export const ANNOUNCE_PLAIN_SIZE: number = ANNOUNCE_PING_ID_SIZE + PUBLIC_KEY_SIZE * 2 +
+  SENDBACK_SIZE;
 /** Announce request 0x83 size (177). */
-export const ANNOUNCE_REQUEST_SIZE = 1 + NONCE_SIZE + PUBLIC_KEY_SIZE + ANNOUNCE_PLAIN_SIZE +
+export const ANNOUNCE_REQUEST_SIZE: number = 1 + NONCE_SIZE + PUBLIC_KEY_SIZE +
+  ANNOUNCE_PLAIN_SIZE +
   MAC_SIZE;
 /** Most nodes in an announce response, and the packed IPv6 node size (lib/dht's bindings). */
 export { MAX_SENT_NODES, PACKED_NODE_IPV6_SIZE };
 /** Announce response 0x84 without nodes (82). */
-export const ANNOUNCE_RESPONSE_MIN_SIZE = 1 + SENDBACK_SIZE + NONCE_SIZE + 1 +
+export const ANNOUNCE_RESPONSE_MIN_SIZE: number = 1 + SENDBACK_SIZE + NONCE_SIZE + 1 +
   ANNOUNCE_PING_ID_SIZE +
   MAC_SIZE;
 /** Announce response 0x84 with four IPv6 nodes (286). */
-export const ANNOUNCE_RESPONSE_MAX_SIZE = ANNOUNCE_RESPONSE_MIN_SIZE +
+export const ANNOUNCE_RESPONSE_MAX_SIZE: number = ANNOUNCE_RESPONSE_MIN_SIZE +
   MAX_SENT_NODES * PACKED_NODE_IPV6_SIZE;
 /** Data request 0x85 without payload (105). */
-export const DATA_REQUEST_MIN_SIZE = 1 + PUBLIC_KEY_SIZE + NONCE_SIZE + PUBLIC_KEY_SIZE +
+export const DATA_REQUEST_MIN_SIZE: number = 1 + PUBLIC_KEY_SIZE + NONCE_SIZE + PUBLIC_KEY_SIZE +
   MAC_SIZE;
 /** Data response 0x86 without payload (73). */
-export const DATA_RESPONSE_MIN_SIZE = 1 + NONCE_SIZE + PUBLIC_KEY_SIZE + MAC_SIZE;
+export const DATA_RESPONSE_MIN_SIZE: number = 1 + NONCE_SIZE + PUBLIC_KEY_SIZE + MAC_SIZE;
 /** Largest encrypted data a 0x85 can carry (1069). */
 export const MAX_DATA_REQUEST_SIZE = ONION_MAX_DATA_SIZE - DATA_REQUEST_MIN_SIZE;
 

@@ -89,7 +89,11 @@ export class OnionNode {
   readonly #keyRefreshMs: number;
   #keyTime: number | undefined;
 
-  /** @param opts key pair, close-node source, optional limits for tests */
+  /**
+   * A node with an empty announce store and fresh return-blob and ping-id keys.
+   *
+   * @param opts key pair, close-node source, optional limits for tests
+   */
   constructor(opts: OnionNodeOptions) {
     this.#random = opts.random ?? ((n) => backend().randomBytes(n));
     const timeout = opts.announceTimeoutMs ?? ONION_ANNOUNCE_TIMEOUT_MS;

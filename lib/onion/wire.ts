@@ -172,7 +172,7 @@ const REQUEST_OVERHEAD: Record<RequestHop, number> = {
 /** Offset of the encrypted layer in 0x80/0x81/0x82. */
 const LAYER_OFFSET = 1 + NONCE_SIZE + PUBLIC_KEY_SIZE;
 /** Encrypted part of an announce request. */
-export const ANNOUNCE_ENCRYPTED_SIZE = ANNOUNCE_PLAIN_SIZE + MAC_SIZE;
+export const ANNOUNCE_ENCRYPTED_SIZE: number = ANNOUNCE_PLAIN_SIZE + MAC_SIZE;
 /** Largest 0x85 as an announce node accepts it (1400 minus the appended RETURN_3). */
 export const DATA_REQUEST_MAX_SIZE = ONION_MAX_PACKET_SIZE - ONION_RETURN_3;
 

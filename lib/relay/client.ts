@@ -90,7 +90,11 @@ export class RelayClientConnection {
   #pingId: Uint8Array | null = null;
   readonly #o: Required<RelayClientConnectionOptions>;
 
-  /** @param opts keys and time; the 128-byte handshake is queued at once */
+  /**
+   * Starts a link: the 128-byte handshake is queued at once.
+   *
+   * @param opts keys and time
+   */
   constructor(opts: RelayClientConnectionOptions) {
     this.#o = {
       pingIntervalMs: PING_INTERVAL_MS,

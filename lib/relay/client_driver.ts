@@ -101,7 +101,11 @@ export class RelayClient implements AsyncDisposable {
   readonly #waiters = new Set<{ check: () => void; close: () => void }>();
   #closed = false;
 
-  /** @param opts key pair, network, clock */
+  /**
+   * A client with no relays yet; add them with {@link RelayClient.addRelay}.
+   *
+   * @param opts key pair, network, clock
+   */
   constructor(opts: RelayClientOptions) {
     this.#kp = opts.keyPair;
     this.#net = opts.network ?? denoNetwork;

@@ -43,12 +43,12 @@ export const PUBLIC_KEY_SIZE = 32;
 /** Nonce size. */
 export const NONCE_SIZE = 24;
 /** Plaintext inside both handshakes: temporary public key then base nonce. */
-export const HANDSHAKE_PLAIN_SIZE = PUBLIC_KEY_SIZE + NONCE_SIZE;
+export const HANDSHAKE_PLAIN_SIZE: number = PUBLIC_KEY_SIZE + NONCE_SIZE;
 /** Client handshake: pk, nonce, box of 56 bytes. */
-export const CLIENT_HANDSHAKE_SIZE = PUBLIC_KEY_SIZE + NONCE_SIZE + HANDSHAKE_PLAIN_SIZE +
+export const CLIENT_HANDSHAKE_SIZE: number = PUBLIC_KEY_SIZE + NONCE_SIZE + HANDSHAKE_PLAIN_SIZE +
   MAC_SIZE;
 /** Server handshake: nonce, box of 56 bytes. */
-export const SERVER_HANDSHAKE_SIZE = NONCE_SIZE + HANDSHAKE_PLAIN_SIZE + MAC_SIZE;
+export const SERVER_HANDSHAKE_SIZE: number = NONCE_SIZE + HANDSHAKE_PLAIN_SIZE + MAC_SIZE;
 /** Ping ids are 8 opaque bytes. */
 export const PING_ID_SIZE = 8;
 /** Largest out-of-band payload. */
@@ -56,7 +56,7 @@ export const MAX_OOB_DATA_SIZE = 1024;
 /** Largest forward-request payload. */
 export const MAX_FORWARD_DATA_SIZE = 1792;
 /** An onion request through a relay with an onion module must be longer than this. */
-export const MIN_ONION_REQUEST_EXCLUSIVE = 1 + NONCE_SIZE + 2 * (32 + 19 + 16);
+export const MIN_ONION_REQUEST_EXCLUSIVE: number = 1 + NONCE_SIZE + 2 * (32 + 19 + 16);
 /** Keep-alive: ping every 30 s. */
 export const PING_INTERVAL_MS = 30_000;
 /** Keep-alive: kill when the pong is 10 s late. */

@@ -35,7 +35,11 @@ export class FrameCodec {
   #send: Uint8Array;
   #recv: Uint8Array;
 
-  /** @param keys session key and the two nonces (copied) */
+  /**
+   * A codec for one established link.
+   *
+   * @param keys session key and the two nonces (copied)
+   */
   constructor(keys: SessionKeys) {
     this.#key = Uint8Array.from(keys.key);
     this.#send = Uint8Array.from(keys.sendNonce);

@@ -28,6 +28,8 @@ export class TokenBucket {
   #at: number;
 
   /**
+   * A full bucket. Throws `RangeError` for a rate that is not positive.
+   *
    * @param rate bytes per second (> 0)
    * @param burst largest balance in bytes
    * @param now current time in ms

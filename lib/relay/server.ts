@@ -112,7 +112,11 @@ export class RelayServer {
   readonly #drops = zeroCounts(DROP_REASONS);
   readonly #kills = zeroCounts(KILL_REASONS);
 
-  /** @param opts key pair, limits and optional onion/forwarding handlers */
+  /**
+   * A server core with no connections yet.
+   *
+   * @param opts key pair, limits and optional onion/forwarding handlers
+   */
   constructor(opts: RelayServerOptions) {
     this.#o = {
       keyPair: opts.keyPair,
