@@ -38,7 +38,11 @@ export interface DhtDriverOptions {
   onOtherPacket?: (data: Uint8Array, from: Addr) => void;
 }
 
-/** Normalises `::ffff:a.b.c.d` to `a.b.c.d` (c-toxcore stores IPv4-mapped as IPv4). */
+/**
+ * The canonical text of an address, as received datagrams carry it: `::ffff:a.b.c.d` becomes
+ * `a.b.c.d` (c-toxcore stores IPv4-mapped as IPv4) and IPv6 is compressed (`::1`). Addresses
+ * we are given get the same form, since a response counts only from the address we asked.
+ */
 function normalise(a: Addr): Addr {
   if (!a.hostname.includes(":")) return a;
   const ip = parseIp(a.hostname);
@@ -106,13 +110,13 @@ export class DhtDriver implements AsyncDisposable {
 
   /** Sends a nodes request for our key to a bootstrap node. */
   bootstrap(addr: Addr, publicKey: Uint8Array): void {
-    this.node.bootstrap(addr, publicKey, this.#clock.now());
+    this.node.bootstrap(normalise(addr), publicKey, this.#clock.now());
     this.flush();
   }
 
   /** Sends a ping request. */
   ping(addr: Addr, publicKey: Uint8Array): void {
-    this.node.ping(addr, publicKey, this.#clock.now());
+    this.node.ping(normalise(addr), publicKey, this.#clock.now());
     this.flush();
   }
 
@@ -121,6 +125,9 @@ export class DhtDriver implements AsyncDisposable {
     target: Uint8Array,
     opts: LookupOptions & { signal?: AbortSignal } = {},
   ): Promise<LookupResult> {
+    if (opts.seeds) {
+      opts = { ...opts, seeds: opts.seeds.map((n) => ({ ...n, addr: normalise(n.addr) })) };
+    }
     return new Promise<LookupResult>((resolve) => {
       const l = this.node.startLookup(target, this.#clock.now(), opts, (r) => {
         opts.signal?.removeEventListener("abort", abort);

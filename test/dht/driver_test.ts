@@ -90,3 +90,19 @@ Deno.test("regression: the receive loop stops when its socket is closed under it
   await new Promise((r) => setTimeout(r, 20));
   assert.equal(receives, 1);
 });
+
+Deno.test("regression: a node given in uncompressed IPv6 form is heard (responses carry the short form)", async () => {
+  const net = new MemoryNetwork();
+  await using a = await pair(net, "fd00::1");
+  await using b = await pair(net, "fd00::2");
+  const longForm = { hostname: "fd00:0:0:0:0:0:0:2", port: b.localAddr.port };
+  a.bootstrap(longForm, b.node.publicKey);
+  assert.ok(await until(() => a.node.closestNodes(b.node.publicKey, 1).length === 1));
+  const r = await a.lookup(b.node.publicKey, {
+    seeds: [{ publicKey: b.node.publicKey, addr: longForm }],
+    timeoutMs: 3000,
+  });
+  assert.equal(r.reason, "found");
+  assert.deepEqual(r.addr, b.localAddr);
+  assert.equal(a.node.stats.dropUnexpected, 0);
+});
