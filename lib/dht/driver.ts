@@ -137,7 +137,9 @@ export class DhtDriver implements AsyncDisposable {
         this.node.cancelLookup(l, this.#clock.now());
         this.flush();
       };
-      if (!l.done) opts.signal?.addEventListener("abort", abort, { once: true });
+      // An already aborted signal never fires "abort": cancel now rather than at the deadline.
+      if (opts.signal?.aborted) abort();
+      else if (!l.done) opts.signal?.addEventListener("abort", abort, { once: true });
       this.flush();
       this.#schedule();
     });

@@ -106,3 +106,17 @@ Deno.test("regression: a node given in uncompressed IPv6 form is heard (response
   assert.deepEqual(r.addr, b.localAddr);
   assert.equal(a.node.stats.dropUnexpected, 0);
 });
+
+Deno.test("regression: a lookup given an already aborted signal ends at once as cancelled", async () => {
+  const net = new MemoryNetwork();
+  await using a = await pair(net, "10.0.3.1");
+  const silent = { publicKey: new Uint8Array(32).fill(3), addr: { hostname: "10.0.3.9", port: 1 } };
+  const started = Date.now();
+  const r = await a.lookup(new Uint8Array(32).fill(9), {
+    seeds: [silent],
+    signal: AbortSignal.abort(),
+    timeoutMs: 1500,
+  });
+  assert.equal(r.reason, "cancelled");
+  assert.ok(Date.now() - started < 1000);
+});
