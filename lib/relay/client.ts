@@ -152,12 +152,12 @@ export class RelayClientConnection {
     for (const f of frames) {
       const plain = this.#codec!.open(f);
       if (!plain) return this.close("frame does not decrypt");
-      this.#handle(plain, now);
+      this.#handle(plain);
       if ((this.#state as string) === "closed") return;
     }
   }
 
-  #handle(plain: Uint8Array, now: number): void {
+  #handle(plain: Uint8Array): void {
     if (plain.length <= 1) return this.close("packet of one byte");
     if (plain[0]! >= NUM_RESERVED_PORTS) {
       this.#events.push({ type: "data", connId: plain[0]!, data: plain.subarray(1) });
@@ -199,7 +199,6 @@ export class RelayClientConnection {
         this.#events.push({ type: "forwarding", data: p.data });
         return;
       default:
-        void now;
         return this.close(`unexpected packet id ${plain[0]}`);
     }
   }

@@ -164,13 +164,12 @@ export class RelayClient implements AsyncDisposable {
     for (const l of this.#links.values()) {
       const id = l.routes.get(hex);
       l.routes.delete(hex);
-      const wasOnline = l.online.delete(hex);
+      l.online.delete(hex);
       if (id) {
         l.byConnId[id] = null;
         l.conn?.send({ type: "disconnectNotification", connId: id });
         this.#flush(l);
       }
-      void wasOnline;
     }
   }
 
