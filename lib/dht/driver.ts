@@ -129,14 +129,16 @@ export class DhtDriver implements AsyncDisposable {
       opts = { ...opts, seeds: opts.seeds.map((n) => ({ ...n, addr: normalise(n.addr) })) };
     }
     return new Promise<LookupResult>((resolve) => {
-      const l = this.node.startLookup(target, this.#clock.now(), opts, (r) => {
-        opts.signal?.removeEventListener("abort", abort);
-        resolve(r);
-      });
+      // Declared first: a lookup with nobody to ask ends inside startLookup, whose callback
+      // removes the listener.
       const abort = () => {
         this.node.cancelLookup(l, this.#clock.now());
         this.flush();
       };
+      const l = this.node.startLookup(target, this.#clock.now(), opts, (r) => {
+        opts.signal?.removeEventListener("abort", abort);
+        resolve(r);
+      });
       // An already aborted signal never fires "abort": cancel now rather than at the deadline.
       if (opts.signal?.aborted) abort();
       else if (!l.done) opts.signal?.addEventListener("abort", abort, { once: true });

@@ -120,3 +120,14 @@ Deno.test("regression: a lookup given an already aborted signal ends at once as 
   assert.equal(r.reason, "cancelled");
   assert.ok(Date.now() - started < 1000);
 });
+
+Deno.test("regression: a lookup with a signal and nobody to ask resolves as exhausted", async () => {
+  const net = new MemoryNetwork();
+  await using a = await pair(net, "10.0.4.1");
+  const r = await a.lookup(new Uint8Array(32).fill(9), {
+    signal: new AbortController().signal,
+    timeoutMs: 1500,
+  });
+  assert.equal(r.reason, "exhausted");
+  assert.equal(r.requests, 0);
+});
