@@ -236,6 +236,7 @@ export class RelayServerDriver implements AsyncDisposable {
         this.core.closed(id);
         this.#closeEntry(e);
         this.#entries.delete(id);
+        this.#pump(); // its peers' disconnect notifications
       }
     } finally {
       e.writing = false;
