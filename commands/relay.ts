@@ -177,7 +177,6 @@ export async function runRelayServe(
   const { sodiumCipher } = await import("../lib/dht/cipher.ts");
   setBackend(await loadSodium());
   const keyPath = o.key ?? `${g.home}/relay.key`;
-  if (o.key === undefined) await Deno.mkdir(g.home, { recursive: true, mode: 0o700 });
   const keyPair = await loadOrCreateKey(keyPath, io);
   let node;
   try {

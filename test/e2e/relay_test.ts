@@ -155,3 +155,21 @@ Deno.test("regression: relay serve reports a busy --metrics port or an unusable 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("regression: relay serve with a state directory it cannot create fails in one line, exit 1", async () => {
+  const r = await peerkit([
+    "--home",
+    "/proc/peerkit-cannot-exist",
+    "relay",
+    "serve",
+    "--host",
+    "127.0.0.1",
+    "--udp-port",
+    "0",
+    "--tcp-port",
+    "0",
+  ]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  assert.match(r.stderr, /^peerkit: cannot create \/proc\/peerkit-cannot-exist/);
+});
