@@ -11,8 +11,7 @@
  * @module
  */
 import { fromHex } from "../lib/util/bytes.ts";
-import { spawnRelayServe } from "../test/_support/relay_serve.ts";
-import { freePort } from "../test/_support/toxcore.ts";
+import { spawnLoopbackRelay } from "../test/_support/relay_serve.ts";
 
 /** A relay under test. */
 export interface BenchRelay extends AsyncDisposable {
@@ -38,26 +37,14 @@ export async function rssKiB(pid: number): Promise<number> {
 
 /** Starts `peerkit relay serve` with extra flags on loopback. */
 export async function startPeerkitRelay(extra: string[] = []): Promise<BenchRelay> {
-  const udpPort = freePort(), tcpPort = freePort();
-  const s = await spawnRelayServe([
-    "--json",
-    "relay",
-    "serve",
-    "--host",
-    "127.0.0.1",
-    "--udp-port",
-    String(udpPort),
-    "--tcp-port",
-    String(tcpPort),
-    ...extra,
-  ], { tempHome: true, stderr: "inherit" });
-  const info = JSON.parse(s.firstLine());
+  const r = await spawnLoopbackRelay(extra, { stderr: "inherit" });
+  const s = r.process;
   const stop = async () => void await s.stop();
   return {
     name: "peerkit relay serve",
     pid: s.pid,
-    tcpPort,
-    publicKey: fromHex(info.publicKey),
+    tcpPort: r.tcpPort,
+    publicKey: fromHex(r.publicKeyHex),
     rssKiB: () => rssKiB(s.pid),
     stop,
     [Symbol.asyncDispose]: stop,

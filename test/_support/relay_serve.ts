@@ -106,3 +106,54 @@ export async function spawnRelayServe(
     [Symbol.asyncDispose]: async () => void await stop(),
   };
 }
+
+/** A `peerkit relay serve --json` on 127.0.0.1 with free ports, from {@link spawnLoopbackRelay}. */
+export interface LoopbackRelay extends AsyncDisposable {
+  /** The process. */
+  process: RelayServeProcess;
+  /** DHT (UDP) port. */
+  udpPort: number;
+  /** TCP relay port. */
+  tcpPort: number;
+  /** Its public key, 64 upper-case hex characters (from the start-up document). */
+  publicKeyHex: string;
+}
+
+/**
+ * Spawns `peerkit relay serve --json` on 127.0.0.1 with a free UDP and TCP port and a temporary
+ * state directory, plus `extra` flags, and reads its start-up document.
+ *
+ * @example
+ * ```ts ignore
+ * import { spawnLoopbackRelay } from "./relay_serve.ts";
+ * await using r = await spawnLoopbackRelay(["--rate", "0"]);
+ * console.log(r.tcpPort, r.publicKeyHex);
+ * ```
+ */
+export async function spawnLoopbackRelay(
+  extra: string[] = [],
+  opts: Omit<SpawnRelayServeOptions, "tempHome"> = {},
+): Promise<LoopbackRelay> {
+  const { freePort } = await import("./toxcore.ts");
+  const udpPort = freePort(), tcpPort = freePort();
+  const process = await spawnRelayServe([
+    "--json",
+    "relay",
+    "serve",
+    "--host",
+    "127.0.0.1",
+    "--udp-port",
+    String(udpPort),
+    "--tcp-port",
+    String(tcpPort),
+    ...extra,
+  ], { ...opts, tempHome: true });
+  const publicKeyHex: string = JSON.parse(process.firstLine()).publicKey;
+  return {
+    process,
+    udpPort,
+    tcpPort,
+    publicKeyHex,
+    [Symbol.asyncDispose]: async () => void await process.stop(),
+  };
+}

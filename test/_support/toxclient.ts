@@ -528,3 +528,22 @@ export async function makeFriends(
   await Promise.all([a.waitForFriend(bOnA, o), b.waitForFriend(aOnB, o)]);
   return [bOnA, aOnB];
 }
+
+/**
+ * Runs `scenario` once more, with fresh processes, if the first attempt fails: c-toxcore's
+ * timing is protocol-bound and a step can miss its budget once on a loaded machine.
+ *
+ * @example
+ * ```ts ignore
+ * import { withOneRetry } from "./toxclient.ts";
+ * await withOneRetry("tcp-only", async () => {});
+ * ```
+ */
+export async function withOneRetry(name: string, scenario: () => Promise<void>): Promise<void> {
+  try {
+    await scenario();
+  } catch (e) {
+    console.error(`${name}: first attempt failed, retrying once: ${e}`);
+    await scenario();
+  }
+}

@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { needs } from "../_support/env.ts";
-import { spawnRelayServe } from "../_support/relay_serve.ts";
+import { spawnLoopbackRelay } from "../_support/relay_serve.ts";
 import { freePort } from "../_support/toxcore.ts";
-import { makeFriends, startToxClient, type ToxNode } from "../_support/toxclient.ts";
+import { makeFriends, startToxClient, type ToxNode, withOneRetry } from "../_support/toxclient.ts";
 
 const STEP_MS = 30_000;
 
@@ -19,23 +19,18 @@ interface Served extends AsyncDisposable {
 
 /** Spawns `peerkit relay serve --json` and waits for its start-up document. */
 async function serve(): Promise<Served> {
-  const udpPort = freePort(), tcpPort = freePort(), metricsPort = freePort();
-  const s = await spawnRelayServe([
-    "--json",
-    "relay",
-    "serve",
-    "--host",
-    "127.0.0.1",
-    "--udp-port",
-    String(udpPort),
-    "--tcp-port",
-    String(tcpPort),
-    "--metrics",
-    `127.0.0.1:${metricsPort}`,
-  ], { tempHome: true, killAfterMs: 3000 });
-  const info = JSON.parse(s.firstLine());
+  const metricsPort = freePort();
+  const r = await spawnLoopbackRelay(["--metrics", `127.0.0.1:${metricsPort}`], {
+    killAfterMs: 3000,
+  });
+  const s = r.process;
   return {
-    node: { host: "127.0.0.1", udpPort, tcpPort, publicKeyHex: info.publicKey },
+    node: {
+      host: "127.0.0.1",
+      udpPort: r.udpPort,
+      tcpPort: r.tcpPort,
+      publicKeyHex: r.publicKeyHex,
+    },
     stderr: () => s.err(),
     metrics: async () => {
       const r = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
@@ -46,15 +41,6 @@ async function serve(): Promise<Served> {
       assert.equal(status.code, 0, `relay serve exited with ${status.code}:\n${s.err()}`);
     },
   };
-}
-
-async function withOneRetry(name: string, scenario: () => Promise<void>): Promise<void> {
-  try {
-    await scenario();
-  } catch (e) {
-    console.error(`${name}: first attempt failed, retrying once: ${e}`);
-    await scenario();
-  }
 }
 
 Deno.test({

@@ -6,20 +6,10 @@
 import assert from "node:assert/strict";
 import { needs } from "../_support/env.ts";
 import { startBootstrapd } from "../_support/toxcore.ts";
-import { makeFriends, startToxClient } from "../_support/toxclient.ts";
+import { makeFriends, startToxClient, withOneRetry } from "../_support/toxclient.ts";
 
 const STEP_MS = 30_000;
 const gate = needs(["tox-bootstrapd", "gcc", "pkg-config"]);
-
-/** Runs `scenario` once more with fresh processes if the first attempt fails. */
-async function withOneRetry(name: string, scenario: () => Promise<void>): Promise<void> {
-  try {
-    await scenario();
-  } catch (e) {
-    console.error(`${name}: first attempt failed, retrying once: ${e}`);
-    await scenario();
-  }
-}
 
 async function twoClientsThroughBootstrapd(udp: boolean): Promise<void> {
   await using node = await startBootstrapd();
