@@ -464,6 +464,10 @@ export class RelayClientCore {
         return;
       }
       case "disconnect": {
+        if (!l.routes.byConnId(e.connId)) {
+          this.#stats.unknownConnection++;
+          return;
+        }
         const r = l.routes.offline(e.connId);
         if (r && !this.#online(r.peer)) this.#peerEvent(r.peer, false);
         return;
