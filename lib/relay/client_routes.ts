@@ -65,6 +65,7 @@ export class RouteTable {
   readonly #byPeer = new Map<string, Route>();
   readonly #byConn: (Route | undefined)[] = new Array(256);
   readonly #retry: RouteRetry;
+  #refused = 0;
 
   /** An empty table. @param retry refusal policy */
   constructor(retry: RouteRetry) {
@@ -97,6 +98,7 @@ export class RouteTable {
   ask(peer: string, _now: number): void {
     const r = this.#byPeer.get(peer);
     if (r) {
+      if (r.state === "refused") this.#refused--;
       r.state = "asked";
       r.asks++;
       r.retryAt = Infinity;
@@ -112,6 +114,7 @@ export class RouteTable {
     if (connId < NUM_RESERVED_PORTS) {
       if (r.state !== "asked") return "ignored";
       r.state = "refused";
+      this.#refused++;
       if (r.asks > this.#retry.retries) {
         r.retryAt = Infinity;
         return "gave_up";
@@ -149,6 +152,7 @@ export class RouteTable {
     const r = this.#byPeer.get(peer);
     if (!r) return undefined;
     this.#byPeer.delete(peer);
+    if (r.state === "refused") this.#refused--;
     if (r.connId) this.#byConn[r.connId] = undefined;
     return r;
   }
@@ -157,11 +161,13 @@ export class RouteTable {
   clear(): void {
     this.#byPeer.clear();
     this.#byConn.fill(undefined);
+    this.#refused = 0;
   }
 
   /** Peers whose refused route is due to be asked again at `now`. */
   due(now: number): string[] {
     const out: string[] = [];
+    if (this.#refused === 0) return out;
     for (const r of this.#byPeer.values()) {
       if (r.state === "refused" && r.retryAt <= now) out.push(r.peer);
     }
@@ -171,6 +177,7 @@ export class RouteTable {
   /** Earliest retry time, `Infinity` when none is planned. */
   nextRetry(): number {
     let t = Infinity;
+    if (this.#refused === 0) return t;
     for (const r of this.#byPeer.values()) if (r.state === "refused") t = Math.min(t, r.retryAt);
     return t;
   }

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { backend, type CryptoBackend } from "../../lib/crypto/mod.ts";
-import { RelayClientCore, type RelayClientCoreOptions } from "../../lib/relay/mod.ts";
+import {
+  acceptClientHandshake,
+  encodePacket,
+  FrameCodec,
+  RelayClientCore,
+  type RelayClientCoreOptions,
+  type RelayPacket,
+} from "../../lib/relay/mod.ts";
 import { equals, toHex } from "../../lib/util/bytes.ts";
 import { ClientSim, ScriptedRelay, ServerRelay } from "./_client_sim.ts";
 
@@ -246,4 +254,51 @@ Deno.test("client core: the same seed gives the same bytes, through the backend 
   assert.equal(run(7), first);
   assert.notEqual(run(8), first);
   assert.equal(calls, 3); // one handshake box per run, sealed by the given backend
+});
+
+Deno.test("client core: truncated, bit-flipped or re-cut relay bytes never throw", () => {
+  const server = backend().keyPair(), friend = backend().keyPair().publicKey;
+  fc.assert(
+    fc.property(
+      fc.nat(),
+      fc.integer({ min: 0, max: 7 }),
+      fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 8 }),
+      fc.boolean(),
+      (where, bit, cuts, truncate) => {
+        const c = core();
+        c.addRelay(at(1), server.publicKey, 0);
+        c.addPeer(friend, 0);
+        const [dial] = c.pollActions();
+        c.connected(dial!.socket, 0);
+        const acc = acceptClientHandshake(server, c.takeOutput(dial!.socket)!.subarray(0, 128))!;
+        const codec = new FrameCodec(acc.session);
+        const parts = [
+          acc.reply,
+          ...[
+            { type: "routingResponse", connId: 16, publicKey: friend },
+            { type: "connectNotification", connId: 16 },
+            { type: "data", connId: 16, data: enc.encode("payload") },
+            { type: "oobRecv", publicKey: friend, data: enc.encode("oob") },
+            { type: "onionResponse", data: new Uint8Array(40) },
+            { type: "ping", pingId: new Uint8Array(8).fill(3) },
+          ].map((p) => codec.seal(encodePacket(p as RelayPacket))),
+        ];
+        let bytes = Uint8Array.from(parts.flatMap((p) => [...p]));
+        const i = where % bytes.length;
+        if (truncate) bytes = bytes.subarray(0, i);
+        else bytes[i]! ^= 1 << bit;
+        for (let off = 0, k = 0; off < bytes.length; k++) {
+          const n = cuts[k % cuts.length]!;
+          c.receive(dial!.socket, bytes.subarray(off, off + n), 1);
+          off += n;
+        }
+        c.handleTimeout(20_000);
+        const state = c.relays()[0]!.state;
+        assert.ok(state === "ready" || state === "down" || state === "connecting");
+        assert.ok(Number.isFinite(c.nextTimeout()));
+        c.pollEvents();
+      },
+    ),
+    { numRuns: 200 },
+  );
 });
