@@ -302,3 +302,22 @@ Deno.test("client core: truncated, bit-flipped or re-cut relay bytes never throw
     { numRuns: 200 },
   );
 });
+
+Deno.test("client core: a dial that never connects is given up after 10 s; its late socket is closed", () => {
+  const c = core({ reconnectMs: 500 });
+  c.addRelay(at(1), new Uint8Array(32).fill(2), 0);
+  const [dial] = c.pollActions();
+  assert.equal(c.nextTimeout(), 10_000);
+  c.handleTimeout(9_999);
+  assert.deepEqual(c.pollActions(), []);
+  c.handleTimeout(10_000);
+  assert.deepEqual(c.pollActions(), [{ type: "close", socket: dial!.socket }]);
+  assert.equal(c.nextTimeout(), 10_500);
+  c.connected(dial!.socket, 10_100); // the old connect finally succeeds
+  assert.deepEqual(c.pollActions(), [{ type: "close", socket: dial!.socket }]);
+  assert.equal(c.takeOutput(dial!.socket), null);
+  c.handleTimeout(10_500);
+  const [again] = c.pollActions();
+  assert.equal(again?.type, "dial");
+  assert.notEqual(again?.type === "dial" && again.socket, dial!.socket);
+});
