@@ -93,7 +93,7 @@ export class RelayClientConnection {
   #lastPinged: number;
   #pingId: Uint8Array | null = null;
   readonly #o: Required<Omit<RelayClientConnectionOptions, "crypto" | "random">>;
-  readonly #crypto: CryptoBackend;
+  readonly #crypto: CryptoBackend | undefined;
   readonly #random: (n: number) => Uint8Array;
 
   /**
@@ -108,7 +108,8 @@ export class RelayClientConnection {
       maxQueueBytes: 1024 * 1024,
       ...opts,
     };
-    const crypto = this.#crypto = opts.crypto ?? backend();
+    const crypto = opts.crypto ?? backend();
+    this.#crypto = opts.crypto;
     this.#random = opts.random ?? ((n) => crypto.randomBytes(n));
     this.#opened = this.#lastPinged = opts.now;
     this.#pending = createClientHandshake(

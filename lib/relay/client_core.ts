@@ -24,7 +24,7 @@
  * ```
  * @module
  */
-import { backend, type CryptoBackend, type KeyPair } from "../crypto/mod.ts";
+import type { CryptoBackend, KeyPair } from "../crypto/mod.ts";
 import type { Addr } from "../net/addr.ts";
 import { toHex } from "../util/bytes.ts";
 import { RelayClientConnection, type RelayClientEvent } from "./client.ts";
@@ -136,8 +136,8 @@ interface Link {
 export class RelayClientCore {
   readonly #kp: KeyPair;
   readonly #o: Required<Omit<RelayClientCoreOptions, "keyPair" | "crypto" | "random">>;
-  readonly #crypto: CryptoBackend;
-  readonly #random: (n: number) => Uint8Array;
+  readonly #crypto: CryptoBackend | undefined;
+  readonly #random: ((n: number) => Uint8Array) | undefined;
   readonly #links = new Map<string, Link>();
   readonly #sockets = new Map<number, Link>();
   readonly #peers = new Map<string, Uint8Array>();
@@ -159,8 +159,9 @@ export class RelayClientCore {
   /** A core with no relays yet. @param opts key pair, crypto, randomness, timings */
   constructor(opts: RelayClientCoreOptions) {
     this.#kp = opts.keyPair;
-    const crypto = this.#crypto = opts.crypto ?? backend();
-    this.#random = opts.random ?? ((n) => crypto.randomBytes(n));
+    // Unset, each link uses the process backend of the moment, as the rest of peerkit does.
+    this.#crypto = opts.crypto;
+    this.#random = opts.random;
     this.#o = {
       reconnectMs: opts.reconnectMs ?? 500,
       maxReconnectMs: opts.maxReconnectMs ?? 30_000,
