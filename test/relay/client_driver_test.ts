@@ -117,3 +117,38 @@ Deno.test("RelayClient on the memory network: re-dials a dead relay at 0.5, 1, 2
   assert.deepEqual(events, ["up", "online", "offline", "down:connection closed", "up", "online"]);
   assert.equal(relay2.core.stats().onlineRoutes, 2);
 });
+
+Deno.test("RelayClient on the memory network: a peer survives the loss of one of two relays", async () => {
+  const w = await world();
+  await using r1 = w.relay;
+  await using r2 = await RelayServerDriver.listen({
+    keyPair: backend().keyPair(),
+    network: w.net,
+    clock: w.clock,
+    hostname: "10.0.0.2",
+    ports: [33445],
+  });
+  await using a = w.client();
+  await using b = w.client();
+  const got: string[] = [];
+  b.onPeerData(a.publicKey, (d) => void got.push(dec.decode(d)));
+  const peerEvents: boolean[] = [];
+  a.on("peer", (_p, online) => void peerEvents.push(online));
+  for (const c of [a, b]) {
+    c.addRelay(r1.addrs[0]!, r1.core.publicKey);
+    c.addRelay(r2.addrs[0]!, r2.core.publicKey);
+  }
+  a.addPeer(b.publicKey);
+  b.addPeer(a.publicKey);
+  await run(w.clock, 100);
+  assert.deepEqual(a.relays().map((r) => r.onlinePeers), [1, 1]);
+  await r1.close();
+  await run(w.clock, 100);
+  assert.deepEqual(a.relays().map((r) => r.state), ["down", "ready"]);
+  assert.ok(a.isOnline(b.publicKey));
+  assert.deepEqual(peerEvents, [true]);
+  assert.ok(a.send(b.publicKey, enc.encode("after failover")));
+  await run(w.clock, 100);
+  assert.deepEqual(got, ["after failover"]);
+  assert.equal(r2.core.stats().packetsRelayed, 1);
+});
