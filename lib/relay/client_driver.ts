@@ -24,19 +24,13 @@ import { denoNetwork } from "../net/deno.ts";
 import type { Network, Stream } from "../net/types.ts";
 import { PeerkitError } from "../util/errors.ts";
 import { TaskSet } from "../util/tasks.ts";
-import {
-  RelayClientCore,
-  type RelayClientCoreOptions,
-  type RelayClientStats,
-  type RelayLinkInfo,
-} from "./client_core.ts";
+import { RelayClientCore } from "./client_core.ts";
+import type { RelayClientCoreOptions, RelayClientStats, RelayLinkInfo } from "./client_types.ts";
 import {
   type PeerDataListener,
   RelayClientEvents,
   type RelayClientListeners,
 } from "./client_events.ts";
-
-export type { RelayLinkInfo } from "./client_core.ts";
 
 /** Options of {@link RelayClient}: the core's, plus the network and clock. */
 export interface RelayClientOptions extends RelayClientCoreOptions {

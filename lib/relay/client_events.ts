@@ -20,7 +20,7 @@
  * @module
  */
 import { toHex } from "../util/bytes.ts";
-import type { RelayCoreEvent } from "./client_core.ts";
+import type { RelayCoreEvent } from "./client_types.ts";
 
 /** The listener signature of each event kind. `relay` is the relay's public key. */
 export interface RelayClientListeners {

@@ -35,6 +35,7 @@ export * from "./server.ts";
 export * from "./server_driver.ts";
 export * from "./client.ts";
 export * from "./client_routes.ts";
+export * from "./client_types.ts";
 export * from "./client_core.ts";
 export * from "./client_events.ts";
 export * from "./client_driver.ts";
