@@ -14,7 +14,7 @@
  * ```
  * @module
  */
-import { backend, type KeyPair } from "../crypto/mod.ts";
+import { backend, type CryptoBackend, type KeyPair } from "../crypto/mod.ts";
 import { WireError } from "../util/wire_error.ts";
 import {
   CONNECTION_TIMEOUT_MS,
@@ -59,6 +59,10 @@ export interface RelayClientConnectionOptions {
   pingTimeoutMs?: number;
   /** Bytes queued beyond which {@link RelayClientConnection.send} refuses (default 1 MiB). */
   maxQueueBytes?: number;
+  /** Crypto backend for the handshake and the frames (default: the process backend). */
+  crypto?: CryptoBackend;
+  /** Source of the temporary key, the nonces and the ping ids (default: the backend's). */
+  random?: (n: number) => Uint8Array;
 }
 
 /**
@@ -88,7 +92,9 @@ export class RelayClientConnection {
   #opened: number;
   #lastPinged: number;
   #pingId: Uint8Array | null = null;
-  readonly #o: Required<RelayClientConnectionOptions>;
+  readonly #o: Required<Omit<RelayClientConnectionOptions, "crypto" | "random">>;
+  readonly #crypto: CryptoBackend | undefined;
+  readonly #random: (n: number) => Uint8Array;
 
   /**
    * Starts a link: the 128-byte handshake is queued at once.
@@ -102,8 +108,16 @@ export class RelayClientConnection {
       maxQueueBytes: 1024 * 1024,
       ...opts,
     };
+    const crypto = opts.crypto ?? backend();
+    this.#crypto = opts.crypto;
+    this.#random = opts.random ?? ((n) => crypto.randomBytes(n));
     this.#opened = this.#lastPinged = opts.now;
-    this.#pending = createClientHandshake(opts.keyPair, opts.serverPublicKey);
+    this.#pending = createClientHandshake(
+      opts.keyPair,
+      opts.serverPublicKey,
+      crypto,
+      this.#random,
+    );
     this.#queue(this.#pending.bytes);
   }
 
@@ -132,10 +146,11 @@ export class RelayClientConnection {
         this.#o.serverPublicKey,
         this.#o.keyPair.secretKey,
         this.#hs,
+        this.#crypto,
       );
       this.#pending = null;
       if (!keys) return this.close("bad server handshake");
-      this.#codec = new FrameCodec(keys);
+      this.#codec = new FrameCodec(keys, this.#crypto);
       this.#state = "ready";
       this.#events.push({ type: "ready" });
       // Like toxcore, confirm the link at once with a ping.
@@ -237,7 +252,7 @@ export class RelayClientConnection {
   }
 
   #ping(now: number): void {
-    const id = backend().randomBytes(PING_ID_SIZE);
+    const id = this.#random(PING_ID_SIZE).slice();
     if (id.every((b) => b === 0)) id[0] = 1;
     this.#pingId = id;
     this.#lastPinged = now;

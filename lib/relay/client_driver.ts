@@ -1,8 +1,9 @@
 /**
- * The relay client on real sockets: links to several relays at once, asks each of them for
- * a route to every peer it knows, sends on the first relay where the route is online, and
- * when a relay dies reconnects to it in the background while traffic moves to the others
- * (the TCP_Network draft's point 6: a peer survives the loss of a relay).
+ * The relay client on real sockets: a thin driver around {@link RelayClientCore}, which
+ * holds every protocol rule (links to several relays, routes, failover, re-dial backoff,
+ * out-of-band fallback, keep-alive). The driver opens and closes the streams the core asks
+ * for, writes what it queues, feeds it what it reads, runs one timer at its
+ * `nextTimeout()`, and hands its events to the subscribers of {@link RelayClient.on}.
  *
  * @example
  * ```ts ignore
@@ -11,61 +12,35 @@
  * await using c = new RelayClient({ keyPair: backend().keyPair() });
  * c.addRelay({ hostname: "127.0.0.1", port: 33445 }, relayPublicKey);
  * c.addPeer(friendPublicKey);
- * c.onData = (peer, data) => console.log(data.length);
+ * c.on("data", (peer, data) => console.log(data.length));
  * await c.waitForPeer(friendPublicKey, 5000);
  * c.send(friendPublicKey, new TextEncoder().encode("hi"));
  * ```
  * @module
  */
-import type { KeyPair } from "../crypto/mod.ts";
 import type { Addr } from "../net/addr.ts";
 import { type Clock, realClock, type TimerId } from "../net/clock.ts";
 import { denoNetwork } from "../net/deno.ts";
 import type { Network, Stream } from "../net/types.ts";
-import { toHex } from "../util/bytes.ts";
 import { PeerkitError } from "../util/errors.ts";
-import { NUM_RESERVED_PORTS } from "./constants.ts";
-import { RelayClientConnection, type RelayClientEvent } from "./client.ts";
 import { TaskSet } from "../util/tasks.ts";
+import { RelayClientCore } from "./client_core.ts";
+import type { RelayClientCoreOptions, RelayClientStats, RelayLinkInfo } from "./client_types.ts";
+import {
+  type PeerDataListener,
+  RelayClientEvents,
+  type RelayClientListeners,
+} from "./client_events.ts";
 
-/** Options of {@link RelayClient}. */
-export interface RelayClientOptions {
-  /** This client's (DHT) key pair: its identity at the relays. */
-  keyPair: KeyPair;
+/** Options of {@link RelayClient}: the core's, plus the network and clock. */
+export interface RelayClientOptions extends RelayClientCoreOptions {
   /** Network (default the real one). */
   network?: Network;
   /** Clock (default the real one). */
   clock?: Clock;
-  /** First reconnect delay after a relay is lost, doubled up to 30 s (default 500 ms). */
-  reconnectMs?: number;
 }
 
-/** Public view of one relay link. */
-export interface RelayLinkInfo {
-  /** Relay public key, hex. */
-  publicKey: string;
-  /** Relay address. */
-  addr: Addr;
-  /** Link state. */
-  state: "connecting" | "ready" | "down";
-  /** Peers whose route on this relay is online. */
-  onlinePeers: number;
-}
-
-interface Link {
-  addr: Addr;
-  key: Uint8Array;
-  hex: string;
-  conn: RelayClientConnection | null;
-  stream: Stream | null;
-  writing: RelayClientConnection | null;
-  timer: TimerId | null;
-  backoff: number;
-  removed: boolean;
-  routes: Map<string, number>; // peer hex -> conn id (0 = asked, no id yet)
-  byConnId: (string | null)[];
-  online: Set<string>;
-}
+type Slots = { [K in keyof RelayClientListeners]?: RelayClientListeners[K] };
 
 /**
  * A client of one or more relays.
@@ -80,131 +55,143 @@ interface Link {
  * ```
  */
 export class RelayClient implements AsyncDisposable {
-  /** Data from a peer, with the relay it came through. */
-  onData?: (peer: Uint8Array, data: Uint8Array, relay: Uint8Array) => void;
-  /** Out-of-band packet from `sender` (any client of that relay). */
-  onOob?: (sender: Uint8Array, data: Uint8Array, relay: Uint8Array) => void;
-  /** A peer became reachable (first online route) or unreachable (none left). */
-  onPeer?: (peer: Uint8Array, online: boolean) => void;
-  /** A relay link came up or went down. */
-  onRelay?: (relay: Uint8Array, up: boolean, reason?: string) => void;
-  /** An onion response (TCP id 9) from a relay. */
-  onOnionResponse?: (data: Uint8Array, relay: Uint8Array) => void;
-
-  readonly #kp: KeyPair;
+  /** The sans-IO core (read its state; drive it only through this driver). */
+  readonly core: RelayClientCore;
   readonly #net: Network;
   readonly #clock: Clock;
-  readonly #reconnectMs: number;
-  readonly #links = new Map<string, Link>();
-  readonly #peers = new Map<string, Uint8Array>();
+  readonly #events = new RelayClientEvents();
+  readonly #slots: Slots = {};
+  readonly #streams = new Map<number, Stream>();
+  readonly #writing = new Set<number>();
   readonly #tasks = new TaskSet();
   readonly #waiters = new Set<{ check: () => void; close: () => void }>();
+  #timer: TimerId | null = null;
+  #timerAt = Infinity;
+  #pumping = false;
+  #again = false;
   #closed = false;
 
   /**
    * A client with no relays yet; add them with {@link RelayClient.addRelay}.
    *
-   * @param opts key pair, network, clock
+   * @param opts key pair, network, clock, crypto, randomness, timings
    */
   constructor(opts: RelayClientOptions) {
-    this.#kp = opts.keyPair;
+    this.core = new RelayClientCore(opts);
     this.#net = opts.network ?? denoNetwork;
     this.#clock = opts.clock ?? realClock;
-    this.#reconnectMs = opts.reconnectMs ?? 500;
+    for (const k of ["data", "oob", "peer", "relay", "onionResponse"] as const) {
+      // The single-slot callbacks of earlier versions are one subscription each.
+      this.#events.on(
+        k,
+        ((...a: unknown[]) =>
+          (this.#slots[k] as ((...a: unknown[]) => void) | undefined)?.(...a)) as never,
+      );
+    }
+  }
+
+  /** Data from a peer, with the relay it came through (one slot; see {@link on}). */
+  get onData(): RelayClientListeners["data"] | undefined {
+    return this.#slots.data;
+  }
+  set onData(fn: RelayClientListeners["data"] | undefined) {
+    this.#slots.data = fn;
+  }
+  /** Out-of-band packet from `sender` (one slot; see {@link on}). */
+  get onOob(): RelayClientListeners["oob"] | undefined {
+    return this.#slots.oob;
+  }
+  set onOob(fn: RelayClientListeners["oob"] | undefined) {
+    this.#slots.oob = fn;
+  }
+  /** A peer became reachable or unreachable (one slot; see {@link on}). */
+  get onPeer(): RelayClientListeners["peer"] | undefined {
+    return this.#slots.peer;
+  }
+  set onPeer(fn: RelayClientListeners["peer"] | undefined) {
+    this.#slots.peer = fn;
+  }
+  /** A relay link came up or went down (one slot; see {@link on}). */
+  get onRelay(): RelayClientListeners["relay"] | undefined {
+    return this.#slots.relay;
+  }
+  set onRelay(fn: RelayClientListeners["relay"] | undefined) {
+    this.#slots.relay = fn;
+  }
+  /** An onion response from a relay (one slot; see {@link on}). */
+  get onOnionResponse(): RelayClientListeners["onionResponse"] | undefined {
+    return this.#slots.onionResponse;
+  }
+  set onOnionResponse(fn: RelayClientListeners["onionResponse"] | undefined) {
+    this.#slots.onionResponse = fn;
+  }
+
+  /**
+   * Subscribes to every event of `type`; returns the unsubscribe function. A listener that
+   * throws is counted in {@link stats} and does not stop the others.
+   */
+  on<K extends keyof RelayClientListeners>(type: K, fn: RelayClientListeners[K]): () => void {
+    return this.#events.on(type, fn);
+  }
+
+  /** Subscribes to data from `peer` only; returns the unsubscribe function. */
+  onPeerData(peer: Uint8Array, fn: PeerDataListener): () => void {
+    return this.#events.onPeerData(peer, fn);
   }
 
   /** This client's public key. */
   get publicKey(): Uint8Array {
-    return this.#kp.publicKey;
+    return this.core.publicKey;
+  }
+
+  /** The core's counters and the listener calls that threw. */
+  stats(): RelayClientStats & { listenerErrors: number } {
+    return { ...this.core.stats(), listenerErrors: this.#events.listenerErrors };
   }
 
   /** Starts linking to a relay (and relinking after losses) until removed or closed. */
   addRelay(addr: Addr, publicKey: Uint8Array): void {
-    const hex = toHex(publicKey);
-    if (this.#closed || this.#links.has(hex)) return;
-    const link: Link = {
-      addr,
-      key: publicKey.slice(),
-      hex,
-      conn: null,
-      stream: null,
-      writing: null,
-      timer: null,
-      backoff: this.#reconnectMs,
-      removed: false,
-      routes: new Map(),
-      byConnId: new Array<string | null>(256).fill(null),
-      online: new Set(),
-    };
-    this.#links.set(hex, link);
-    this.#tasks.track(this.#run(link));
+    if (this.#closed) return;
+    this.core.addRelay(addr, publicKey, this.#clock.now());
+    this.#pump();
   }
 
   /** Drops a relay link for good. */
   removeRelay(publicKey: Uint8Array): void {
-    const link = this.#links.get(toHex(publicKey));
-    if (!link) return;
-    link.removed = true;
-    this.#links.delete(link.hex);
-    this.#down(link, "removed");
+    this.core.removeRelay(publicKey, this.#clock.now());
+    this.#pump();
   }
 
   /** Asks every relay for a route to `peer` (its DHT public key). */
   addPeer(peer: Uint8Array): void {
-    const hex = toHex(peer);
-    if (this.#peers.has(hex)) return;
-    this.#peers.set(hex, peer.slice());
-    for (const l of this.#links.values()) this.#route(l, hex);
+    this.core.addPeer(peer, this.#clock.now());
+    this.#pump();
   }
 
   /** Forgets a peer and tells the relays to drop its routes. */
   removePeer(peer: Uint8Array): void {
-    const hex = toHex(peer);
-    if (!this.#peers.delete(hex)) return;
-    for (const l of this.#links.values()) {
-      const id = l.routes.get(hex);
-      l.routes.delete(hex);
-      l.online.delete(hex);
-      if (id) {
-        l.byConnId[id] = null;
-        l.conn?.send({ type: "disconnectNotification", connId: id });
-        this.#flush(l);
-      }
-    }
+    this.core.removePeer(peer, this.#clock.now());
+    this.#pump();
   }
 
   /** True when some relay has an online route to `peer`. */
   isOnline(peer: Uint8Array): boolean {
-    const hex = toHex(peer);
-    for (const l of this.#links.values()) if (l.online.has(hex)) return true;
-    return false;
+    return this.core.isOnline(peer);
   }
 
   /** The relay links and their state. */
   relays(): RelayLinkInfo[] {
-    return [...this.#links.values()].map((l) => ({
-      publicKey: l.hex,
-      addr: l.addr,
-      state: l.conn?.state === "ready" ? "ready" : l.conn ? "connecting" : "down",
-      onlinePeers: l.online.size,
-    }));
+    return this.core.relays();
   }
 
   /**
-   * Sends data to `peer` over the first relay with an online route. Returns false when no
-   * route is online or every such link's queue is full (the caller may retry or use OOB).
+   * Sends data to `peer` over the first relay with an online route, or out of band while
+   * none is online. Returns false when nothing took it (the caller may retry).
    */
   send(peer: Uint8Array, data: Uint8Array): boolean {
-    const hex = toHex(peer);
-    for (const l of this.#links.values()) {
-      if (!l.online.has(hex)) continue;
-      const id = l.routes.get(hex);
-      if (id && l.conn?.sendData(id, data)) {
-        this.#flush(l);
-        return true;
-      }
-    }
-    return false;
+    const ok = this.core.send(peer, data);
+    if (ok) this.#pump();
+    return ok;
   }
 
   /**
@@ -212,30 +199,22 @@ export class RelayClient implements AsyncDisposable {
    * through `relay`. Returns how many relays took it.
    */
   sendOob(peer: Uint8Array, data: Uint8Array, relay?: Uint8Array): number {
-    let n = 0;
-    const only = relay ? toHex(relay) : null;
-    for (const l of this.#links.values()) {
-      if (only && l.hex !== only) continue;
-      if (l.conn?.send({ type: "oobSend", publicKey: peer, data })) {
-        n++;
-        this.#flush(l);
-      }
-    }
+    const n = this.core.sendOob(peer, data, relay);
+    if (n > 0) this.#pump();
     return n;
   }
 
   /** Sends an onion request (payload after id 8) through `relay`. */
   sendOnionRequest(relay: Uint8Array, payload: Uint8Array): boolean {
-    const l = this.#links.get(toHex(relay));
-    if (!l?.conn?.send({ type: "onionRequest", data: payload })) return false;
-    this.#flush(l);
-    return true;
+    const ok = this.core.sendOnionRequest(relay, payload);
+    if (ok) this.#pump();
+    return ok;
   }
 
   /** Resolves when `n` relays are ready; rejects after `timeoutMs` or when the client closes. */
   waitForRelays(n: number, timeoutMs: number): Promise<void> {
     return this.#waitFor(
-      () => [...this.#links.values()].filter((l) => l.conn?.state === "ready").length >= n,
+      () => this.core.relays().filter((l) => l.state === "ready").length >= n,
       timeoutMs,
       `fewer than ${n} relays ready`,
     );
@@ -247,6 +226,23 @@ export class RelayClient implements AsyncDisposable {
    */
   waitForPeer(peer: Uint8Array, timeoutMs: number): Promise<void> {
     return this.#waitFor(() => this.isOnline(peer), timeoutMs, "peer not reachable");
+  }
+
+  /** Closes every link and waits for the background tasks. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.core.close();
+    this.#pump();
+    if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
+    this.#timer = null;
+    for (const w of [...this.#waiters]) w.close();
+    await this.#tasks.drain();
+  }
+
+  /** Same as {@link close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   #waitFor(ok: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -276,189 +272,101 @@ export class RelayClient implements AsyncDisposable {
     });
   }
 
-  #notify(): void {
-    for (const w of [...this.#waiters]) w.check();
-  }
-
-  /** Closes every link and waits for the background tasks. Idempotent. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    for (const l of this.#links.values()) {
-      l.removed = true;
-      this.#down(l, "closed");
+  /** Carries out what the core asked for; re-entrant calls are folded into the running one. */
+  #pump(): void {
+    if (this.#pumping) {
+      this.#again = true;
+      return;
     }
-    for (const w of [...this.#waiters]) w.close();
-    await this.#tasks.drain();
+    this.#pumping = true;
+    try {
+      do {
+        this.#again = false;
+        for (const a of this.core.pollActions()) {
+          if (a.type === "dial") this.#tasks.track(this.#dial(a.socket, a.addr));
+          else {
+            this.#streams.get(a.socket)?.close();
+            this.#streams.delete(a.socket);
+          }
+        }
+        for (const s of this.core.pollWritable()) this.#flush(s);
+        for (const e of this.core.pollEvents()) this.#events.deliver(e);
+        for (const w of [...this.#waiters]) w.check();
+      } while (this.#again);
+    } finally {
+      this.#pumping = false;
+    }
+    this.#arm();
   }
 
-  /** Same as {@link close}. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  #arm(): void {
+    const at = this.#closed ? Infinity : this.core.nextTimeout();
+    if (at === this.#timerAt && this.#timer !== null) return;
+    if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#timerAt = at;
+    if (at === Infinity) return;
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = null;
+      this.#timerAt = Infinity;
+      this.core.handleTimeout(this.#clock.now());
+      this.#pump();
+    }, Math.max(0, at - this.#clock.now()));
   }
 
-  async #run(l: Link): Promise<void> {
+  async #dial(socket: number, addr: Addr): Promise<void> {
     let stream: Stream;
     try {
-      stream = await this.#net.connect(l.addr);
+      stream = await this.#net.connect(addr);
     } catch {
-      return this.#retry(l);
+      this.core.dialFailed(socket, this.#clock.now());
+      this.#pump();
+      return;
     }
-    if (l.removed || this.#closed) {
+    if (this.#closed) {
       stream.close();
       return;
     }
-    const conn = new RelayClientConnection({
-      keyPair: this.#kp,
-      serverPublicKey: l.key,
-      now: this.#clock.now(),
-    });
-    l.conn = conn;
-    l.stream = stream;
-    this.#flush(l);
-    this.#arm(l);
+    this.#streams.set(socket, stream);
+    this.core.connected(socket, this.#clock.now());
+    this.#pump();
     const buf = new Uint8Array(64 * 1024);
     try {
-      while (conn.state !== "closed") {
+      while (this.#streams.get(socket) === stream) {
         const n = await stream.read(buf);
         if (n === null) break;
-        conn.receive(buf.subarray(0, n), this.#clock.now());
-        this.#drain(l);
+        this.core.receive(socket, buf.subarray(0, n), this.#clock.now());
+        this.#pump();
       }
     } catch { /* reset */ }
-    conn.close("connection closed");
-    this.#drain(l);
-    if (!l.removed && !this.#closed) this.#retry(l);
-  }
-
-  #retry(l: Link): void {
-    if (l.removed || this.#closed) return;
-    const wait = l.backoff;
-    l.backoff = Math.min(30_000, l.backoff * 2);
-    l.timer = this.#clock.setTimeout(() => {
-      l.timer = null;
-      if (!l.removed && !this.#closed) this.#tasks.track(this.#run(l));
-    }, wait);
-  }
-
-  #arm(l: Link): void {
-    if (l.timer !== null) this.#clock.clearTimeout(l.timer);
-    const conn = l.conn;
-    if (!conn || conn.state === "closed") return;
-    const wait = Math.max(0, conn.nextTimeout() - this.#clock.now());
-    l.timer = this.#clock.setTimeout(() => {
-      l.timer = null;
-      if (l.conn !== conn) return;
-      conn.handleTimeout(this.#clock.now());
-      this.#drain(l);
-      this.#arm(l);
-    }, wait);
-  }
-
-  #route(l: Link, hex: string): void {
-    if (l.conn?.state !== "ready" || l.routes.has(hex)) return;
-    const key = this.#peers.get(hex)!;
-    if (l.conn.send({ type: "routingRequest", publicKey: key })) {
-      l.routes.set(hex, 0);
-      this.#flush(l);
+    stream.close();
+    if (this.#streams.get(socket) === stream) {
+      this.#streams.delete(socket);
+      this.core.closed(socket, this.#clock.now());
+      this.#pump();
     }
   }
 
-  #drain(l: Link): void {
-    const conn = l.conn;
-    if (!conn) return;
-    for (const e of conn.pollEvents()) this.#event(l, e);
-    this.#flush(l);
-  }
-
-  #event(l: Link, e: RelayClientEvent): void {
-    switch (e.type) {
-      case "ready":
-        l.backoff = this.#reconnectMs;
-        this.onRelay?.(l.key, true);
-        for (const hex of this.#peers.keys()) this.#route(l, hex);
-        this.#arm(l);
-        this.#notify();
-        return;
-      case "routingResponse": {
-        const hex = toHex(e.publicKey);
-        if (!this.#peers.has(hex) || e.connId < NUM_RESERVED_PORTS) return;
-        l.routes.set(hex, e.connId);
-        l.byConnId[e.connId] = hex;
-        return;
-      }
-      case "connect": {
-        const hex = l.byConnId[e.connId];
-        if (!hex) return;
-        const was = this.isOnline(this.#peers.get(hex)!);
-        l.online.add(hex);
-        if (!was) this.onPeer?.(this.#peers.get(hex)!, true);
-        this.#notify();
-        return;
-      }
-      case "disconnect": {
-        const hex = l.byConnId[e.connId];
-        if (!hex || !l.online.delete(hex)) return;
-        if (!this.isOnline(this.#peers.get(hex)!)) this.onPeer?.(this.#peers.get(hex)!, false);
-        return;
-      }
-      case "data": {
-        const hex = l.byConnId[e.connId];
-        const peer = hex ? this.#peers.get(hex) : undefined;
-        if (peer) this.onData?.(peer, e.data, l.key);
-        return;
-      }
-      case "oob":
-        this.onOob?.(e.publicKey, e.data, l.key);
-        return;
-      case "onionResponse":
-        this.onOnionResponse?.(e.data, l.key);
-        return;
-      case "closed":
-        this.#down(l, e.reason);
-        return;
-      default:
-        return;
-    }
-  }
-
-  #down(l: Link, reason: string): void {
-    const wasReady = l.conn !== null;
-    l.conn?.close(reason);
-    l.conn = null;
-    l.stream?.close();
-    l.stream = null;
-    if (l.timer !== null) {
-      this.#clock.clearTimeout(l.timer);
-      l.timer = null;
-    }
-    const lost = [...l.online];
-    l.online.clear();
-    l.routes.clear();
-    l.byConnId.fill(null);
-    for (const hex of lost) {
-      const peer = this.#peers.get(hex);
-      if (peer && !this.isOnline(peer)) this.onPeer?.(peer, false);
-    }
-    if (wasReady) this.onRelay?.(l.key, false, reason);
-  }
-
-  #flush(l: Link): void {
-    if (!l.stream || !l.conn || l.writing === l.conn) return;
-    const stream = l.stream, conn = l.conn;
-    const first = conn.takeOutput();
+  #flush(socket: number): void {
+    const stream = this.#streams.get(socket);
+    if (!stream || this.#writing.has(socket)) return;
+    const first = this.core.takeOutput(socket);
     if (!first) return;
-    l.writing = conn;
+    this.#writing.add(socket);
     this.#tasks.track((async () => {
       try {
-        for (let out: Uint8Array | null = first; out; out = conn.takeOutput()) {
+        for (let out: Uint8Array | null = first; out; out = this.core.takeOutput(socket)) {
           await stream.write(out);
         }
       } catch {
-        conn.close("write failed");
         stream.close();
+        if (this.#streams.get(socket) === stream) {
+          this.#streams.delete(socket);
+          this.core.closed(socket, this.#clock.now());
+          this.#pump();
+        }
       } finally {
-        if (l.writing === conn) l.writing = null;
+        this.#writing.delete(socket);
       }
     })());
   }

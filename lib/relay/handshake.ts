@@ -15,7 +15,7 @@
  * ```
  * @module
  */
-import { backend, type KeyPair } from "../crypto/mod.ts";
+import { backend, type CryptoBackend, type KeyPair } from "../crypto/mod.ts";
 import { WireError } from "../util/wire_error.ts";
 import {
   CLIENT_HANDSHAKE_SIZE,
@@ -111,11 +111,12 @@ export interface PendingClientHandshake {
 export function createClientHandshake(
   self: KeyPair,
   serverPublicKey: Uint8Array,
+  b: CryptoBackend = backend(),
+  random: (n: number) => Uint8Array = (n) => b.randomBytes(n),
 ): PendingClientHandshake {
-  const b = backend();
-  const temp = b.keyPair();
-  const baseNonce = b.randomBytes(NONCE_SIZE);
-  const nonce = b.randomBytes(NONCE_SIZE);
+  const temp = b.keyPairFromSecretKey(random(PUBLIC_KEY_SIZE));
+  const baseNonce = random(NONCE_SIZE);
+  const nonce = random(NONCE_SIZE);
   const plain = new Uint8Array(HANDSHAKE_PLAIN_SIZE);
   plain.set(temp.publicKey, 0);
   plain.set(baseNonce, PUBLIC_KEY_SIZE);
@@ -186,11 +187,11 @@ export function openServerHandshake(
   serverPublicKey: Uint8Array,
   clientSecretKey: Uint8Array,
   reply: Uint8Array,
+  b: CryptoBackend = backend(),
 ): SessionKeys | null {
   if (reply.length !== SERVER_HANDSHAKE_SIZE) {
     throw new WireError("BAD_LENGTH", `server handshake of ${reply.length} bytes, want 96`);
   }
-  const b = backend();
   const plain = b.open(
     reply.subarray(NONCE_SIZE),
     reply.subarray(0, NONCE_SIZE),

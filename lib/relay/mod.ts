@@ -13,7 +13,9 @@
  * - {@link encodePacket}/{@link decodePacket}: the plaintext packets;
  *   {@link createClientHandshake}, {@link acceptClientHandshake}, {@link FrameCodec}: the link.
  * - {@link RelayServer}: the sans-IO server core; {@link RelayServerDriver}: on TCP sockets.
- * - {@link RelayClientConnection}: one sans-IO client link; {@link RelayClient}: several relays.
+ * - {@link RelayClientConnection}: one sans-IO client link; {@link RelayClientCore}: the
+ *   sans-IO client of several relays; {@link RelayClient}: its driver on sockets, with
+ *   {@link RelayClientEvents} subscriptions.
  *
  * @example
  * ```ts
@@ -32,6 +34,10 @@ export * from "./server_options.ts";
 export * from "./server.ts";
 export * from "./server_driver.ts";
 export * from "./client.ts";
+export * from "./client_routes.ts";
+export * from "./client_types.ts";
+export * from "./client_core.ts";
+export * from "./client_events.ts";
 export * from "./client_driver.ts";
 export * from "./metrics.ts";
 export * from "./node.ts";
