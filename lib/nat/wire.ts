@@ -55,11 +55,11 @@ export interface StunMessage {
   /** 12 bytes (RFC 8489), or 16 bytes for an RFC 3489 message without the magic cookie. */
   transactionId: Uint8Array;
   /** Known attributes in wire order (FINGERPRINT excluded). */
-  attributes: StunAttribute[];
+  attributes: readonly StunAttribute[];
   /** Append (when encoding) or had (when decoded) a valid FINGERPRINT. */
   fingerprint?: boolean;
   /** Codes of comprehension-required attributes the decoder did not know (decode only). */
-  unknownRequired?: number[];
+  unknownRequired?: readonly number[];
 }
 
 /** Options of {@link decodeStun}. */
