@@ -72,3 +72,14 @@ export const RTO_MS = 500;
 export const RC = 7;
 /** Multiple of RTO waited after the last request (Rm). */
 export const RM = 16;
+
+/**
+ * Quicker timing for an interactive NAT check: requests at 0, 100 and 300 ms, give up at
+ * 700 ms, so a filtered test costs 0.7 s instead of RFC 8489's 39.5 s, and a full verdict
+ * takes about 0.7 s plus two round trips.
+ */
+export const NETCHECK_TIMING: Readonly<{ rto: number; attempts: number; rm: number }> = {
+  rto: 100,
+  attempts: 3,
+  rm: 4,
+};

@@ -23,6 +23,8 @@
  * @module
  */
 import type { Addr } from "../net/addr.ts";
+import { parseIp, unmapIpv4 } from "../net/ip.ts";
+import { toHex } from "../util/bytes.ts";
 import { WireError } from "../util/wire_error.ts";
 import type { StunAttribute } from "./attributes.ts";
 import { ATTR, FINGERPRINT_ATTR_SIZE, METHOD_BINDING, STUN_HEADER_SIZE } from "./constants.ts";
@@ -71,6 +73,17 @@ export interface StunResponderStats {
 }
 
 const MAX_UNKNOWN_LISTED = 4;
+
+/**
+ * The rate-limit key of a source: the IPv4 address, or the /64 prefix of an IPv6 address
+ * (one host usually holds a whole /64, so per-address buckets would be free to multiply).
+ */
+function sourceKey(hostname: string): string {
+  const ip = parseIp(hostname);
+  if (!ip) return hostname;
+  const v4 = unmapIpv4(ip);
+  return v4.length === 4 ? v4.join(".") : toHex(v4.subarray(0, 8)) + "::/64";
+}
 
 /** The responder core (see the module notes). */
 export class StunResponder {
@@ -135,11 +148,11 @@ export class StunResponder {
       this.stats.ignored++;
       return null;
     }
-    if (!this.#limiter.allow(from.hostname, now)) {
+    if (!this.#limiter.allow(sourceKey(from.hostname), now)) {
       this.stats.rateLimited++;
       return null;
     }
-    const local = at ?? this.#primary;
+    const local = this.#localAddress(at);
     const budget = 2 * bytes.length;
     const change = findAttribute(req, "changeRequest");
     const wantsChange = (change?.changeIp || change?.changePort) ?? false;
@@ -226,6 +239,14 @@ export class StunResponder {
     }
     this.stats.errors++;
     return { to: from, from: local, data: encodeStun(msg) };
+  }
+
+  /** One of our addresses: `at` itself, or by port when `at` is a wildcard or unknown IP. */
+  #localAddress(at: Addr | undefined): Addr {
+    if (!at) return this.#primary;
+    const ours = this.addresses;
+    const exact = ours.find((a) => a.port === at.port && sameIp(a.hostname, at.hostname));
+    return exact ?? ours.find((a) => a.port === at.port) ?? this.#primary;
   }
 
   #otherIp(ip: string): string {

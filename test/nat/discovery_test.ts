@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { NatDiscovery } from "../../lib/nat/discovery.ts";
+import { NETCHECK_TIMING } from "../../lib/nat/constants.ts";
 import type { NatBehaviour } from "../../lib/nat/report.ts";
 import { StunResponder } from "../../lib/nat/responder.ts";
 import {
@@ -124,4 +125,14 @@ Deno.test("NatDiscovery against StunResponder gives the same verdicts as the mod
     assert.equal(report.filtering, WORDS[nat.filtering], JSON.stringify(nat));
     assert.equal(report.hairpinning, nat.hairpin ? "yes" : "no");
   }
+});
+
+Deno.test("NETCHECK_TIMING: a symmetric NAT's verdict in under 1 s at 20 ms one-way latency", () => {
+  const nat: NatModel = { mapping: "apd", filtering: "apd", hairpin: false, preservePort: false };
+  const d = new NatDiscovery({ servers: [P], local: LOCAL, ...NETCHECK_TIMING }, 0);
+  const { report, now } = runWorld(d, servers(modelServer(P, A)), { nat, latency: 20 });
+  assert.equal(report.mapping, "address-and-port-dependent");
+  assert.equal(report.filtering, "address-and-port-dependent");
+  assert.ok(now < 1000, `${now} ms`);
+  assert.equal(now, 40 + 700 + 40);
 });

@@ -223,3 +223,29 @@ Deno.test("StunResponder ignores responses, indications and garbage without thro
   }
   assert.ok(r.stats.malformed > 0);
 });
+
+Deno.test("StunResponder rate-limits an IPv6 /64 as one source", () => {
+  const r = new StunResponder({ primary: P, rate: { perSecond: 1, burst: 2 } });
+  const req = request();
+  const from = (host: string) => r.handleDatagram({ hostname: host, port: 1 }, req, 0) !== null;
+  assert.deepEqual(
+    [from("2001:db8:1:2::1"), from("2001:db8:1:2::ffff"), from("2001:db8:1:2:3::9")],
+    [true, true, false],
+  );
+  assert.equal(from("2001:db8:1:3::1"), true);
+  // IPv4-mapped and plain IPv4 share a bucket.
+  assert.deepEqual([from("192.0.2.77"), from("::ffff:192.0.2.77"), from("192.0.2.77")], [
+    true,
+    true,
+    false,
+  ]);
+});
+
+Deno.test("StunResponder maps a wildcard local address to its own by port", () => {
+  const r = new StunResponder({ primary: P, alternate: A });
+  const req = request([{ type: "changeRequest", changeIp: false, changePort: false }, padding]);
+  const reply = r.handleDatagram(CLIENT, req, 0, { hostname: "0.0.0.0", port: A.port });
+  assert.deepEqual(reply?.from, { hostname: P.hostname, port: A.port });
+  const m = decodeStun(reply!.data);
+  assert.deepEqual(findAttribute(m, "otherAddress")?.addr, { hostname: A.hostname, port: P.port });
+});
