@@ -33,3 +33,4 @@ export * from "./discovery.ts";
 export * from "./rate.ts";
 export * from "./responder.ts";
 export * from "./driver.ts";
+export * from "./responder_driver.ts";

@@ -241,9 +241,16 @@ export class StunResponder {
     return { to: from, from: local, data: encodeStun(msg) };
   }
 
-  /** One of our addresses: `at` itself, or by port when `at` is a wildcard or unknown IP. */
+  /**
+   * The address a request arrived on: `at` itself, or with an alternate one of our four by
+   * port when `at` is a wildcard or unknown IP.
+   */
   #localAddress(at: Addr | undefined): Addr {
     if (!at) return this.#primary;
+    if (!this.#alternate) {
+      const wildcard = at.hostname === "0.0.0.0" || at.hostname === "::";
+      return wildcard ? { hostname: this.#primary.hostname, port: at.port } : at;
+    }
     const ours = this.addresses;
     const exact = ours.find((a) => a.port === at.port && sameIp(a.hostname, at.hostname));
     return exact ?? ours.find((a) => a.port === at.port) ?? this.#primary;

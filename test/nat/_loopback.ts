@@ -5,10 +5,10 @@
  * @module
  */
 import type { Addr } from "../../lib/net/addr.ts";
-import { ClosedError, type DatagramSocket } from "../../lib/net/types.ts";
 import { denoNetwork } from "../../lib/net/deno.ts";
 import { StunResponder, type StunResponderOptions } from "../../lib/nat/responder.ts";
 import { discoverNat } from "../../lib/nat/driver.ts";
+import { StunResponderDriver } from "../../lib/nat/responder_driver.ts";
 
 export const IP1 = "127.0.0.1";
 export const IP2 = "127.0.0.2";
@@ -53,36 +53,17 @@ export async function serveStun(
     const primary = { hostname: IP1, port: p };
     const alternate = opts.alternate === false ? undefined : { hostname: IP2, port: a };
     const responder = new StunResponder({ ...opts, primary, alternate });
-    const sockets: DatagramSocket[] = [];
+    let driver: StunResponderDriver;
     try {
-      for (const addr of responder.addresses) sockets.push(await denoNetwork.bindDatagram(addr));
+      driver = await StunResponderDriver.bind(responder);
     } catch {
-      sockets.forEach((s) => s.close());
       continue;
     }
-    const byAddr = (x: Addr) =>
-      sockets.find((s) => s.localAddr.hostname === x.hostname && s.localAddr.port === x.port);
-    const loops = sockets.map(async (s) => {
-      for (;;) {
-        let dg;
-        try {
-          dg = await s.receive();
-        } catch (e) {
-          if (e instanceof ClosedError) return;
-          throw e;
-        }
-        const r = responder.handleDatagram(dg.from, dg.data, Date.now(), s.localAddr);
-        if (r) await byAddr(r.from)?.send(r.data, r.to).catch(() => {});
-      }
-    });
     return {
       responder,
       primary,
       alternate,
-      async [Symbol.asyncDispose]() {
-        sockets.forEach((s) => s.close());
-        await Promise.all(loops);
-      },
+      [Symbol.asyncDispose]: () => driver.close(),
     };
   }
   throw new Error("could not bind the STUN responder's addresses");

@@ -2,6 +2,10 @@ import assert from "node:assert/strict";
 import { needs } from "../_support/env.ts";
 import { discoverNat } from "../../lib/nat/driver.ts";
 import { IP1, serveStun, startCoturn } from "./_loopback.ts";
+import { StunResponder } from "../../lib/nat/responder.ts";
+import { StunResponderDriver } from "../../lib/nat/responder_driver.ts";
+import { isStunPacket } from "../../lib/nat/wire.ts";
+import { denoNetwork } from "../../lib/net/deno.ts";
 
 const FAST = { rto: 100, attempts: 3, rm: 3 };
 
@@ -102,4 +106,52 @@ Deno.test({
     );
     assert.ok(ours.responder.stats.answered >= 3);
   },
+});
+
+Deno.test("discoverNat() over IPv6 loopback against a one-address responder", async () => {
+  const responder = new StunResponder({ primary: { hostname: "::1", port: 0 } });
+  await using d = await StunResponderDriver.bind(responder);
+  const server = d.addresses[0]!;
+  const r = await discoverNat({ servers: [server], bind: { hostname: "::1", port: 0 }, ...FAST });
+  assert.equal(r.udp, true);
+  assert.deepEqual(r.mapped, r.local);
+  assert.equal(r.mapped?.hostname, "::1");
+  assert.equal(r.servers[0]?.other, null);
+  assert.equal(r.mapping, "unknown");
+  assert.equal(r.filtering, "unknown");
+  assert.equal(r.hairpinning, "yes");
+  assert.equal(r.preservesPort, "yes");
+});
+
+Deno.test("a UDP port shared with the DHT: STUN goes to the responder, the rest elsewhere", async () => {
+  const shared = await denoNetwork.bindDatagram({ hostname: IP1, port: 0 });
+  const responder = new StunResponder({ primary: shared.localAddr });
+  await using d = await StunResponderDriver.bind(responder, { shared });
+  const other: Uint8Array[] = [];
+  const owner = (async () => {
+    for (;;) {
+      const dg = await shared.receive().catch(() => null);
+      if (!dg) return;
+      if (isStunPacket(dg.data)) await d.handle(dg, shared.localAddr);
+      else other.push(dg.data);
+    }
+  })();
+  const ping = crypto.getRandomValues(new Uint8Array(82));
+  ping[0] = 0x00;
+  const client = await denoNetwork.bindDatagram({ hostname: IP1, port: 0 });
+  await client.send(ping, shared.localAddr);
+  const r = await discoverNat({
+    servers: [shared.localAddr],
+    bind: { hostname: IP1, port: 0 },
+    ...FAST,
+  });
+  client.close();
+  shared.close();
+  await owner;
+  assert.equal(r.udp, true);
+  assert.equal(other.length, 1);
+  assert.deepEqual(other[0], ping);
+  assert.equal(responder.stats.malformed, 0);
+  assert.equal(responder.stats.answered, 1);
+  assert.equal(d.stats.sent, 1);
 });

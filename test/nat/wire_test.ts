@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { fromHex, toHex } from "../../lib/util/bytes.ts";
+import { concat, fromHex, toHex } from "../../lib/util/bytes.ts";
 import { WireError } from "../../lib/util/wire_error.ts";
 import { formatIp } from "../../lib/net/ip.ts";
 import type { StunAttribute } from "../../lib/nat/attributes.ts";
@@ -218,4 +218,19 @@ Deno.test("truncated and bit-flipped STUN messages raise only WireError", () => 
   fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (b) => onlyWireError(b)), {
     numRuns: 500,
   });
+});
+
+Deno.test("isStunPacket() rejects a bad FINGERPRINT, a missing cookie and a wrong length", () => {
+  const good = fromHex(IPV4_RESPONSE);
+  assert.ok(isStunPacket(good));
+  const badFp = good.slice();
+  badFp[badFp.length - 2]! ^= 0x40;
+  assert.equal(isStunPacket(badFp), false);
+  const noCookie = good.slice();
+  noCookie[5] = 0;
+  assert.equal(isStunPacket(noCookie), false);
+  assert.equal(isStunPacket(good.subarray(0, good.length - 4)), false);
+  const notLast = concat(good, fromHex("80220000"));
+  notLast[3]! += 4;
+  assert.equal(isStunPacket(notLast), false);
 });
