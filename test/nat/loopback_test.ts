@@ -155,3 +155,18 @@ Deno.test("a UDP port shared with the DHT: STUN goes to the responder, the rest 
   assert.equal(responder.stats.answered, 1);
   assert.equal(d.stats.sent, 1);
 });
+
+Deno.test("discoverNat() stops at once when its signal aborts", async () => {
+  await using stun = await serveStun();
+  const silent = { hostname: IP1, port: stun.primary.port };
+  await stun[Symbol.asyncDispose]();
+  const t0 = performance.now();
+  // RFC 8489 defaults would wait 39.5 s for this silent port.
+  const r = await discoverNat({
+    servers: [silent],
+    bind: { hostname: IP1, port: 0 },
+    signal: AbortSignal.timeout(100),
+  });
+  assert.equal(r.udp, false);
+  assert.ok(performance.now() - t0 < 2000);
+});
