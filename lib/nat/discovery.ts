@@ -25,6 +25,7 @@ import { StunClient, type StunClientOptions, type StunOutcome, type Transmit } f
 import {
   classifyFiltering,
   classifyMapping,
+  mappingVaries,
   type NatReport,
   type ServerReport,
   type Tristate,
@@ -200,6 +201,9 @@ export class NatDiscovery {
         : mapped.port === this.#local.port
         ? "yes"
         : "no",
+      mappingVaries: mappingVaries(
+        this.#servers.flatMap((s) => s.mapped ? [s.mapped] : []),
+      ),
       servers: this.#servers.map((s) => ({ ...s })),
     };
   }

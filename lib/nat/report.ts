@@ -57,6 +57,11 @@ export interface NatReport {
   hairpinning: Tristate;
   /** Whether the public port equals the local port. */
   preservesPort: Tristate;
+  /**
+   * Whether servers at different addresses saw different public endpoints (needs two that
+   * answered); a hint at the mapping when no server offers OTHER-ADDRESS.
+   */
+  mappingVaries: Tristate;
   /** Per server, in the order given. */
   servers: ServerReport[];
 }
@@ -102,4 +107,66 @@ export function classifyFiltering(
   if (test2Answered === true) return "endpoint-independent";
   if (test2Answered === undefined || test3Answered === undefined) return "unknown";
   return test3Answered ? "address-dependent" : "address-and-port-dependent";
+}
+
+/**
+ * Whether the servers that answered saw different public endpoints: `unknown` with fewer
+ * than two answers.
+ *
+ * @example
+ * ```ts
+ * import { mappingVaries } from "./report.ts";
+ * const a = { hostname: "203.0.113.1", port: 1 }, b = { hostname: "203.0.113.1", port: 2 };
+ * console.assert(mappingVaries([a, b]) === "yes" && mappingVaries([a, a]) === "no" && mappingVaries([a]) === "unknown");
+ * ```
+ */
+export function mappingVaries(mapped: readonly Addr[]): Tristate {
+  if (mapped.length < 2) return "unknown";
+  return mapped.every((m) => sameEndpoint(m, mapped[0]!)) ? "no" : "yes";
+}
+
+/** A verdict a user can act on. */
+export interface NatVerdict {
+  /**
+   * `open`: no NAT seen and nothing filtered; `easy`: endpoint-independent mapping, direct
+   * paths to most peers; `hard`: the mapping changes per destination; `blocked`: no server
+   * answered over UDP; `unknown`: the servers could not tell.
+   */
+  level: "open" | "easy" | "hard" | "blocked" | "unknown";
+  /** One line for a person. */
+  summary: string;
+}
+
+/**
+ * Turns a report into a verdict.
+ *
+ * @example
+ * ```ts
+ * import { natVerdict, type NatReport } from "./report.ts";
+ * const r = { udp: false } as NatReport;
+ * console.assert(natVerdict(r).level === "blocked");
+ * ```
+ */
+export function natVerdict(r: NatReport): NatVerdict {
+  if (!r.udp) return { level: "blocked", summary: "UDP blocked: relay only" };
+  const hard = r.mapping === "address-dependent" || r.mapping === "address-and-port-dependent" ||
+    (r.mapping === "unknown" && r.mappingVaries === "yes");
+  if (hard) {
+    return {
+      level: "hard",
+      summary:
+        "hard: symmetric NAT, direct only to easy peers (with the birthday method), relay otherwise",
+    };
+  }
+  if (r.mapping === "endpoint-independent") {
+    const noNat = r.mapped !== null && r.local !== null && sameEndpoint(r.mapped, r.local);
+    if (noNat && r.filtering === "endpoint-independent") {
+      return { level: "open", summary: "open: no NAT seen, peers can reach us directly" };
+    }
+    return { level: "easy", summary: "easy: direct paths to most peers" };
+  }
+  return {
+    level: "unknown",
+    summary: "unknown: UDP works, but no server offered OTHER-ADDRESS to test the NAT",
+  };
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { NatDiscovery } from "../../lib/nat/discovery.ts";
 import { NETCHECK_TIMING } from "../../lib/nat/constants.ts";
-import type { NatBehaviour } from "../../lib/nat/report.ts";
+import { type NatBehaviour, natVerdict } from "../../lib/nat/report.ts";
 import { StunResponder } from "../../lib/nat/responder.ts";
 import {
   LOCAL,
@@ -135,4 +135,38 @@ Deno.test("NETCHECK_TIMING: a symmetric NAT's verdict in under 1 s at 20 ms one-
   assert.equal(report.filtering, "address-and-port-dependent");
   assert.ok(now < 1000, `${now} ms`);
   assert.equal(now, 40 + 700 + 40);
+});
+
+Deno.test("natVerdict() gives a verdict a user can act on for each kind of NAT", () => {
+  const run = (nat?: NatModel, model: ServerModel = modelServer(P, A)) => {
+    const d = new NatDiscovery({ servers: [P], local: LOCAL, ...fast }, 0);
+    return natVerdict(runWorld(d, servers(model), nat ? { nat } : {}).report).level;
+  };
+  assert.equal(run(), "open");
+  assert.equal(run(CASES[0]), "easy");
+  assert.equal(run(CASES[2]), "easy");
+  assert.equal(run(CASES[3]), "hard");
+  assert.equal(run(CASES[4]), "hard");
+  assert.equal(run(undefined, () => null), "blocked");
+  assert.equal(run(CASES[0], modelServer(P, null)), "unknown");
+});
+
+Deno.test("mappingVaries: two plain servers expose a symmetric NAT without OTHER-ADDRESS", () => {
+  const world = new Map<string, ServerModel>([
+    [Q.hostname, modelServer(Q, null)],
+    [P.hostname, modelServer(P, null)],
+  ]);
+  const symmetric: NatModel = {
+    mapping: "apd",
+    filtering: "apd",
+    hairpin: false,
+    preservePort: false,
+  };
+  const cone: NatModel = { ...symmetric, mapping: "ei" };
+  const report = (nat: NatModel) =>
+    runWorld(new NatDiscovery({ servers: [Q, P], local: LOCAL, ...fast }, 0), world, { nat })
+      .report;
+  const s = report(symmetric), c = report(cone);
+  assert.deepEqual([s.mapping, s.mappingVaries, natVerdict(s).level], ["unknown", "yes", "hard"]);
+  assert.deepEqual([c.mapping, c.mappingVaries, natVerdict(c).level], ["unknown", "no", "unknown"]);
 });
