@@ -14,6 +14,7 @@
  */
 import type { KeyPair } from "../crypto/mod.ts";
 import { DhtDriver } from "../dht/driver.ts";
+import { type UdpExtras, udpExtras } from "../dht/udp_extras.ts";
 import type { DhtCipher } from "../dht/cipher.ts";
 import type { Addr } from "../net/addr.ts";
 import { type Clock, realClock, type TimerId } from "../net/clock.ts";
@@ -45,6 +46,8 @@ export interface RelayNodeOptions
   onKill?: (conn: number, reason: KillReason, addr: Addr) => void;
   /** The DHT node's cipher (default: the current crypto backend with a shared-key cache). */
   dhtCipher?: DhtCipher;
+  /** Answer bootstrap info requests (0xf0) with this version and MOTD (default: no answer). */
+  bootstrapInfo?: { version: number; motd: string };
 }
 
 /**
@@ -66,12 +69,21 @@ export class RelayNode implements AsyncDisposable {
   readonly onion: OnionNode;
   /** The TCP relay. */
   readonly relay: RelayServerDriver;
+  /** UDP kinds beside the DHT and onion: bootstrap info, counted drops of the rest. */
+  readonly extras: UdpExtras;
   readonly #clock: Clock;
   #timer: TimerId | null = null;
   #closed = false;
 
-  private constructor(dht: DhtDriver, onion: OnionNode, relay: RelayServerDriver, clock: Clock) {
+  private constructor(
+    dht: DhtDriver,
+    onion: OnionNode,
+    relay: RelayServerDriver,
+    extras: UdpExtras,
+    clock: Clock,
+  ) {
     this.dht = dht;
+    this.extras = extras;
     this.onion = onion;
     this.relay = relay;
     this.#clock = clock;
@@ -97,13 +109,21 @@ export class RelayNode implements AsyncDisposable {
           else relay?.sendPacket(s.client, s.data);
         }
       };
+      const extras = udpExtras({
+        bootstrapInfo: opts.bootstrapInfo,
+        send: (data, to) => dht!.send(data, to),
+      });
       dht = new DhtDriver({
         socket,
         node: opts.dhtCipher
           ? { keyPair: opts.keyPair, cipher: opts.dhtCipher }
           : { keyPair: opts.keyPair },
         clock,
-        onOtherPacket: (data, from) => dispatch(onion.handleUdp(data, from, clock.now())),
+        onOtherPacket: (data, from) => {
+          if (!extras.handle(data, from, clock.now())) {
+            dispatch(onion.handleUdp(data, from, clock.now()));
+          }
+        },
       });
       relay = await RelayServerDriver.listen({
         ...opts,
@@ -116,7 +136,7 @@ export class RelayNode implements AsyncDisposable {
       });
       dht.start();
       for (const b of opts.bootstrap ?? []) dht.bootstrap(b.addr, b.publicKey);
-      return new RelayNode(dht, onion, relay, clock);
+      return new RelayNode(dht, onion, relay, extras, clock);
     } catch (e) {
       // Whatever was opened before the failure is closed again.
       await relay?.close();
@@ -182,7 +202,7 @@ export class RelayNode implements AsyncDisposable {
         value: this.onion.announceEntries,
       },
     };
-    return formatMetrics(this.relay.core.stats(), extra);
+    return formatMetrics(this.relay.core.stats(), { ...extra, ...this.extras.metrics() });
   }
 
   #tick(): void {
