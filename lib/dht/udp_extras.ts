@@ -1,9 +1,10 @@
 /**
  * The datagram kinds a bootstrap node sees beside the DHT and the onion, in one small table
  * that a node's packet-kind dispatcher can take over as it is: bootstrap info (0xf0) is
- * answered when a MOTD is configured, and the 0.2.18 forwarding (0x90–0x92) and DHT
- * announcement (0x93–0x98) packets, which peerkit does not implement, are dropped and
- * counted per kind, so an operator sees how much of that traffic arrives.
+ * answered when a MOTD is configured, forwarding (0x90–0x92) goes to a {@link Forwarder}
+ * when one is given, and what is left of them, with the 0.2.18 DHT announcement packets
+ * (0x93–0x98) that peerkit does not implement, is dropped and counted per kind, so an
+ * operator sees how much of that traffic arrives.
  *
  * @example
  * ```ts
@@ -20,6 +21,7 @@
  */
 import type { Addr } from "../net/addr.ts";
 import { BOOTSTRAP_INFO_KIND, BootstrapInfoResponder } from "./bootstrap_info.ts";
+import type { Forwarder } from "./forwarding.ts";
 
 /** Forwarding (0x90–0x92) and DHT announcement (0x93–0x98) kinds of c-toxcore 0.2.18. */
 export const NOT_IMPLEMENTED_KINDS: readonly number[] = [
@@ -40,6 +42,10 @@ export interface UdpExtrasOptions {
   bootstrapInfo?: { version: number; motd: string };
   /** Sends a datagram through the node's UDP socket. */
   send: (data: Uint8Array, to: Addr) => void;
+  /** Handles 0x90–0x92; without it they are dropped and counted. */
+  forwarder?: Forwarder;
+  /** Sends a relay packet (id first) to TCP client `client` (forward replies, id 11). */
+  sendTcp?: (client: number, data: Uint8Array) => void;
 }
 
 /** One Prometheus sample: name to help, type and value. */
@@ -87,6 +93,11 @@ export function udpExtras(opts: UdpExtrasOptions): UdpExtras {
       if (kind === BOOTSTRAP_INFO_KIND && info) {
         const answer = info.handle(data, from, now);
         if (answer) opts.send(answer, from);
+      } else if (kind <= 0x92 && opts.forwarder) {
+        for (const s of opts.forwarder.handleUdp(data, from, now)) {
+          if (s.to === "udp") opts.send(s.data, s.addr);
+          else opts.sendTcp?.(s.client, s.data);
+        }
       } else {
         drop(kind);
       }
@@ -99,6 +110,8 @@ export function udpExtras(opts: UdpExtrasOptions): UdpExtras {
         else if (k <= 0x98) announce += n;
       }
       const s = info?.stats;
+      const f = opts.forwarder?.stats;
+      if (f) forwarding += f.dropped + f.notForUs;
       const counter = (help: string, value: number) => ({ help, type: "counter" as const, value });
       return {
         peerkit_bootstrap_info_answered_total: counter(
@@ -110,8 +123,18 @@ export function udpExtras(opts: UdpExtrasOptions): UdpExtras {
           (s ? s.droppedSize + s.droppedRate : 0) + (dropped.get(BOOTSTRAP_INFO_KIND) ?? 0),
         ),
         peerkit_forwarding_dropped_total: counter(
-          "Forwarding datagrams (0x90-0x92) dropped: not implemented.",
+          opts.forwarder
+            ? "Forwarding packets dropped: malformed, unknown destination, bad sendback, or for the (absent) announcement store."
+            : "Forwarding datagrams (0x90-0x92) dropped: forwarding is off.",
           forwarding,
+        ),
+        peerkit_forwarding_forwarded_total: counter(
+          "Forward requests (UDP 0x90, chained 0x91, TCP id 10) sent on as 0x91.",
+          f?.forwarded ?? 0,
+        ),
+        peerkit_forwarding_replies_total: counter(
+          "Forward replies (0x92) sent back towards their requester.",
+          f?.replied ?? 0,
         ),
         peerkit_dht_announce_dropped_total: counter(
           "DHT announcement datagrams (0x93-0x98) dropped: not implemented.",

@@ -15,6 +15,8 @@
 import type { KeyPair } from "../crypto/mod.ts";
 import { DhtDriver } from "../dht/driver.ts";
 import { type UdpExtras, udpExtras } from "../dht/udp_extras.ts";
+import { Forwarder } from "../dht/forwarding.ts";
+import { keyEquals } from "../dht/distance.ts";
 import type { DhtCipher } from "../dht/cipher.ts";
 import type { Addr } from "../net/addr.ts";
 import { type Clock, realClock, type TimerId } from "../net/clock.ts";
@@ -48,6 +50,8 @@ export interface RelayNodeOptions
   dhtCipher?: DhtCipher;
   /** Answer bootstrap info requests (0xf0) with this version and MOTD (default: no answer). */
   bootstrapInfo?: { version: number; motd: string };
+  /** Forward 0x90-0x92 and TCP id 10 as tox-bootstrapd does (default false: drop, counted). */
+  forwarding?: boolean;
 }
 
 /**
@@ -109,9 +113,19 @@ export class RelayNode implements AsyncDisposable {
           else relay?.sendPacket(s.client, s.data);
         }
       };
+      const forwarder = opts.forwarding
+        ? new Forwarder({
+          route: (pk) => {
+            const n = dht!.node.closestNodes(pk, 1)[0];
+            return n && keyEquals(n.publicKey, pk) ? n.addr : undefined;
+          },
+        })
+        : undefined;
       const extras = udpExtras({
         bootstrapInfo: opts.bootstrapInfo,
+        forwarder,
         send: (data, to) => dht!.send(data, to),
+        sendTcp: (client, data) => relay?.sendPacket(client, data),
       });
       dht = new DhtDriver({
         socket,
@@ -133,6 +147,9 @@ export class RelayNode implements AsyncDisposable {
         clock,
         onOnionRequest: (payload, conn, now) =>
           dispatch(onion.handleTcpRequest(payload, conn, now)),
+        onForwardRequest: forwarder
+          ? (addr, data, conn, now) => dispatch(forwarder.handleTcpRequest(addr, data, conn, now))
+          : undefined,
       });
       dht.start();
       for (const b of opts.bootstrap ?? []) dht.bootstrap(b.addr, b.publicKey);
