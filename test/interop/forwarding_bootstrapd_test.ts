@@ -18,6 +18,7 @@ import { RelayNode } from "../../lib/relay/mod.ts";
 import { needs } from "../_support/env.ts";
 import { freePort, startBootstrapd } from "../_support/toxcore.ts";
 import { waitFor } from "../dht/_loopback.ts";
+import { rawClient } from "../relay/_raw_client.ts";
 
 const local = (port: number) => ({ hostname: "127.0.0.1", port });
 const knows = (d: DhtDriver, pk: Uint8Array) =>
@@ -82,7 +83,7 @@ async function requestUntilAnswered(
 
 Deno.test({
   name:
-    "interop: a 0x90 chain through tox-bootstrapd and a peerkit relay node, in both orders, brings the reply back",
+    "interop: 0x90 chains through tox-bootstrapd and a peerkit relay node, both orders and from a TCP client, bring the reply back",
   ...needs(["tox-bootstrapd"]),
   async fn() {
     await using daemon = await startBootstrapd({ tcpRelay: false });
@@ -126,8 +127,22 @@ Deno.test({
     const pb = decodeForwardPacket(b.data);
     assert.equal(pb.type, "forwarding");
     assert.deepEqual(pb.data, new TextEncoder().encode("reply:\x03"));
+    // A TCP relay client of our node -> (id 10) our node -> daemon -> destination, and the
+    // reply back to the client as relay id 11.
+    const c = await rawClient(node);
+    try {
+      await c.send({ type: "ping", pingId: new Uint8Array(8).fill(1) });
+      assert.ok(await c.next("pong"));
+      const inner3 = encodeForwardPacket({ type: "request", dest: destPk, data: Uint8Array.of(4) });
+      await c.send({ type: "forwardRequest", addr: local(daemon.udpPort), data: inner3 });
+      const back = await c.next("forwarding");
+      assert.deepEqual(back, { type: "forwarding", data: new TextEncoder().encode("reply:\x04") });
+      assert.equal(dest.got.at(-1)![1], daemon.udpPort);
+    } finally {
+      c.close();
+    }
     const f = node.extras.metrics();
-    assert.ok(f.peerkit_forwarding_forwarded_total!.value >= 2);
-    assert.ok(f.peerkit_forwarding_replies_total!.value >= 2);
+    assert.ok(f.peerkit_forwarding_forwarded_total!.value >= 3);
+    assert.ok(f.peerkit_forwarding_replies_total!.value >= 3);
   },
 });
