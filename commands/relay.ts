@@ -41,15 +41,16 @@ Stops cleanly on SIGINT or SIGTERM.
 Compared with tox-bootstrapd (0.2.18):
   The same: the key file format (and so the public key), UDP port 33445 and TCP relay
   ports given by number (it defaults to 443, 3389 and 33445; here --tcp-port, default
-  33445), the DHT, onion and TCP relay, the MOTD answer to 0xf0 bootstrap-info requests
-  (--motd, like its enable_motd/motd; the version field is peerkit's own version in the
-  same encoding, 1000000000 + major*10^6 + minor*10^3 + patch), and IPv6 by default: with
-  no --host it binds [::] and takes IPv4 too, else falls back to 0.0.0.0 with a notice.
-  Left out: UDP forwarding (0x90-0x92, TCP relay ids 10/11) and DHT announcements
-  (0x93-0x98), which 0.2.18 nodes use only for DHT announcements (not friend finding);
-  such packets are dropped and counted in the metrics. No config file, no daemon mode,
-  no LAN discovery broadcasts (received ones are heeded), no scan of the next 100 ports
-  when the UDP port is taken.`;
+  33445), the DHT, onion and TCP relay, UDP forwarding (0x90-0x92, TCP relay ids 10/11),
+  the MOTD answer to 0xf0 bootstrap-info requests (--motd, like its enable_motd/motd; the
+  version field is peerkit's own version in the same encoding, 1000000000 + major*10^6 +
+  minor*10^3 + patch), and IPv6 by default: with no --host it binds [::] and takes IPv4
+  too, else falls back to 0.0.0.0 with a notice.
+  Left out: the DHT announcement store (0x93-0x98), which 0.2.18 uses only for its DHT
+  announcements (not for bootstrapping, onion announces or friend connections); such
+  packets, and forwarded ones meant for that store, are dropped and counted in the
+  metrics. No config file, no daemon mode, no LAN discovery broadcasts (received ones are
+  heeded), no scan of the next 100 ports when the UDP port is taken.`;
 
 const relayServeSchema = (z: Zod) => {
   const int = (what: string, min: number, max: number) =>
@@ -216,6 +217,7 @@ export async function runRelayServe(
       hostname: host,
       udpPort: o.udpPort,
       bootstrapInfo: { version: encodeVersion(VERSION), motd: o.motd },
+      forwarding: true,
       tcpPorts: o.tcpPorts,
       bootstrap: o.bootstrap,
       maxClients: o.maxClients,
