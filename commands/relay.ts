@@ -36,7 +36,21 @@ Examples:
 
 Key files are tox-bootstrapd's (64 raw bytes, public key first); a missing file is created.
 --rate is relayed bytes per second per client (suffixes k, M): default 1M; 0 turns it off.
-Stops cleanly on SIGINT or SIGTERM.`;
+Stops cleanly on SIGINT or SIGTERM.
+
+Compared with tox-bootstrapd (0.2.18):
+  The same: the key file format (and so the public key), UDP port 33445 and TCP relay
+  ports given by number (it defaults to 443, 3389 and 33445; here --tcp-port, default
+  33445), the DHT, onion and TCP relay, UDP forwarding (0x90-0x92, TCP relay ids 10/11),
+  the MOTD answer to 0xf0 bootstrap-info requests (--motd, like its enable_motd/motd; the
+  version field is peerkit's own version in the same encoding, 1000000000 + major*10^6 +
+  minor*10^3 + patch), and IPv6 by default: with no --host it binds [::] and takes IPv4
+  too, else falls back to 0.0.0.0 with a notice.
+  Left out: the DHT announcement store (0x93-0x98), which 0.2.18 uses only for its DHT
+  announcements (not for bootstrapping, onion announces or friend connections); such
+  packets, and forwarded ones meant for that store, are dropped and counted in the
+  metrics. No config file, no daemon mode, no LAN discovery broadcasts (received ones are
+  heeded), no scan of the next 100 ports when the UDP port is taken.`;
 
 const relayServeSchema = (z: Zod) => {
   const int = (what: string, min: number, max: number) =>
@@ -46,7 +60,8 @@ const relayServeSchema = (z: Zod) => {
     );
   return z.object({
     key: z.string().min(1).optional(),
-    host: z.string().min(1).default("0.0.0.0"),
+    host: z.string().min(1).optional(),
+    motd: z.string().default("peerkit"),
     udpPort: int("--udp-port", 0, 65535).default(33445),
     tcpPort: z.array(int("--tcp-port", 0, 65535)).optional(),
     bootstrap: z.array(z.string()).default([]),
@@ -61,8 +76,10 @@ const relayServeSchema = (z: Zod) => {
 export interface RelayServeOptions {
   /** Key file path (tox-bootstrapd format), or undefined for `<home>/relay.key`. */
   key?: string;
-  /** Bind address. */
-  host: string;
+  /** Bind address; undefined: dual-stack `::` if IPv6 works, else `0.0.0.0`. */
+  host?: string;
+  /** Message of the day answered to 0xf0 bootstrap-info requests. */
+  motd: string;
   /** UDP (DHT) port. */
   udpPort: number;
   /** TCP relay ports. */
@@ -112,9 +129,14 @@ export async function parseRelayServeOptions(raw: unknown): Promise<RelayServeOp
     throw usageError(`relay serve: ${r.error.issues[0]?.message ?? "bad options"}`);
   }
   const o = r.data;
+  const motd = new TextEncoder().encode(o.motd);
+  if (motd.length > 255 || motd.includes(0)) {
+    throw usageError("relay serve: --motd must be at most 255 bytes of UTF-8, without NUL");
+  }
   return {
     key: o.key,
     host: o.host,
+    motd: o.motd,
     udpPort: o.udpPort,
     tcpPorts: o.tcpPort && o.tcpPort.length > 0 ? [...new Set(o.tcpPort)] : [33445],
     bootstrap: o.bootstrap.map((text) => {
@@ -175,7 +197,16 @@ export async function runRelayServe(
   const { formatPublicKey } = await import("../lib/identity/mod.ts");
   const { RelayNode } = await import("../lib/relay/node.ts");
   const { sodiumCipher } = await import("../lib/dht/cipher.ts");
+  const { encodeVersion } = await import("../lib/dht/bootstrap_info.ts");
+  const { VERSION } = await import("../cli.ts");
   setBackend(await loadSodium());
+  let host = o.host;
+  if (host === undefined) {
+    const { dualStackHost } = await import("../lib/net/dual_stack.ts");
+    const ds = await dualStackHost();
+    host = ds.hostname;
+    if (ds.notice && !g.quiet) io.err(`peerkit: ${ds.notice}`);
+  }
   const keyPath = o.key ?? `${g.home}/relay.key`;
   const keyPair = await loadOrCreateKey(keyPath, io);
   let node;
@@ -183,8 +214,10 @@ export async function runRelayServe(
     node = await RelayNode.start({
       keyPair,
       dhtCipher: await sodiumCipher(keyPair.secretKey),
-      hostname: o.host,
+      hostname: host,
       udpPort: o.udpPort,
+      bootstrapInfo: { version: encodeVersion(VERSION), motd: o.motd },
+      forwarding: true,
       tcpPorts: o.tcpPorts,
       bootstrap: o.bootstrap,
       maxClients: o.maxClients,
@@ -195,7 +228,7 @@ export async function runRelayServe(
         : undefined,
     });
   } catch (e) {
-    throw bindFailure(e, o.host);
+    throw bindFailure(e, host);
   }
   let metricsServer: Deno.HttpServer | undefined;
   try {
@@ -266,13 +299,14 @@ export function registerRelay(program: Program, run: Runner): void {
   relay.command("serve")
     .description("run a TCP relay, DHT node and onion node (a drop-in for tox-bootstrapd)")
     .option("--key <file>", "key file (tox-bootstrapd format); created when missing")
-    .option("--host <addr>", "address to bind UDP and TCP on", "0.0.0.0")
+    .option("--host <addr>", "address to bind UDP and TCP on (default [::], also IPv4)")
     .option("--udp-port <port>", "UDP port of the DHT node", "33445")
     .option("--tcp-port <port>", "TCP relay port (repeatable)", collect)
     .option("--bootstrap <host:port:pubkey>", "DHT node to bootstrap from (repeatable)", collect)
     .option("--max-clients <n>", "most relay clients at once", "10000")
     .option("--max-per-ip <n>", "most relay clients from one IP (0: no cap)", "256")
     .option("--rate <bytes>", "relayed bytes per second per client (k, M; 0: off)", "1M")
+    .option("--motd <text>", "message of the day for 0xf0 bootstrap-info requests", "peerkit")
     .option("--metrics <host:port>", "serve Prometheus metrics at http://HOST:PORT/metrics")
     .addHelpText("after", RELAY_EXAMPLES)
     .action((opts) =>

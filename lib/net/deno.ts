@@ -20,8 +20,13 @@ import {
   type StreamListener,
 } from "./types.ts";
 
+/** `::ffff:a.b.c.d`, an IPv4 peer of a dual-stack `[::]` socket, reported as `a.b.c.d`. */
+const unmapped = (h: string) => h.startsWith("::ffff:") && h.includes(".") ? h.slice(7) : h;
+
 function toAddr(a: Deno.Addr): Addr {
-  if (a.transport === "tcp" || a.transport === "udp") return { hostname: a.hostname, port: a.port };
+  if (a.transport === "tcp" || a.transport === "udp") {
+    return { hostname: unmapped(a.hostname), port: a.port };
+  }
   throw new TypeError(`unsupported address transport ${a.transport}`);
 }
 

@@ -14,6 +14,9 @@
  */
 import type { KeyPair } from "../crypto/mod.ts";
 import { DhtDriver } from "../dht/driver.ts";
+import { type UdpExtras, udpExtras } from "../dht/udp_extras.ts";
+import { Forwarder } from "../dht/forwarding.ts";
+import { keyEquals } from "../dht/distance.ts";
 import type { DhtCipher } from "../dht/cipher.ts";
 import type { Addr } from "../net/addr.ts";
 import { type Clock, realClock, type TimerId } from "../net/clock.ts";
@@ -45,6 +48,10 @@ export interface RelayNodeOptions
   onKill?: (conn: number, reason: KillReason, addr: Addr) => void;
   /** The DHT node's cipher (default: the current crypto backend with a shared-key cache). */
   dhtCipher?: DhtCipher;
+  /** Answer bootstrap info requests (0xf0) with this version and MOTD (default: no answer). */
+  bootstrapInfo?: { version: number; motd: string };
+  /** Forward 0x90-0x92 and TCP id 10 as tox-bootstrapd does (default false: drop, counted). */
+  forwarding?: boolean;
 }
 
 /**
@@ -66,12 +73,21 @@ export class RelayNode implements AsyncDisposable {
   readonly onion: OnionNode;
   /** The TCP relay. */
   readonly relay: RelayServerDriver;
+  /** UDP kinds beside the DHT and onion: bootstrap info, counted drops of the rest. */
+  readonly extras: UdpExtras;
   readonly #clock: Clock;
   #timer: TimerId | null = null;
   #closed = false;
 
-  private constructor(dht: DhtDriver, onion: OnionNode, relay: RelayServerDriver, clock: Clock) {
+  private constructor(
+    dht: DhtDriver,
+    onion: OnionNode,
+    relay: RelayServerDriver,
+    extras: UdpExtras,
+    clock: Clock,
+  ) {
     this.dht = dht;
+    this.extras = extras;
     this.onion = onion;
     this.relay = relay;
     this.#clock = clock;
@@ -97,13 +113,31 @@ export class RelayNode implements AsyncDisposable {
           else relay?.sendPacket(s.client, s.data);
         }
       };
+      const forwarder = opts.forwarding
+        ? new Forwarder({
+          route: (pk) => {
+            const n = dht!.node.closestNodes(pk, 1)[0];
+            return n && keyEquals(n.publicKey, pk) ? n.addr : undefined;
+          },
+        })
+        : undefined;
+      const extras = udpExtras({
+        bootstrapInfo: opts.bootstrapInfo,
+        forwarder,
+        send: (data, to) => dht!.send(data, to),
+        sendTcp: (client, data) => relay?.sendPacket(client, data),
+      });
       dht = new DhtDriver({
         socket,
         node: opts.dhtCipher
           ? { keyPair: opts.keyPair, cipher: opts.dhtCipher }
           : { keyPair: opts.keyPair },
         clock,
-        onOtherPacket: (data, from) => dispatch(onion.handleUdp(data, from, clock.now())),
+        onOtherPacket: (data, from) => {
+          if (!extras.handle(data, from, clock.now())) {
+            dispatch(onion.handleUdp(data, from, clock.now()));
+          }
+        },
       });
       relay = await RelayServerDriver.listen({
         ...opts,
@@ -113,10 +147,13 @@ export class RelayNode implements AsyncDisposable {
         clock,
         onOnionRequest: (payload, conn, now) =>
           dispatch(onion.handleTcpRequest(payload, conn, now)),
+        onForwardRequest: forwarder
+          ? (addr, data, conn, now) => dispatch(forwarder.handleTcpRequest(addr, data, conn, now))
+          : undefined,
       });
       dht.start();
       for (const b of opts.bootstrap ?? []) dht.bootstrap(b.addr, b.publicKey);
-      return new RelayNode(dht, onion, relay, clock);
+      return new RelayNode(dht, onion, relay, extras, clock);
     } catch (e) {
       // Whatever was opened before the failure is closed again.
       await relay?.close();
@@ -182,7 +219,7 @@ export class RelayNode implements AsyncDisposable {
         value: this.onion.announceEntries,
       },
     };
-    return formatMetrics(this.relay.core.stats(), extra);
+    return formatMetrics(this.relay.core.stats(), { ...extra, ...this.extras.metrics() });
   }
 
   #tick(): void {
