@@ -17,6 +17,7 @@ import {
   type GlobalOptions,
   type Io,
   type Program,
+  resolvePath,
   type Runner,
   type Zod,
 } from "./_io.ts";
@@ -30,13 +31,17 @@ Examples:
   $ peerkit relay serve                          # UDP 33445, TCP 33445, key in ~/.peerkit/relay.key
   $ peerkit relay serve --key /var/lib/tox-bootstrapd/keys --tcp-port 443 --tcp-port 3389
                                                  # a drop-in for tox-bootstrapd, same key
+  $ peerkit relay serve --key relay.key --create-key  # a new key in ./relay.key
   $ peerkit relay serve --host 127.0.0.1 --udp-port 33445 --tcp-port 33445 \\
       --bootstrap 127.0.0.1:33500:<64 HEX> --metrics 127.0.0.1:9100 --json
   $ peerkit relay serve --rate 0                 # no per-client rate limit
 
-Key files are tox-bootstrapd's (64 raw bytes, public key first); a missing file is created.
+Key files are tox-bootstrapd's (64 raw bytes, public key first). A --key file must exist
+(a typo must not start a server under a new identity) unless --create-key is given; without
+--key, <home>/relay.key is used and created when missing.
 --rate is relayed bytes per second per client (suffixes k, M): default 1M; 0 turns it off.
-Stops cleanly on SIGINT or SIGTERM.`;
+Stops cleanly (clients closed, totals printed, exit 0) on SIGINT, SIGTERM or SIGHUP; there
+is no reload: restart it to change flags.`;
 
 const relayServeSchema = (z: Zod) => {
   const int = (what: string, min: number, max: number) =>
@@ -46,6 +51,7 @@ const relayServeSchema = (z: Zod) => {
     );
   return z.object({
     key: z.string().min(1).optional(),
+    createKey: z.boolean().default(false),
     host: z.string().min(1).default("0.0.0.0"),
     udpPort: int("--udp-port", 0, 65535).default(33445),
     tcpPort: z.array(int("--tcp-port", 0, 65535)).optional(),
@@ -61,6 +67,8 @@ const relayServeSchema = (z: Zod) => {
 export interface RelayServeOptions {
   /** Key file path (tox-bootstrapd format), or undefined for `<home>/relay.key`. */
   key?: string;
+  /** Create the `key` file when it is missing (otherwise a missing `key` is an error). */
+  createKey: boolean;
   /** Bind address. */
   host: string;
   /** UDP (DHT) port. */
@@ -85,13 +93,14 @@ function parseRate(s: string): number {
   return Math.round(Number(m[1]) * mult);
 }
 
-function parseHostPort(text: string, what: string): Addr {
+function parseHostPort(text: string, what: string, checkHost: (h: string, w: string) => string) {
   let addr: Addr;
   try {
     addr = parseAddr(text);
   } catch {
     throw usageError(`relay serve: ${what} must be HOST:PORT, got ${text}`);
   }
+  checkHost(addr.hostname, `relay serve: ${what}`);
   return addr.hostname === "localhost" ? { ...addr, hostname: "127.0.0.1" } : addr;
 }
 
@@ -106,15 +115,19 @@ function parseHostPort(text: string, what: string): Addr {
  */
 export async function parseRelayServeOptions(raw: unknown): Promise<RelayServeOptions> {
   const { z } = await import("zod");
-  const { parseNodeSpec } = await import("../lib/dht/nodes_file.ts");
+  const { checkHost, parseNodeSpec } = await import("./_nodes.ts");
   const r = relayServeSchema(z).safeParse(raw);
   if (!r.success) {
     throw usageError(`relay serve: ${r.error.issues[0]?.message ?? "bad options"}`);
   }
   const o = r.data;
+  if (o.createKey && o.key === undefined) {
+    throw usageError("relay serve: --create-key needs --key FILE");
+  }
   return {
     key: o.key,
-    host: o.host,
+    createKey: o.createKey,
+    host: checkHost(o.host, "relay serve: --host"),
     udpPort: o.udpPort,
     tcpPorts: o.tcpPort && o.tcpPort.length > 0 ? [...new Set(o.tcpPort)] : [33445],
     bootstrap: o.bootstrap.map((text) => {
@@ -125,29 +138,61 @@ export async function parseRelayServeOptions(raw: unknown): Promise<RelayServeOp
     maxClients: o.maxClients,
     maxPerIp: o.maxPerIp,
     rate: parseRate(o.rate),
-    metrics: o.metrics === undefined ? undefined : parseHostPort(o.metrics, "--metrics"),
+    metrics: o.metrics === undefined ? undefined : parseHostPort(o.metrics, "--metrics", checkHost),
   };
 }
 
-/** A bind that failed for a reason the user can fix becomes a one-line `BIND_FAILED`. */
-function bindFailure(e: unknown, what: string): unknown {
-  const fixable = e instanceof Deno.errors.AddrInUse ||
+function isFixableBindError(e: unknown): e is Error {
+  return e instanceof Deno.errors.AddrInUse ||
     e instanceof Deno.errors.PermissionDenied ||
     e instanceof Deno.errors.AddrNotAvailable ||
     (e instanceof Error && /lookup address/.test(e.message));
-  if (!fixable) return e;
-  return new PeerkitError("BIND_FAILED", `relay serve: cannot bind ${what}: ${e.message}`, {
+}
+
+/** A bind that failed for a reason the user can fix becomes a one-line `BIND_FAILED`. */
+function bindFailure(e: unknown, what: string, reason: (e: unknown) => string): unknown {
+  if (!isFixableBindError(e)) return e;
+  return new PeerkitError("BIND_FAILED", `relay serve: cannot bind ${what}: ${reason(e)}`, {
     cause: e,
   });
 }
 
-async function loadOrCreateKey(path: string, io: Io) {
+/**
+ * After the node failed to bind, finds which socket it was by binding each one alone
+ * (UDP first, as the node does): `UDP 127.0.0.1:33445`, `TCP 127.0.0.1:443`.
+ */
+function failedSocket(o: RelayServeOptions, format: (a: Addr) => string): string {
+  const hostname = o.host;
+  try {
+    const s = Deno.listenDatagram({ transport: "udp", hostname, port: o.udpPort });
+    s.close();
+  } catch (e) {
+    if (isFixableBindError(e)) return `UDP ${format({ hostname, port: o.udpPort })}`;
+  }
+  for (const port of o.tcpPorts) {
+    try {
+      Deno.listen({ hostname, port }).close();
+    } catch (e) {
+      if (isFixableBindError(e)) return `TCP ${format({ hostname, port })}`;
+    }
+  }
+  return hostname;
+}
+
+async function loadOrCreateKey(path: string, create: boolean, io: Io) {
   const { readKeyFile, writeKeyFile } = await import("../lib/identity/mod.ts");
   const { backend } = await import("../lib/crypto/mod.ts");
   try {
     return await readKeyFile(path);
   } catch (e) {
     if (!(e instanceof PeerkitError) || e.code !== "KEY_FILE_MISSING") throw e;
+    if (!create) {
+      throw new PeerkitError(
+        "KEY_FILE_MISSING",
+        `relay serve: no key file at ${path}; check the path, or add --create-key to make one`,
+        { cause: e },
+      );
+    }
     const kp = backend().keyPair();
     await writeKeyFile(path, kp, { force: false });
     io.err(`peerkit: created relay key ${path}`);
@@ -176,8 +221,13 @@ export async function runRelayServe(
   const { RelayNode } = await import("../lib/relay/node.ts");
   const { sodiumCipher } = await import("../lib/dht/cipher.ts");
   setBackend(await loadSodium());
-  const keyPath = o.key ?? `${g.home}/relay.key`;
-  const keyPair = await loadOrCreateKey(keyPath, io);
+  const { bindReason } = await import("./_dht.ts");
+  const keyPath = o.key === undefined ? `${g.home}/relay.key` : resolvePath(io.cwd, o.key);
+  if (o.key === undefined) {
+    const { ensureStateDir } = await import("../lib/identity/home.ts");
+    await ensureStateDir(g.home);
+  }
+  const keyPair = await loadOrCreateKey(keyPath, o.key === undefined || o.createKey, io);
   let node;
   try {
     node = await RelayNode.start({
@@ -195,7 +245,11 @@ export async function runRelayServe(
         : undefined,
     });
   } catch (e) {
-    throw bindFailure(e, o.host);
+    throw bindFailure(
+      e,
+      isFixableBindError(e) ? failedSocket(o, formatAddr) : "",
+      bindReason,
+    );
   }
   let metricsServer: Deno.HttpServer | undefined;
   try {
@@ -211,7 +265,7 @@ export async function runRelayServe(
         const { hostname, port } = o.metrics;
         metricsServer = Deno.serve({ hostname, port, onListen: () => {} }, handler);
       } catch (e) {
-        throw bindFailure(e, `--metrics ${formatAddr(o.metrics)}`);
+        throw bindFailure(e, `--metrics TCP ${formatAddr(o.metrics)}`, bindReason);
       }
     }
     const publicKey = formatPublicKey(node.publicKey);
@@ -265,7 +319,8 @@ export function registerRelay(program: Program, run: Runner): void {
   const collect = (v: string, prev: string[] = []) => [...prev, v];
   relay.command("serve")
     .description("run a TCP relay, DHT node and onion node (a drop-in for tox-bootstrapd)")
-    .option("--key <file>", "key file (tox-bootstrapd format); created when missing")
+    .option("--key <file>", "key file (tox-bootstrapd format); must exist unless --create-key")
+    .option("--create-key", "create the --key file when it is missing")
     .option("--host <addr>", "address to bind UDP and TCP on", "0.0.0.0")
     .option("--udp-port <port>", "UDP port of the DHT node", "33445")
     .option("--tcp-port <port>", "TCP relay port (repeatable)", collect)
