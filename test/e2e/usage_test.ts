@@ -40,7 +40,11 @@ Deno.test("deno task peerkit -- <flags>: the README form works, relative paths l
       ],
       cwd: `${dir}/docs`,
       // deno task keeps an INIT_CWD it inherits, so start from a clean environment.
-      env: { NO_COLOR: "1", HOME: dir, PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" },
+      env: {
+        NO_COLOR: "1",
+        HOME: Deno.env.get("HOME") ?? dir,
+        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      },
       clearEnv: true,
       stdout: "piped",
       stderr: "piped",
