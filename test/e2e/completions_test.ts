@@ -19,7 +19,7 @@ class Pane implements AsyncDisposable {
   #tmux(...args: string[]): string {
     const r = new Deno.Command("tmux", {
       args: ["-S", this.#socket, "-f", "/dev/null", ...args],
-      env: { TERM: "xterm", HOME: this.dir, PS1: "$ ", LANG: "C.UTF-8" },
+      env: { TERM: "xterm", HOME: this.dir, HISTFILE: "/dev/null", LANG: "C.UTF-8" },
       clearEnv: true,
       stdout: "piped",
       stderr: "piped",
@@ -67,8 +67,21 @@ class Pane implements AsyncDisposable {
       try {
         Deno.kill(this.#pid, "SIGTERM");
       } catch { /* already gone */ }
+      // Wait (bounded) for the server and its shells to exit before removing their files.
+      for (let i = 0; i < 50 && await exists(`/proc/${this.#pid}`); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
     }
     await Deno.remove(this.dir, { recursive: true });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 
