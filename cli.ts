@@ -129,7 +129,10 @@ export async function main(argv: string[], output: Output = processOutput): Prom
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === "commander.helpDisplayed") {
+      // "commander.help" with exit code 0 is `peerkit help <command>`.
+      if (
+        e.code === "commander.helpDisplayed" || (e.code === "commander.help" && e.exitCode === 0)
+      ) {
         if (jsonMode) document({ help: helpText });
         return EXIT.OK;
       }

@@ -272,8 +272,10 @@ Examples:
   $ peerkit completions fish > ~/.config/fish/completions/peerkit.fish`,
     )
     .action((shell) =>
-      run((_g, io) => {
-        io.out(completionScript(shell, commandTree(program)).trimEnd());
+      run((g, io) => {
+        const script = completionScript(shell, commandTree(program));
+        if (g.json) io.out(JSON.stringify({ shell, script }));
+        else io.out(script.trimEnd());
         return Promise.resolve(EXIT.OK);
       })
     );

@@ -92,9 +92,14 @@ Deno.test("--json: every usage error prints exactly one JSON document with error
     assert.equal(doc.error, "USAGE", args.join(" "));
     assert.equal(typeof doc.message, "string");
   }
-  const help = await peerkit(["--json", "--help"]);
-  assert.equal(help.code, 0);
-  assert.match(String(oneDocument(help.stdout).help), /Usage: peerkit/);
+  for (const args of [["--json", "--help"], ["--json", "help", "keygen"]]) {
+    const help = await peerkit(args);
+    assert.equal(help.code, 0, args.join(" "));
+    assert.match(String(oneDocument(help.stdout).help), /Usage: peerkit/);
+  }
+  const bash = await peerkit(["--json", "completions", "bash"]);
+  assert.equal(bash.code, 0);
+  assert.match(String(oneDocument(bash.stdout).script), /complete -F _peerkit peerkit/);
 });
 
 Deno.test("a command that needs a subcommand or an id: relay alone and punch <bad id> exit 2", async () => {
