@@ -167,6 +167,7 @@ export async function runLookup(
     elapsedMs: Math.round(r.elapsedMs),
     reason: r.reason,
     source: start.source,
+    unresolved,
   }, human);
   return r.found ? EXIT.OK : EXIT.FAILED;
 }
