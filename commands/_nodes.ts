@@ -14,7 +14,7 @@
  */
 import { z } from "zod";
 import { parseIp } from "../lib/net/ip.ts";
-import type { Addr } from "../lib/net/addr.ts";
+import { type Addr, parseAddr } from "../lib/net/addr.ts";
 import { fromHex, isHex, toHex } from "../lib/util/bytes.ts";
 import { PeerkitError, usageError } from "../lib/util/errors.ts";
 import type { NodeInfo } from "../lib/dht/packed_node.ts";
@@ -349,4 +349,29 @@ export async function resolveStartNodes(o: {
     else unresolved.push(b);
   }
   return { source, nodes, unresolved };
+}
+
+/**
+ * Parses a `--listen HOST:PORT` value whose host must be an IP address or a valid host name.
+ *
+ * @example
+ * ```ts
+ * import { parseListen } from "./_nodes.ts";
+ * console.assert(parseListen("127.0.0.1:0", "lookup").hostname === "127.0.0.1");
+ * try {
+ *   parseListen("bad_host!:1", "lookup");
+ * } catch (e) {
+ *   console.assert((e as { usage: boolean }).usage);
+ * }
+ * ```
+ */
+export function parseListen(text: string, command: string): Addr {
+  let addr: Addr;
+  try {
+    addr = parseAddr(text);
+  } catch (e) {
+    throw usageError(`${command}: --listen: ${(e as Error).message}`);
+  }
+  checkHost(addr.hostname, `${command}: --listen`);
+  return addr;
 }

@@ -18,71 +18,11 @@ import {
   type Runner,
   type Zod,
 } from "./_io.ts";
-import { PeerkitError, usageError } from "../lib/util/errors.ts";
-import { formatAddr, parseAddr } from "../lib/net/addr.ts";
+import { usageError } from "../lib/util/errors.ts";
+import { formatAddr } from "../lib/net/addr.ts";
 import type { Addr } from "../lib/net/addr.ts";
-import type { KeyPair } from "../lib/crypto/backend.ts";
 import { resolvePath } from "./_io.ts";
-
-/**
- * Parses a `--listen HOST:PORT` value whose host must be an IP address or a valid host name.
- *
- * @example
- * ```ts
- * import { parseListen } from "./bootstrap.ts";
- * console.assert((await parseListen("127.0.0.1:0", "lookup")).hostname === "127.0.0.1");
- * await parseListen("bad_host!:1", "lookup").catch((e) => console.assert(e.usage));
- * ```
- */
-export async function parseListen(text: string, command: string): Promise<Addr> {
-  const { checkHost } = await import("./_nodes.ts");
-  let addr: Addr;
-  try {
-    addr = parseAddr(text);
-  } catch (e) {
-    throw usageError(`${command}: --listen: ${(e as Error).message}`);
-  }
-  checkHost(addr.hostname, `${command}: --listen`);
-  return addr;
-}
-
-/**
- * The key pair a DHT node runs under: the identity in the state directory (created when
- * missing), a named key file (which must exist), or a fresh throwaway one.
- *
- * @example
- * ```ts
- * import { loadIdentity } from "./bootstrap.ts";
- * import { bufferIo } from "./_io.ts";
- * const home = await Deno.makeTempDir();
- * const a = await loadIdentity("home", home, bufferIo());
- * const b = await loadIdentity("home", home, bufferIo());
- * console.assert(a.publicKey.join() === b.publicKey.join());
- * await Deno.remove(home, { recursive: true });
- * ```
- */
-export async function loadIdentity(
-  identity: BootstrapOptions["identity"],
-  home: string,
-  io: Io,
-): Promise<KeyPair> {
-  const { backend } = await import("../lib/crypto/backend.ts");
-  if (identity === "ephemeral") return backend().keyPair();
-  const { identityPath, readKeyFile, writeKeyFile } = await import("../lib/identity/mod.ts");
-  if (identity !== "home") return await readKeyFile(resolvePath(io.cwd, identity.file));
-  const path = identityPath(home);
-  try {
-    return await readKeyFile(path);
-  } catch (e) {
-    if (!(e instanceof PeerkitError) || e.code !== "KEY_FILE_MISSING") throw e;
-  }
-  const { ensureStateDir } = await import("../lib/identity/home.ts");
-  await ensureStateDir(home);
-  const kp = backend().keyPair();
-  await writeKeyFile(path, kp);
-  io.err(`peerkit: created identity ${path}`);
-  return kp;
-}
+import type { IdentityChoice } from "./_identity.ts";
 
 /** Help text shown after the options. */
 export const BOOTSTRAP_EXAMPLES = `
@@ -140,7 +80,7 @@ export interface BootstrapOptions {
    * The DHT key: `"home"` (the identity in the state directory, created when missing), a
    * key file path (must exist), or `"ephemeral"` (a fresh key for this run).
    */
-  identity: "home" | "ephemeral" | { file: string };
+  identity: IdentityChoice;
 }
 
 /**
@@ -184,7 +124,10 @@ export async function parseBootstrapOptions(
     identity,
   };
   if (o.nodes !== undefined) out.nodesFile = o.nodes;
-  if (o.listen !== undefined) out.listen = await parseListen(o.listen, "bootstrap");
+  if (o.listen !== undefined) {
+    const { parseListen } = await import("./_nodes.ts");
+    out.listen = parseListen(o.listen, "bootstrap");
+  }
   return out;
 }
 
@@ -221,6 +164,7 @@ export async function runBootstrap(o: BootstrapOptions, g: GlobalOptions, io: Io
     io.err(`peerkit: ${message}`);
     return EXIT.FAILED;
   }
+  const { loadIdentity } = await import("./_identity.ts");
   const keyPair = await loadIdentity(o.identity, g.home, io);
   const bridge = join.eventBridge();
   await using driver = await join.openDriver({

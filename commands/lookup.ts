@@ -20,7 +20,6 @@ import {
 } from "./_io.ts";
 import { usageError } from "../lib/util/errors.ts";
 import { formatAddr } from "../lib/net/addr.ts";
-import { parseListen } from "./bootstrap.ts";
 import type { Addr } from "../lib/net/addr.ts";
 import { parsePublicKey } from "../lib/identity/pubkey.ts";
 
@@ -90,7 +89,10 @@ export async function parseLookupOptions(
     timeoutMs: secs * 1000,
     parallel,
   };
-  if (o.listen !== undefined) out.listen = await parseListen(o.listen, "lookup");
+  if (o.listen !== undefined) {
+    const { parseListen } = await import("./_nodes.ts");
+    out.listen = parseListen(o.listen, "lookup");
+  }
   return out;
 }
 
