@@ -60,21 +60,28 @@ export function emit(g: GlobalOptions, io: Io, value: unknown, human: string[]):
   else for (const l of human) io.out(l);
 }
 
+/** The checkout's directory, where `deno task` runs peerkit's tasks. */
+const TASK_DIR = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+
 /**
- * The directory the user ran peerkit from: `deno task` runs scripts in the config's
- * directory and puts the caller's directory in `INIT_CWD`, so that wins when it is an
- * absolute path; otherwise the process's own working directory.
+ * The directory the user ran peerkit from. `deno task` runs a task in the config's
+ * directory and puts the caller's directory in `INIT_CWD`, so when the process runs in
+ * the checkout (`taskDir`) an absolute `INIT_CWD` wins; anywhere else (an installed
+ * `peerkit`) the process's own working directory is the user's, whatever `INIT_CWD` an
+ * outer npm or deno task left behind.
  *
  * @example
  * ```ts
  * import { userCwd } from "./_io.ts";
- * console.assert(userCwd({ INIT_CWD: "/home/me/docs" }) === "/home/me/docs");
+ * console.assert(userCwd({ INIT_CWD: "/home/me/docs" }, Deno.cwd()) === "/home/me/docs");
+ * console.assert(userCwd({ INIT_CWD: "/home/me/docs" }, "/elsewhere") === Deno.cwd());
  * console.assert(userCwd({}) === Deno.cwd());
  * ```
  */
-export function userCwd(env: Record<string, string | undefined>): string {
+export function userCwd(env: Record<string, string | undefined>, taskDir = TASK_DIR): string {
+  const cwd = Deno.cwd();
   const init = env.INIT_CWD;
-  return init !== undefined && init.startsWith("/") ? init : Deno.cwd();
+  return init !== undefined && init.startsWith("/") && cwd === taskDir ? init : cwd;
 }
 
 /**

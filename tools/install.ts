@@ -6,7 +6,8 @@
  * points the generated launcher at the absolute path of the Deno running this script, so
  * the command works where `deno` itself is not on PATH (the npx case) and costs no npx
  * start-up per call. `--root DIR` installs into `DIR/bin` (default: `$DENO_INSTALL_ROOT`,
- * else `~/.deno`). Re-running replaces the launcher.
+ * else `~/.deno` or `~/.local` when its `bin` is on PATH, else `~/.deno`, and it prints the
+ * line to add to PATH). Re-running replaces the launcher.
  *
  * @example
  * ```ts ignore
@@ -24,8 +25,21 @@ function usage(message: string): never {
   Deno.exit(2);
 }
 
+/**
+ * `$DENO_INSTALL_ROOT`, else the first of `~/.deno` and `~/.local` whose `bin` is already on
+ * PATH (so the command works at once), else `~/.deno`.
+ */
+function defaultRoot(): string {
+  const env = Deno.env.get("DENO_INSTALL_ROOT");
+  if (env) return env;
+  const home = Deno.env.get("HOME") ?? ".";
+  const path = (Deno.env.get("PATH") ?? "").split(":");
+  return [`${home}/.deno`, `${home}/.local`].find((r) => path.includes(`${r}/bin`)) ??
+    `${home}/.deno`;
+}
+
 function parseRoot(args: string[]): string {
-  let root = Deno.env.get("DENO_INSTALL_ROOT") ?? `${Deno.env.get("HOME") ?? "."}/.deno`;
+  let root = defaultRoot();
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === "--") continue;

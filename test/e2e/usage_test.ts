@@ -60,16 +60,23 @@ Deno.test("deno task peerkit -- <flags>: the README form works, relative paths l
   }
 });
 
-Deno.test("a leading lone -- is dropped; INIT_CWD sets where relative paths resolve", async () => {
+Deno.test("a leading lone -- is dropped; INIT_CWD counts only when run in the checkout, as deno task runs", async () => {
   const dir = await Deno.makeTempDir({ prefix: "peerkit-cwd-" });
   try {
     const v = await peerkit(["--", "--json", "--version"]);
     assert.equal(v.code, 0, v.stderr);
     assert.equal(oneDocument(v.stdout).version, "0.1.0");
-    const r = await peerkit(["--", "--home", "h", "keygen"], { INIT_CWD: dir });
+    const r = await peerkit(["--", "--home", "h", "keygen"], { INIT_CWD: dir }, { cwd: REPO });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`wrote identity to ${dir}/h/identity\\.key`));
     assert.equal((await Deno.stat(`${dir}/h`)).mode! & 0o777, 0o700);
+    // Elsewhere (an installed peerkit) a stale INIT_CWD from an outer npm or deno task is ignored.
+    await Deno.mkdir(`${dir}/here`);
+    const here = await peerkit(["keygen", "--out", "k.key"], { INIT_CWD: "/nonexistent" }, {
+      cwd: `${dir}/here`,
+    });
+    assert.equal(here.code, 0, here.stderr);
+    assert.equal((await Deno.stat(`${dir}/here/k.key`)).size, 64);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
