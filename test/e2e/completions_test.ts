@@ -168,3 +168,42 @@ Deno.test({
     assert.match(text, /--key node1\.key/);
   },
 });
+
+Deno.test({
+  name: "fish: completing a command line (complete -C) offers relay serve flags, files, shells",
+  ...needs(["fish"]),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "peerkit-fish-" });
+    try {
+      const script = await peerkit(["completions", "fish"]);
+      assert.equal(script.code, 0, script.stderr);
+      await Deno.writeTextFile(`${dir}/peerkit.fish`, script.stdout);
+      await Deno.writeTextFile(`${dir}/node1.key`, "");
+      const ask = async (line: string) => {
+        const r = await new Deno.Command("fish", {
+          args: [
+            "--no-config",
+            "-c",
+            `source ${dir}/peerkit.fish; complete -C ${JSON.stringify(line)}`,
+          ],
+          cwd: dir,
+          env: { HOME: dir, PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" },
+          clearEnv: true,
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        assert.equal(r.code, 0, td.decode(r.stderr));
+        return td.decode(r.stdout).trim().split("\n").map((l) => l.split("\t")[0]!);
+      };
+      const flags = await ask("peerkit relay serve --");
+      for (const f of ["--create-key", "--udp-port", "--key", "--json"]) {
+        assert.ok(flags.includes(f), f);
+      }
+      assert.equal(new Set(flags).size, flags.length, flags.join(" "));
+      assert.deepEqual((await ask("peerkit completions ")).sort(), ["bash", "fish", "zsh"]);
+      assert.deepEqual(await ask("peerkit relay serve --key no"), ["node1.key"]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
