@@ -11,7 +11,7 @@
  * @module
  */
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
-import { EXIT, type GlobalOptions, type Io } from "./commands/_io.ts";
+import { EXIT, type GlobalOptions, type Io, resolvePath, userCwd } from "./commands/_io.ts";
 import { registerKeygen } from "./commands/keygen.ts";
 import { registerBootstrap } from "./commands/bootstrap.ts";
 import { registerLookup } from "./commands/lookup.ts";
@@ -45,19 +45,35 @@ const processOutput: Output = {
 };
 
 /**
- * Runs the CLI on `args` and resolves with the exit code.
+ * Runs the CLI on `args` and resolves with the exit code. A leading lone `--` is dropped
+ * (`deno task peerkit -- --json keygen` passes it through). Under `--json` every exit
+ * prints exactly one JSON document on stdout: the command's result, `{"error": CODE,
+ * "message": …}` (usage errors are `"USAGE"`), `{"help": …}` or `{"version": …}`.
  *
  * @example
  * ```ts
  * import { main } from "./cli.ts";
- * let err = "";
- * const code = await main(["--no-such-flag"], { out: () => {}, err: (t) => err += t });
- * console.assert(code === 2 && err.includes("unknown option"));
+ * let err = "", out = "";
+ * const code = await main(["--json", "--no-such-flag"], { out: (t) => out += t, err: (t) => err += t });
+ * console.assert(code === 2 && err.includes("unknown option") && JSON.parse(out).error === "USAGE");
  * ```
  */
-export async function main(args: string[], output: Output = processOutput): Promise<number> {
+export async function main(argv: string[], output: Output = processOutput): Promise<number> {
+  const args = argv[0] === "--" ? argv.slice(1) : argv;
+  const end = args.indexOf("--");
+  const jsonMode = (end < 0 ? args : args.slice(0, end)).includes("--json");
+  const verbose = args.includes("-v") || args.includes("--verbose");
   let code: number = EXIT.OK;
+  let wroteDocument = false, helpText = "", lastError = "";
+  const out = (t: string) => {
+    wroteDocument = true;
+    output.out(t);
+  };
+  const document = (value: unknown) => {
+    if (!wroteDocument) out(JSON.stringify(value) + "\n");
+  };
   const env = Deno.env.toObject();
+  const cwd = userCwd(env);
   const controller = new AbortController();
   const program = new Command("peerkit")
     .description("peer-to-peer connectivity toolkit: keys, DHT, NAT punching, relays, sessions")
@@ -70,9 +86,12 @@ export async function main(args: string[], output: Output = processOutput): Prom
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
-      writeOut: (t) => output.out(t),
+      writeOut: (t) => jsonMode ? void (helpText += t) : output.out(t),
       writeErr: (t) => output.err(t),
-      outputError: (t, write) => write(t.replace(/^error: /, "peerkit: ")),
+      outputError: (t, write) => {
+        lastError = t.replace(/^error: /, "").trim();
+        write(t.replace(/^error: /, "peerkit: "));
+      },
     });
 
   const run = async (body: (g: GlobalOptions, io: Io) => Promise<number>) => {
@@ -81,14 +100,15 @@ export async function main(args: string[], output: Output = processOutput): Prom
       json: !!flags.json,
       quiet: !!flags.quiet,
       verbose: !!flags.verbose,
-      home: resolveHome({ home: flags.home }, env),
+      home: resolvePath(cwd, resolveHome({ home: flags.home }, env)),
     };
     const io: Io = {
-      out: (l) => output.out(l + "\n"),
+      out: (l) => out(l + "\n"),
       err: (l) => output.err(l + "\n"),
       stderrIsTTY: Deno.stderr.isTerminal() && !env.NO_COLOR,
       env,
       signal: controller.signal,
+      cwd,
     };
     code = await body(g, io);
   };
@@ -103,33 +123,48 @@ export async function main(args: string[], output: Output = processOutput): Prom
   registerCompletions(program, run);
 
   const stop = () => controller.abort();
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  for (const s of signals) Deno.addSignalListener(s, stop);
+  for (const s of STOP_SIGNALS) Deno.addSignalListener(s, stop);
   try {
     await program.parseAsync(args, { from: "user" });
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return EXIT.OK;
-      if (e.code === "commander.help") return EXIT.OK;
+      // "commander.help" with exit code 0 is `peerkit help <command>`.
+      if (
+        e.code === "commander.helpDisplayed" || (e.code === "commander.help" && e.exitCode === 0)
+      ) {
+        if (jsonMode) document({ help: helpText });
+        return EXIT.OK;
+      }
+      if (e.code === "commander.version") {
+        if (jsonMode) document({ version: VERSION });
+        return EXIT.OK;
+      }
+      // "commander.help": a command that needs a subcommand got none; its help went to stderr.
+      const message = e.code === "commander.help"
+        ? "missing subcommand; see --help"
+        : lastError || e.message.replace(/^error: /, "");
+      if (jsonMode) document({ error: "USAGE", message });
       return EXIT.USAGE;
     }
-    const verbose = args.includes("-v") || args.includes("--verbose");
     if (e instanceof PeerkitError) {
-      if (args.includes("--json")) {
-        output.out(JSON.stringify({ error: e.code, message: e.message }) + "\n");
-      }
+      if (jsonMode) document({ error: e.code, message: e.message });
       output.err(`peerkit: ${e.message}\n`);
       if (verbose && e.cause) output.err(`  cause: ${String(e.cause)}\n`);
       return e.usage ? EXIT.USAGE : EXIT.FAILED;
     }
-    output.err(`peerkit: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    const message = e instanceof Error ? e.message : String(e);
+    if (jsonMode) document({ error: "INTERNAL", message });
+    output.err(`peerkit: internal error: ${message}\n`);
     if (verbose && e instanceof Error && e.stack) output.err(e.stack + "\n");
     return EXIT.FAILED;
   } finally {
-    for (const s of signals) Deno.removeSignalListener(s, stop);
+    for (const s of STOP_SIGNALS) Deno.removeSignalListener(s, stop);
   }
 }
+
+/** Signals that stop a running command cleanly (SIGHUP: the terminal went away). */
+export const STOP_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 if (import.meta.main) {
   Deno.exit(await main(Deno.args));

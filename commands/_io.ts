@@ -35,8 +35,10 @@ export interface Io {
   readonly stderrIsTTY: boolean;
   /** Environment variables. */
   readonly env: Record<string, string | undefined>;
-  /** Aborted on SIGINT/SIGTERM. */
+  /** Aborted on SIGINT, SIGTERM or SIGHUP. */
   readonly signal: AbortSignal;
+  /** The user's working directory, against which relative paths resolve. */
+  readonly cwd: string;
 }
 
 /** Exit codes, as documented in the README. */
@@ -56,6 +58,50 @@ export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
 export function emit(g: GlobalOptions, io: Io, value: unknown, human: string[]): void {
   if (g.json) io.out(JSON.stringify(value));
   else for (const l of human) io.out(l);
+}
+
+/** The checkout's directory, where `deno task` runs peerkit's tasks. */
+const TASK_DIR = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+
+/**
+ * The directory the user ran peerkit from. `deno task` runs a task in the config's
+ * directory and puts the caller's directory in `INIT_CWD`, so when the process runs in
+ * the checkout (`taskDir`) an absolute `INIT_CWD` wins; anywhere else (an installed
+ * `peerkit`) the process's own working directory is the user's, whatever `INIT_CWD` an
+ * outer npm or deno task left behind.
+ *
+ * @example
+ * ```ts
+ * import { userCwd } from "./_io.ts";
+ * console.assert(userCwd({ INIT_CWD: "/home/me/docs" }, Deno.cwd()) === "/home/me/docs");
+ * console.assert(userCwd({ INIT_CWD: "/home/me/docs" }, "/elsewhere") === Deno.cwd());
+ * console.assert(userCwd({}) === Deno.cwd());
+ * ```
+ */
+export function userCwd(env: Record<string, string | undefined>, taskDir = TASK_DIR): string {
+  const cwd = Deno.cwd();
+  const init = env.INIT_CWD;
+  return init !== undefined && init.startsWith("/") && cwd === taskDir ? init : cwd;
+}
+
+/**
+ * `path` as an absolute, normalised path, relative ones taken from `cwd`.
+ *
+ * @example
+ * ```ts
+ * import { resolvePath } from "./_io.ts";
+ * console.assert(resolvePath("/home/me/docs", "../rel.key") === "/home/me/rel.key");
+ * console.assert(resolvePath("/x", "/etc/k") === "/etc/k");
+ * ```
+ */
+export function resolvePath(cwd: string, path: string): string {
+  const out: string[] = [];
+  for (const part of (path.startsWith("/") ? path : `${cwd}/${path}`).split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") out.pop();
+    else out.push(part);
+  }
+  return "/" + out.join("/");
 }
 
 /** An {@link Io} that records output, for tests. */
@@ -85,6 +131,7 @@ export function bufferIo(env: Record<string, string | undefined> = {}): BufferIo
     stderrIsTTY: false,
     env,
     signal: new AbortController().signal,
+    cwd: Deno.cwd(),
     stdout: () => out,
     stderr: () => err,
   };

@@ -19,8 +19,10 @@ import {
   type Zod,
 } from "./_io.ts";
 import { usageError } from "../lib/util/errors.ts";
-import { formatAddr, parseAddr } from "../lib/net/addr.ts";
+import { formatAddr } from "../lib/net/addr.ts";
 import type { Addr } from "../lib/net/addr.ts";
+import { resolvePath } from "./_io.ts";
+import type { IdentityChoice } from "./_identity.ts";
 
 /** Help text shown after the options. */
 export const BOOTSTRAP_EXAMPLES = `
@@ -29,9 +31,14 @@ Examples:
   $ peerkit bootstrap --bootstrap 127.0.0.1:33445:<64-hex key>
   $ peerkit bootstrap 10.0.0.5:33445:<key> 10.0.0.6:33445:<key> --timeout 10
   $ peerkit bootstrap --nodes nodes.json --json         # Tox nodes.json format
-  $ peerkit bootstrap --stay                            # keep serving the DHT until Ctrl-C
+  $ peerkit bootstrap --stay                            # serve the DHT as you until Ctrl-C
+  $ peerkit bootstrap --stay --key node.key             # ... as the identity in node.key
+  $ peerkit bootstrap --stay --ephemeral                # ... under a throwaway key
 
-Each node is pinged and asked for nodes close to our key; the report lists who answered
+With --stay the DHT node runs under your identity (<home>/identity.key, created when
+missing, or --key FILE, which must exist), so 'peerkit lookup <your id>' finds your address;
+--ephemeral uses a throwaway key instead. A one-shot bootstrap uses a throwaway key unless
+--key is given. Each node is pinged and asked for nodes close to our key; the report lists who answered
 and the round trip, and how many distinct nodes were discovered within --timeout. Nodes
 that answered are saved to <home>/dht-nodes.json for the next run. Exit 1 when no
 bootstrap node answered.`;
@@ -51,6 +58,8 @@ const optionsSchema = (z: Zod) =>
     listen: z.string().optional(),
     save: z.boolean().default(true),
     stay: z.boolean().default(false),
+    key: z.string().min(1).optional(),
+    ephemeral: z.boolean().default(false),
   }).strict();
 
 /** Validated options of `bootstrap`. */
@@ -67,6 +76,11 @@ export interface BootstrapOptions {
   save: boolean;
   /** Keep running until interrupted. */
   stay: boolean;
+  /**
+   * The DHT key: `"home"` (the identity in the state directory, created when missing), a
+   * key file path (must exist), or `"ephemeral"` (a fresh key for this run).
+   */
+  identity: IdentityChoice;
 }
 
 /**
@@ -94,14 +108,25 @@ export async function parseBootstrapOptions(
   if (specs.length > 0 && o.nodes !== undefined) {
     throw usageError("bootstrap: give nodes either as arguments/--bootstrap or with --nodes");
   }
-  const out: BootstrapOptions = { specs, timeoutMs: secs * 1000, save: o.save, stay: o.stay };
+  if (o.key !== undefined && o.ephemeral) {
+    throw usageError("bootstrap: give either --key or --ephemeral, not both");
+  }
+  const identity = o.key !== undefined
+    ? { file: o.key }
+    : o.stay && !o.ephemeral
+    ? "home" as const
+    : "ephemeral" as const;
+  const out: BootstrapOptions = {
+    specs,
+    timeoutMs: secs * 1000,
+    save: o.save,
+    stay: o.stay,
+    identity,
+  };
   if (o.nodes !== undefined) out.nodesFile = o.nodes;
   if (o.listen !== undefined) {
-    try {
-      out.listen = parseAddr(o.listen);
-    } catch (e) {
-      throw usageError(`bootstrap: --listen: ${(e as Error).message}`);
-    }
+    const { parseListen } = await import("./_nodes.ts");
+    out.listen = parseListen(o.listen, "bootstrap");
   }
   return out;
 }
@@ -117,28 +142,34 @@ export async function parseBootstrapOptions(
  * ```
  */
 export async function runBootstrap(o: BootstrapOptions, g: GlobalOptions, io: Io): Promise<number> {
-  const join = await import("../lib/dht/join.ts");
-  const files = await import("../lib/dht/nodes_file.ts");
+  const join = await import("./_dht.ts");
+  const files = await import("./_nodes.ts");
   const { formatPublicKey } = await import("../lib/identity/mod.ts");
   for (const s of o.specs) files.parseNodeSpec(s);
   const start = await files.resolveStartNodes({
     specs: o.specs,
-    ...(o.nodesFile !== undefined ? { nodesFile: o.nodesFile } : {}),
+    ...(o.nodesFile !== undefined ? { nodesFile: resolvePath(io.cwd, o.nodesFile) } : {}),
     home: g.home,
     builtin: true,
   });
-  for (const u of start.unresolved) {
-    if (!g.quiet && !g.json) io.err(`peerkit: cannot resolve ${u.host}, skipped`);
+  const unresolved = start.unresolved.map((u) => u.host);
+  for (const u of unresolved) {
+    if (!g.quiet && !g.json) io.err(`peerkit: cannot resolve ${u}, skipped`);
   }
   if (start.nodes.length === 0) {
-    const message = "no bootstrap node to contact (none given, none saved, none resolved)";
-    if (g.json) io.out(JSON.stringify({ ok: false, error: "NO_NODES", message }));
+    const message = unresolved.length > 0
+      ? `no bootstrap node to contact: cannot resolve ${unresolved.join(", ")}`
+      : `no bootstrap node to contact: none ${SOURCE_TEXT[start.source]}`;
+    if (g.json) io.out(JSON.stringify({ ok: false, error: "NO_NODES", message, unresolved }));
     io.err(`peerkit: ${message}`);
     return EXIT.FAILED;
   }
+  const { loadIdentity } = await import("./_identity.ts");
+  const keyPair = await loadIdentity(o.identity, g.home, io);
   const bridge = join.eventBridge();
   await using driver = await join.openDriver({
     listen: o.listen ?? join.chooseListen(start.nodes),
+    keyPair,
     onEvent: bridge.emit,
   });
   const progress = io.stderrIsTTY && !g.quiet && !g.json;
@@ -184,15 +215,19 @@ export async function runBootstrap(o: BootstrapOptions, g: GlobalOptions, io: Io
     source: start.source,
     localAddress: formatAddr(driver.localAddr),
     publicKey: formatPublicKey(driver.node.publicKey),
+    identity: typeof o.identity === "string" ? o.identity : "file",
     nodes: rows,
     discovered: r.discovered,
     answeredUs: r.answered,
     good: r.good.length,
     elapsedMs: Math.round(r.elapsedMs),
     savedTo: savedTo ?? null,
+    unresolved,
   }, human);
   if (o.stay && ok && !io.signal.aborted) {
-    if (!g.quiet && !g.json) io.err("serving the DHT; Ctrl-C to stop");
+    if (!g.quiet && !g.json) {
+      io.err(`serving the DHT as ${formatPublicKey(driver.node.publicKey)}; Ctrl-C to stop`);
+    }
     await new Promise<void>((resolve) => io.signal.addEventListener("abort", () => resolve()));
     if (o.save) {
       const good = driver.node.goodNodes();
@@ -226,6 +261,8 @@ export function registerBootstrap(program: Program, run: Runner): void {
     .option("--listen <addr>", "UDP address to bind (HOST:PORT)")
     .option("--no-save", "do not save the good nodes to the state directory")
     .option("--stay", "keep serving the DHT after the report, until interrupted")
+    .option("--key <file>", "run the DHT node under this identity (default with --stay: yours)")
+    .option("--ephemeral", "run the DHT node under a throwaway key")
     .addHelpText("after", BOOTSTRAP_EXAMPLES)
     .action((nodes, opts) =>
       run(async (g, io) => runBootstrap(await parseBootstrapOptions(opts, nodes), g, io))

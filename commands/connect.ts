@@ -10,6 +10,7 @@
  * @module
  */
 import { notBuilt, type Program, type Runner } from "./_io.ts";
+import { parsePublicKey } from "../lib/identity/pubkey.ts";
 
 /**
  * Adds `connect` to the program.
@@ -30,5 +31,10 @@ export function registerConnect(program: Program, run: Runner): void {
 Example:
   $ peerkit connect 0123…(64 hex)`,
     )
-    .action(() => run(notBuilt("connect")));
+    .action((id) =>
+      run((g, io) => {
+        parsePublicKey(id, "connect: id");
+        return notBuilt("connect")(g, io);
+      })
+    );
 }

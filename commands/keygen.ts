@@ -15,13 +15,15 @@ import { usageError } from "../lib/util/errors.ts";
 export const KEYGEN_EXAMPLES = `
 Examples:
   $ peerkit keygen                       # new identity in ~/.peerkit/identity.key
-  $ peerkit keygen --out node.key        # new identity in node.key (mode 0600)
+  $ peerkit keygen --out node.key        # new identity in ./node.key (mode 0600)
   $ peerkit keygen --json                # {"publicKey":"…","path":"…"}
   $ peerkit keygen --show                # public key of the existing identity
   $ peerkit keygen --import /var/lib/tox-bootstrapd/keys --force
                                          # adopt a tox-bootstrapd key file
 
-Key files are tox-bootstrapd's format: 64 raw bytes, public key then secret key.`;
+Key files are tox-bootstrapd's format: 64 raw bytes, public key then secret key. Relative
+paths are taken from the directory you run peerkit in (also through 'deno task'), and the
+absolute path written is printed.`;
 
 /** Validated options of `keygen`. */
 export interface KeygenOptions {
@@ -84,14 +86,22 @@ export async function runKeygen(o: KeygenOptions, g: GlobalOptions, io: Io): Pro
   const { identityPath } = await import("../lib/identity/home.ts");
   const { formatPublicKey } = await import("../lib/identity/pubkey.ts");
   const { readKeyFile, writeKeyFile } = await import("../lib/identity/keyfile.ts");
-  const path = typeof o.show === "string" ? o.show : o.out ?? identityPath(g.home);
+  const { resolvePath } = await import("./_io.ts");
+  const named = typeof o.show === "string" ? o.show : o.out;
+  const path = named !== undefined ? resolvePath(io.cwd, named) : identityPath(g.home);
   if (o.show !== undefined) {
     const kp = await readKeyFile(path);
     const publicKey = formatPublicKey(kp.publicKey);
     emit(g, io, { publicKey, path }, [publicKey]);
     return EXIT.OK;
   }
-  const kp = o.import !== undefined ? await readKeyFile(o.import) : x25519KeyPair();
+  const kp = o.import !== undefined
+    ? await readKeyFile(resolvePath(io.cwd, o.import))
+    : x25519KeyPair();
+  if (named === undefined) {
+    const { ensureStateDir } = await import("../lib/identity/home.ts");
+    await ensureStateDir(g.home);
+  }
   await writeKeyFile(path, kp, { force: o.force });
   const publicKey = formatPublicKey(kp.publicKey);
   emit(g, io, { publicKey, path }, [publicKey]);

@@ -19,7 +19,7 @@ import {
   type Zod,
 } from "./_io.ts";
 import { usageError } from "../lib/util/errors.ts";
-import { formatAddr, parseAddr } from "../lib/net/addr.ts";
+import { formatAddr } from "../lib/net/addr.ts";
 import type { Addr } from "../lib/net/addr.ts";
 import { parsePublicKey } from "../lib/identity/pubkey.ts";
 
@@ -32,7 +32,9 @@ Examples:
 
 Starts from --bootstrap nodes, else from the nodes saved by 'peerkit bootstrap'. Prints the
 target's IP:port when it answers, the closest nodes seen, hops, requests and time taken.
-Exit 0 found, 1 not found, 2 malformed id.`;
+A lookup runs under a throwaway DHT key: it only asks. To be found yourself, keep
+'peerkit bootstrap --stay' running (it serves the DHT under your identity).
+Exit 0 found, 1 not found, 2 malformed id or address.`;
 
 const optionsSchema = (z: Zod) =>
   z.object({
@@ -88,11 +90,8 @@ export async function parseLookupOptions(
     parallel,
   };
   if (o.listen !== undefined) {
-    try {
-      out.listen = parseAddr(o.listen);
-    } catch (e) {
-      throw usageError(`lookup: --listen: ${(e as Error).message}`);
-    }
+    const { parseListen } = await import("./_nodes.ts");
+    out.listen = parseListen(o.listen, "lookup");
   }
   return out;
 }
@@ -111,15 +110,20 @@ export async function runLookup(
   g: GlobalOptions,
   io: Io,
 ): Promise<number> {
-  const join = await import("../lib/dht/join.ts");
-  const files = await import("../lib/dht/nodes_file.ts");
+  const join = await import("./_dht.ts");
+  const files = await import("./_nodes.ts");
   const { formatPublicKey } = await import("../lib/identity/mod.ts");
   for (const s of o.specs) files.parseNodeSpec(s);
   const start = await files.resolveStartNodes({ specs: o.specs, home: g.home, builtin: false });
+  const unresolved = start.unresolved.map((u) => u.host);
+  for (const u of unresolved) {
+    if (!g.quiet && !g.json) io.err(`peerkit: cannot resolve ${u}, skipped`);
+  }
   if (start.nodes.length === 0) {
-    const message =
-      "no nodes to start from: give --bootstrap HOST:PORT:PUBKEY or run 'peerkit bootstrap' first";
-    if (g.json) io.out(JSON.stringify({ found: false, error: "NO_NODES", message }));
+    const message = unresolved.length > 0
+      ? `no nodes to start from: cannot resolve ${unresolved.join(", ")}`
+      : "no nodes to start from: give --bootstrap HOST:PORT:PUBKEY or run 'peerkit bootstrap' first";
+    if (g.json) io.out(JSON.stringify({ found: false, error: "NO_NODES", message, unresolved }));
     io.err(`peerkit: ${message}`);
     return EXIT.FAILED;
   }
@@ -165,6 +169,7 @@ export async function runLookup(
     elapsedMs: Math.round(r.elapsedMs),
     reason: r.reason,
     source: start.source,
+    unresolved,
   }, human);
   return r.found ? EXIT.OK : EXIT.FAILED;
 }

@@ -10,6 +10,7 @@
  * @module
  */
 import { notBuilt, type Program, type Runner } from "./_io.ts";
+import { parsePublicKey } from "../lib/identity/pubkey.ts";
 
 /**
  * Adds `punch` to the program.
@@ -30,5 +31,10 @@ export function registerPunch(program: Program, run: Runner): void {
 Example:
   $ peerkit punch 0123…(64 hex)`,
     )
-    .action(() => run(notBuilt("punch")));
+    .action((id) =>
+      run((g, io) => {
+        parsePublicKey(id, "punch: id");
+        return notBuilt("punch")(g, io);
+      })
+    );
 }

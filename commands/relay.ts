@@ -17,6 +17,7 @@ import {
   type GlobalOptions,
   type Io,
   type Program,
+  resolvePath,
   type Runner,
   type Zod,
 } from "./_io.ts";
@@ -30,13 +31,17 @@ Examples:
   $ peerkit relay serve                          # UDP 33445, TCP 33445, key in ~/.peerkit/relay.key
   $ peerkit relay serve --key /var/lib/tox-bootstrapd/keys --tcp-port 443 --tcp-port 3389
                                                  # a drop-in for tox-bootstrapd, same key
+  $ peerkit relay serve --key relay.key --create-key  # a new key in ./relay.key
   $ peerkit relay serve --host 127.0.0.1 --udp-port 33445 --tcp-port 33445 \\
       --bootstrap 127.0.0.1:33500:<64 HEX> --metrics 127.0.0.1:9100 --json
   $ peerkit relay serve --rate 0                 # no per-client rate limit
 
-Key files are tox-bootstrapd's (64 raw bytes, public key first); a missing file is created.
+Key files are tox-bootstrapd's (64 raw bytes, public key first). A --key file must exist
+(a typo must not start a server under a new identity) unless --create-key is given; without
+--key, <home>/relay.key is used and created when missing.
 --rate is relayed bytes per second per client (suffixes k, M): default 1M; 0 turns it off.
-Stops cleanly on SIGINT or SIGTERM.
+Stops cleanly (clients closed, totals printed, exit 0) on SIGINT, SIGTERM or SIGHUP; there
+is no reload: restart it to change flags.
 
 Compared with tox-bootstrapd (0.2.18):
   The same: the key file format (and so the public key), UDP port 33445 and TCP relay
@@ -60,6 +65,7 @@ const relayServeSchema = (z: Zod) => {
     );
   return z.object({
     key: z.string().min(1).optional(),
+    createKey: z.boolean().default(false),
     host: z.string().min(1).optional(),
     motd: z.string().default("peerkit"),
     udpPort: int("--udp-port", 0, 65535).default(33445),
@@ -76,6 +82,8 @@ const relayServeSchema = (z: Zod) => {
 export interface RelayServeOptions {
   /** Key file path (tox-bootstrapd format), or undefined for `<home>/relay.key`. */
   key?: string;
+  /** Create the `key` file when it is missing (otherwise a missing `key` is an error). */
+  createKey: boolean;
   /** Bind address; undefined: dual-stack `::` if IPv6 works, else `0.0.0.0`. */
   host?: string;
   /** Message of the day answered to 0xf0 bootstrap-info requests. */
@@ -102,13 +110,14 @@ function parseRate(s: string): number {
   return Math.round(Number(m[1]) * mult);
 }
 
-function parseHostPort(text: string, what: string): Addr {
+function parseHostPort(text: string, what: string, checkHost: (h: string, w: string) => string) {
   let addr: Addr;
   try {
     addr = parseAddr(text);
   } catch {
     throw usageError(`relay serve: ${what} must be HOST:PORT, got ${text}`);
   }
+  checkHost(addr.hostname, `relay serve: ${what}`);
   return addr.hostname === "localhost" ? { ...addr, hostname: "127.0.0.1" } : addr;
 }
 
@@ -123,19 +132,23 @@ function parseHostPort(text: string, what: string): Addr {
  */
 export async function parseRelayServeOptions(raw: unknown): Promise<RelayServeOptions> {
   const { z } = await import("zod");
-  const { parseNodeSpec } = await import("../lib/dht/nodes_file.ts");
+  const { checkHost, parseNodeSpec } = await import("./_nodes.ts");
   const r = relayServeSchema(z).safeParse(raw);
   if (!r.success) {
     throw usageError(`relay serve: ${r.error.issues[0]?.message ?? "bad options"}`);
   }
   const o = r.data;
+  if (o.createKey && o.key === undefined) {
+    throw usageError("relay serve: --create-key needs --key FILE");
+  }
   const motd = new TextEncoder().encode(o.motd);
   if (motd.length > 255 || motd.includes(0)) {
     throw usageError("relay serve: --motd must be at most 255 bytes of UTF-8, without NUL");
   }
   return {
     key: o.key,
-    host: o.host,
+    createKey: o.createKey,
+    host: o.host === undefined ? undefined : checkHost(o.host, "relay serve: --host"),
     motd: o.motd,
     udpPort: o.udpPort,
     tcpPorts: o.tcpPort && o.tcpPort.length > 0 ? [...new Set(o.tcpPort)] : [33445],
@@ -147,29 +160,64 @@ export async function parseRelayServeOptions(raw: unknown): Promise<RelayServeOp
     maxClients: o.maxClients,
     maxPerIp: o.maxPerIp,
     rate: parseRate(o.rate),
-    metrics: o.metrics === undefined ? undefined : parseHostPort(o.metrics, "--metrics"),
+    metrics: o.metrics === undefined ? undefined : parseHostPort(o.metrics, "--metrics", checkHost),
   };
 }
 
-/** A bind that failed for a reason the user can fix becomes a one-line `BIND_FAILED`. */
-function bindFailure(e: unknown, what: string): unknown {
-  const fixable = e instanceof Deno.errors.AddrInUse ||
+function isFixableBindError(e: unknown): e is Error {
+  return e instanceof Deno.errors.AddrInUse ||
     e instanceof Deno.errors.PermissionDenied ||
     e instanceof Deno.errors.AddrNotAvailable ||
     (e instanceof Error && /lookup address/.test(e.message));
-  if (!fixable) return e;
-  return new PeerkitError("BIND_FAILED", `relay serve: cannot bind ${what}: ${e.message}`, {
+}
+
+/** A bind that failed for a reason the user can fix becomes a one-line `BIND_FAILED`. */
+function bindFailure(e: unknown, what: string, reason: (e: unknown) => string): unknown {
+  if (!isFixableBindError(e)) return e;
+  return new PeerkitError("BIND_FAILED", `relay serve: cannot bind ${what}: ${reason(e)}`, {
     cause: e,
   });
 }
 
-async function loadOrCreateKey(path: string, io: Io) {
+/**
+ * After the node failed to bind, finds which socket it was by binding each one alone
+ * (UDP first, as the node does): `UDP 127.0.0.1:33445`, `TCP 127.0.0.1:443`.
+ */
+function failedSocket(
+  o: RelayServeOptions,
+  hostname: string,
+  format: (a: Addr) => string,
+): string {
+  try {
+    const s = Deno.listenDatagram({ transport: "udp", hostname, port: o.udpPort });
+    s.close();
+  } catch (e) {
+    if (isFixableBindError(e)) return `UDP ${format({ hostname, port: o.udpPort })}`;
+  }
+  for (const port of o.tcpPorts) {
+    try {
+      Deno.listen({ hostname, port }).close();
+    } catch (e) {
+      if (isFixableBindError(e)) return `TCP ${format({ hostname, port })}`;
+    }
+  }
+  return hostname;
+}
+
+async function loadOrCreateKey(path: string, create: boolean, io: Io) {
   const { readKeyFile, writeKeyFile } = await import("../lib/identity/mod.ts");
   const { backend } = await import("../lib/crypto/mod.ts");
   try {
     return await readKeyFile(path);
   } catch (e) {
     if (!(e instanceof PeerkitError) || e.code !== "KEY_FILE_MISSING") throw e;
+    if (!create) {
+      throw new PeerkitError(
+        "KEY_FILE_MISSING",
+        `relay serve: no key file at ${path}; check the path, or add --create-key to make one`,
+        { cause: e },
+      );
+    }
     const kp = backend().keyPair();
     await writeKeyFile(path, kp, { force: false });
     io.err(`peerkit: created relay key ${path}`);
@@ -200,6 +248,7 @@ export async function runRelayServe(
   const { encodeVersion } = await import("../lib/dht/bootstrap_info.ts");
   const { VERSION } = await import("../cli.ts");
   setBackend(await loadSodium());
+  const { bindReason } = await import("./_dht.ts");
   let host = o.host;
   if (host === undefined) {
     const { dualStackHost } = await import("../lib/net/dual_stack.ts");
@@ -207,8 +256,12 @@ export async function runRelayServe(
     host = ds.hostname;
     if (ds.notice && !g.quiet) io.err(`peerkit: ${ds.notice}`);
   }
-  const keyPath = o.key ?? `${g.home}/relay.key`;
-  const keyPair = await loadOrCreateKey(keyPath, io);
+  const keyPath = o.key === undefined ? `${g.home}/relay.key` : resolvePath(io.cwd, o.key);
+  if (o.key === undefined) {
+    const { ensureStateDir } = await import("../lib/identity/home.ts");
+    await ensureStateDir(g.home);
+  }
+  const keyPair = await loadOrCreateKey(keyPath, o.key === undefined || o.createKey, io);
   let node;
   try {
     node = await RelayNode.start({
@@ -228,7 +281,11 @@ export async function runRelayServe(
         : undefined,
     });
   } catch (e) {
-    throw bindFailure(e, host);
+    throw bindFailure(
+      e,
+      isFixableBindError(e) ? failedSocket(o, host, formatAddr) : "",
+      bindReason,
+    );
   }
   let metricsServer: Deno.HttpServer | undefined;
   try {
@@ -244,7 +301,7 @@ export async function runRelayServe(
         const { hostname, port } = o.metrics;
         metricsServer = Deno.serve({ hostname, port, onListen: () => {} }, handler);
       } catch (e) {
-        throw bindFailure(e, `--metrics ${formatAddr(o.metrics)}`);
+        throw bindFailure(e, `--metrics TCP ${formatAddr(o.metrics)}`, bindReason);
       }
     }
     const publicKey = formatPublicKey(node.publicKey);
@@ -298,7 +355,8 @@ export function registerRelay(program: Program, run: Runner): void {
   const collect = (v: string, prev: string[] = []) => [...prev, v];
   relay.command("serve")
     .description("run a TCP relay, DHT node and onion node (a drop-in for tox-bootstrapd)")
-    .option("--key <file>", "key file (tox-bootstrapd format); created when missing")
+    .option("--key <file>", "key file (tox-bootstrapd format); must exist unless --create-key")
+    .option("--create-key", "create the --key file when it is missing")
     .option("--host <addr>", "address to bind UDP and TCP on (default [::], also IPv4)")
     .option("--udp-port <port>", "UDP port of the DHT node", "33445")
     .option("--tcp-port <port>", "TCP relay port (repeatable)", collect)

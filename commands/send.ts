@@ -10,6 +10,7 @@
  * @module
  */
 import { notBuilt, type Program, type Runner } from "./_io.ts";
+import { parsePublicKey } from "../lib/identity/pubkey.ts";
 
 /**
  * Adds `send` to the program.
@@ -30,5 +31,10 @@ export function registerSend(program: Program, run: Runner): void {
 Example:
   $ peerkit send 0123…(64 hex) notes.txt`,
     )
-    .action(() => run(notBuilt("send")));
+    .action((id) =>
+      run((g, io) => {
+        parsePublicKey(id, "send: id");
+        return notBuilt("send")(g, io);
+      })
+    );
 }

@@ -1,6 +1,6 @@
 /**
  * A Tox-compatible DHT (c-toxcore 0.2.18): wire codecs, a sans-IO node, a UDP driver, the
- * iterative lookup, saved-node state and a simulation harness.
+ * iterative lookup, and a simulation harness.
  *
  * Flow: a node bootstraps with a nodes request for its own key; nodes that answer enter the
  * close list (128 buckets of 8 by first differing bit); responses name closer nodes, which
@@ -28,6 +28,4 @@ export * from "./node.ts";
 export * from "./driver.ts";
 export * from "./lists.ts";
 export * from "./pending.ts";
-export * from "./join.ts";
-export * from "./nodes_file.ts";
 export * from "./sim.ts";

@@ -8,6 +8,7 @@
  * ```
  * @module
  */
+import { PeerkitError } from "../util/errors.ts";
 
 /** File name of the identity inside the state directory. */
 export const IDENTITY_FILE = "identity.key";
@@ -41,4 +42,29 @@ export function resolveHome(
  */
 export function identityPath(home: string): string {
   return `${home.replace(/\/+$/, "") || "/"}/${IDENTITY_FILE}`;
+}
+
+/**
+ * Creates the state directory (and missing parents) with mode 0700, whichever command gets
+ * there first; an existing directory is left as it is. Fails with `STATE_DIR_UNWRITABLE`.
+ *
+ * @example
+ * ```ts
+ * import { ensureStateDir } from "./home.ts";
+ * const dir = `${await Deno.makeTempDir()}/state`;
+ * await ensureStateDir(dir);
+ * console.assert(((await Deno.stat(dir)).mode! & 0o777) === 0o700);
+ * await Deno.remove(dir);
+ * ```
+ */
+export async function ensureStateDir(dir: string): Promise<void> {
+  try {
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw new PeerkitError(
+      "STATE_DIR_UNWRITABLE",
+      `cannot create ${dir}: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
+  }
 }

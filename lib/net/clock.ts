@@ -38,7 +38,9 @@ export interface Clock {
  */
 export const realClock: Clock = {
   now: () => performance.timeOrigin + performance.now(),
-  setTimeout: (cb, ms) => setTimeout(cb, ms),
+  // A delay computed as `at - now()` can come out a hair below zero; the runtime warns
+  // (TimeoutNegativeWarning) on negative delays, so clamp as VirtualClock does.
+  setTimeout: (cb, ms) => setTimeout(cb, Math.max(0, ms)),
   clearTimeout: (id) => clearTimeout(id as number),
 };
 

@@ -35,12 +35,13 @@ export interface CliResult {
 export async function peerkit(
   args: string[],
   env: Record<string, string> = {},
-  opts: { timeoutMs?: number; stdin?: string } = {},
+  opts: { timeoutMs?: number; stdin?: string; cwd?: string } = {},
 ): Promise<CliResult> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--quiet", CLI, ...args],
     env: { NO_COLOR: "1", HOME: Deno.env.get("HOME") ?? "/tmp", ...env },
     clearEnv: true,
+    ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
     stdin: opts.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",

@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * import { needs } from "./env.ts";
- * Deno.test({ name: "x", ...needs(["tox-bootstrapd"]), fn() {} });
+ * Deno.test({ name: "needs() gates a test on tox-bootstrapd", ...needs(["tox-bootstrapd"]), fn() {} });
  * ```
  * @module
  */

@@ -4,7 +4,7 @@ import { needs } from "../_support/env.ts";
 import { freePort, startBootstrapd } from "../_support/toxcore.ts";
 import { loopbackNode as peerkitNode, nodeSpec as spec } from "../dht/_loopback.ts";
 import { toHex } from "../../lib/util/bytes.ts";
-import { BUILTIN_NODES, parseNodeSpec } from "../../lib/dht/nodes_file.ts";
+import { BUILTIN_NODES, parseNodeSpec } from "../../commands/_nodes.ts";
 
 Deno.test("bootstrap --json reports the answering node, its round trip, and saves good nodes", async () => {
   const home = await Deno.makeTempDir();

@@ -1,28 +1,29 @@
 /**
  * Joining the DHT from a list of bootstrap nodes, as `peerkit bootstrap` does: open a UDP
  * driver, ping and ask each node, and report who answered, their round trips and how many
- * distinct nodes turned up within a time limit.
+ * distinct nodes turned up within a time limit. The sockets and the wall-clock wait live
+ * here, beside the commands; the protocol itself is `lib/dht`.
  *
  * @example
  * ```ts
- * import { chooseListen } from "./join.ts";
+ * import { chooseListen } from "./_dht.ts";
  * const pk = new Uint8Array(32);
  * console.assert(chooseListen([{ publicKey: pk, addr: { hostname: "127.0.0.1", port: 1 } }]).hostname === "127.0.0.1");
  * ```
  * @module
  */
-import type { Addr } from "../net/addr.ts";
-import { isLoopback } from "../net/addr.ts";
-import type { Network } from "../net/types.ts";
-import { denoNetwork } from "../net/deno.ts";
-import type { KeyPair } from "../crypto/backend.ts";
-import { backend } from "../crypto/backend.ts";
-import { toHex } from "../util/bytes.ts";
-import { PeerkitError } from "../util/errors.ts";
-import { DhtDriver } from "./driver.ts";
-import { naclCipher, sodiumCipher } from "./cipher.ts";
-import type { DhtEvent, DhtNodeOptions } from "./node.ts";
-import type { NodeInfo } from "./packed_node.ts";
+import type { Addr } from "../lib/net/addr.ts";
+import { formatAddr, isLoopback } from "../lib/net/addr.ts";
+import type { Network } from "../lib/net/types.ts";
+import { denoNetwork } from "../lib/net/deno.ts";
+import type { KeyPair } from "../lib/crypto/backend.ts";
+import { backend } from "../lib/crypto/backend.ts";
+import { toHex } from "../lib/util/bytes.ts";
+import { PeerkitError } from "../lib/util/errors.ts";
+import { DhtDriver } from "../lib/dht/driver.ts";
+import { naclCipher, sodiumCipher } from "../lib/dht/cipher.ts";
+import type { DhtEvent, DhtNodeOptions } from "../lib/dht/node.ts";
+import type { NodeInfo } from "../lib/dht/packed_node.ts";
 
 /**
  * Loopback when every node is on loopback (c-toxcore lists LAN addresses only to LAN
@@ -30,13 +31,30 @@ import type { NodeInfo } from "./packed_node.ts";
  *
  * @example
  * ```ts
- * import { chooseListen } from "./join.ts";
+ * import { chooseListen } from "./_dht.ts";
  * console.assert(chooseListen([]).hostname === "0.0.0.0");
  * ```
  */
 export function chooseListen(nodes: NodeInfo[]): Addr {
   const loop = nodes.length > 0 && nodes.every((n) => isLoopback(n.addr.hostname));
   return { hostname: loop ? "127.0.0.1" : "0.0.0.0", port: 0 };
+}
+
+/**
+ * Why a bind failed, in a few words: `address in use`, `address not available`,
+ * `permission denied`, else the error's own message.
+ *
+ * @example
+ * ```ts
+ * import { bindReason } from "./_dht.ts";
+ * console.assert(bindReason(new Deno.errors.AddrInUse("x")) === "address in use");
+ * ```
+ */
+export function bindReason(e: unknown): string {
+  if (e instanceof Deno.errors.AddrInUse) return "address in use";
+  if (e instanceof Deno.errors.AddrNotAvailable) return "address not available";
+  if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
+  return e instanceof Error ? e.message : String(e);
 }
 
 /** Options of {@link openDriver}. */
@@ -58,7 +76,7 @@ export interface OpenDriverOptions {
  *
  * @example
  * ```ts ignore
- * import { openDriver } from "./join.ts";
+ * import { openDriver } from "./_dht.ts";
  * await using d = await openDriver({ listen: { hostname: "127.0.0.1", port: 0 } });
  * ```
  */
@@ -69,8 +87,10 @@ export async function openDriver(o: OpenDriverOptions): Promise<DhtDriver> {
   } catch (e) {
     throw new PeerkitError(
       "BIND_FAILED",
-      `cannot bind UDP ${o.listen.hostname}:${o.listen.port}`,
-      { cause: e },
+      `cannot bind UDP ${formatAddr(o.listen)}: ${bindReason(e)}`,
+      {
+        cause: e,
+      },
     );
   }
   const keyPair = o.keyPair ?? backend().keyPair();
@@ -182,7 +202,7 @@ export async function runBootstrap(
  *
  * @example
  * ```ts
- * import { eventBridge } from "./join.ts";
+ * import { eventBridge } from "./_dht.ts";
  * const b = eventBridge();
  * let n = 0;
  * b.target.addEventListener("dht", () => n++);

@@ -1,22 +1,24 @@
 /**
- * Where a node starts from: `HOST:PORT:PUBKEY` specs, the Tox `nodes.json` format, the nodes
- * saved in the state directory by the previous run, and a short built-in list of public Tox
- * bootstrap nodes.
+ * Where `bootstrap` and `lookup` start from: `HOST:PORT:PUBKEY` specs, the Tox `nodes.json`
+ * format, the nodes saved in the state directory by the previous run, and a short built-in
+ * list of public Tox bootstrap nodes. Files, DNS and messages for humans live here, beside
+ * the commands, not in the protocol library.
  *
  * @example
  * ```ts
- * import { parseNodeSpec } from "./nodes_file.ts";
+ * import { parseNodeSpec } from "./_nodes.ts";
  * const n = parseNodeSpec("127.0.0.1:33445:" + "AB".repeat(32));
  * console.assert(n.port === 33445 && n.host === "127.0.0.1");
  * ```
  * @module
  */
 import { z } from "zod";
-import { parseIp } from "../net/ip.ts";
-import type { Addr } from "../net/addr.ts";
-import { fromHex, isHex, toHex } from "../util/bytes.ts";
-import { PeerkitError, usageError } from "../util/errors.ts";
-import type { NodeInfo } from "./packed_node.ts";
+import { parseIp } from "../lib/net/ip.ts";
+import { type Addr, parseAddr } from "../lib/net/addr.ts";
+import { fromHex, isHex, toHex } from "../lib/util/bytes.ts";
+import { PeerkitError, usageError } from "../lib/util/errors.ts";
+import type { NodeInfo } from "../lib/dht/packed_node.ts";
+import { ensureStateDir } from "../lib/identity/home.ts";
 
 /** A bootstrap node as configured: host (IP or DNS name), UDP port, hex public key. */
 export interface BootstrapNode {
@@ -70,7 +72,7 @@ export const BUILTIN_NODES: readonly BootstrapNode[] = [
  *
  * @example
  * ```ts
- * import { parseNodeSpec } from "./nodes_file.ts";
+ * import { parseNodeSpec } from "./_nodes.ts";
  * console.assert(parseNodeSpec("[::1]:1:" + "00".repeat(32)).host === "::1");
  * ```
  */
@@ -82,7 +84,50 @@ export function parseNodeSpec(text: string): BootstrapNode {
   }
   const port = Number(m[2]);
   if (port < 1 || port > 65535) throw usageError(`port out of range: ${m[2]}`, "BAD_NODE");
-  return { host: m[1]!, port, publicKey: m[3]!.toUpperCase() };
+  const host = checkHost(m[1]!, `node ${text}`, "BAD_NODE");
+  return { host, port, publicKey: m[3]!.toUpperCase() };
+}
+
+/**
+ * True for a host name as RFC 1123 allows it: dot-separated labels of 1-63 letters, digits
+ * and inner hyphens, at most 253 characters, and a last label that is not all digits (so
+ * `300.1.1.1` is a bad IPv4 address, not a name).
+ *
+ * @example
+ * ```ts
+ * import { isHostName } from "./_nodes.ts";
+ * console.assert(isHostName("tox.example.org") && !isHostName("bad_host!") && !isHostName("300.1.1.1"));
+ * ```
+ */
+export function isHostName(name: string): boolean {
+  const n = name.endsWith(".") ? name.slice(0, -1) : name;
+  if (n.length === 0 || n.length > 253) return false;
+  const labels = n.split(".");
+  if (/^\d+$/.test(labels[labels.length - 1]!)) return false;
+  return labels.every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(l));
+}
+
+/**
+ * Returns `host` when it is an IP address or a valid host name ({@link isHostName}); any
+ * other text is a usage error that names it.
+ *
+ * @example
+ * ```ts
+ * import { checkHost } from "./_nodes.ts";
+ * console.assert(checkHost("::1", "--host") === "::1");
+ * try {
+ *   checkHost("300.1.1.1", "--host");
+ * } catch (e) {
+ *   console.assert((e as Error).message.includes('"300.1.1.1"'));
+ * }
+ * ```
+ */
+export function checkHost(host: string, what: string, code = "BAD_HOST"): string {
+  if (parseIp(host) || isHostName(host)) return host;
+  throw usageError(
+    `${what}: ${JSON.stringify(host)} is neither an IP address nor a valid host name`,
+    code,
+  );
 }
 
 const NodesJson = z.object({
@@ -105,7 +150,7 @@ const usable = (h: string | undefined) => h !== undefined && h !== "" && h !== "
  *
  * @example
  * ```ts
- * import { parseNodesJson } from "./nodes_file.ts";
+ * import { parseNodesJson } from "./_nodes.ts";
  * const t = JSON.stringify({ nodes: [{ ipv4: "1.2.3.4", ipv6: "-", port: 33445, public_key: "00".repeat(32), tcp_ports: [] }] });
  * console.assert(parseNodesJson(t)[0]!.host === "1.2.3.4");
  * ```
@@ -126,10 +171,12 @@ export function parseNodesJson(text: string): BootstrapNode[] {
     );
   }
   const out: BootstrapNode[] = [];
-  for (const n of r.data.nodes) {
+  r.data.nodes.forEach((n, i) => {
     const host = usable(n.ipv4) ? n.ipv4! : usable(n.ipv6) ? n.ipv6! : undefined;
-    if (host) out.push({ host, port: n.port, publicKey: n.public_key.toUpperCase() });
-  }
+    if (host === undefined) return;
+    checkHost(host, `nodes file: nodes.${i}`, "BAD_NODES_FILE");
+    out.push({ host, port: n.port, publicKey: n.public_key.toUpperCase() });
+  });
   return out;
 }
 
@@ -151,7 +198,7 @@ const SavedNodes = z.object({
  *
  * @example
  * ```ts
- * import { savedNodesPath } from "./nodes_file.ts";
+ * import { savedNodesPath } from "./_nodes.ts";
  * console.assert(savedNodesPath("/h") === "/h/dht-nodes.json");
  * ```
  */
@@ -165,7 +212,7 @@ export function savedNodesPath(home: string): string {
  *
  * @example
  * ```ts
- * import { loadSavedNodes } from "./nodes_file.ts";
+ * import { loadSavedNodes } from "./_nodes.ts";
  * console.assert((await loadSavedNodes("/nonexistent-dir")).length === 0);
  * ```
  */
@@ -196,7 +243,7 @@ export async function loadSavedNodes(home: string): Promise<BootstrapNode[]> {
  *
  * @example
  * ```ts
- * import { loadSavedNodes, saveNodes } from "./nodes_file.ts";
+ * import { loadSavedNodes, saveNodes } from "./_nodes.ts";
  * const home = await Deno.makeTempDir();
  * await saveNodes(home, [{ host: "127.0.0.1", port: 1, publicKey: "00".repeat(32) }]);
  * console.assert((await loadSavedNodes(home)).length === 1);
@@ -204,7 +251,7 @@ export async function loadSavedNodes(home: string): Promise<BootstrapNode[]> {
  * ```
  */
 export async function saveNodes(home: string, nodes: BootstrapNode[], max = 64): Promise<string> {
-  await Deno.mkdir(home, { recursive: true });
+  await ensureStateDir(home);
   const path = savedNodesPath(home);
   const doc = { version: 1, savedAt: new Date().toISOString(), nodes: nodes.slice(0, max) };
   const tmp = `${path}.${crypto.randomUUID()}.tmp`;
@@ -218,7 +265,7 @@ export async function saveNodes(home: string, nodes: BootstrapNode[], max = 64):
  *
  * @example
  * ```ts
- * import { toBootstrapNode } from "./nodes_file.ts";
+ * import { toBootstrapNode } from "./_nodes.ts";
  * const b = toBootstrapNode({ publicKey: new Uint8Array(32), addr: { hostname: "::1", port: 2 } });
  * console.assert(b.host === "::1" && b.publicKey.length === 64);
  * ```
@@ -233,7 +280,7 @@ export function toBootstrapNode(n: NodeInfo): BootstrapNode {
  *
  * @example
  * ```ts
- * import { resolveNode } from "./nodes_file.ts";
+ * import { resolveNode } from "./_nodes.ts";
  * const n = await resolveNode({ host: "127.0.0.1", port: 5, publicKey: "00".repeat(32) });
  * console.assert(n?.addr.port === 5);
  * ```
@@ -262,7 +309,7 @@ export type NodeSource = "arguments" | "file" | "saved" | "builtin";
  *
  * @example
  * ```ts
- * import { resolveStartNodes } from "./nodes_file.ts";
+ * import { resolveStartNodes } from "./_nodes.ts";
  * const r = await resolveStartNodes({ specs: ["127.0.0.1:9:" + "00".repeat(32)], home: "/nonexistent", builtin: false });
  * console.assert(r.source === "arguments" && r.nodes.length === 1);
  * ```
@@ -302,4 +349,29 @@ export async function resolveStartNodes(o: {
     else unresolved.push(b);
   }
   return { source, nodes, unresolved };
+}
+
+/**
+ * Parses a `--listen HOST:PORT` value whose host must be an IP address or a valid host name.
+ *
+ * @example
+ * ```ts
+ * import { parseListen } from "./_nodes.ts";
+ * console.assert(parseListen("127.0.0.1:0", "lookup").hostname === "127.0.0.1");
+ * try {
+ *   parseListen("bad_host!:1", "lookup");
+ * } catch (e) {
+ *   console.assert((e as { usage: boolean }).usage);
+ * }
+ * ```
+ */
+export function parseListen(text: string, command: string): Addr {
+  let addr: Addr;
+  try {
+    addr = parseAddr(text);
+  } catch (e) {
+    throw usageError(`${command}: --listen: ${(e as Error).message}`);
+  }
+  checkHost(addr.hostname, `${command}: --listen`);
+  return addr;
 }
