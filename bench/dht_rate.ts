@@ -23,8 +23,7 @@
 import { tweetnaclBackend as nacl } from "../lib/crypto/backend.ts";
 import { naclCipher, sodiumCipher } from "../lib/dht/cipher.ts";
 import { sealDhtPacket } from "../lib/dht/wire.ts";
-import { DhtDriver } from "../lib/dht/driver.ts";
-import { denoBatchNetwork } from "../lib/net/deno.ts";
+import { openUdpStack } from "../lib/node/stack.ts";
 import { fromHex, toHex } from "../lib/util/bytes.ts";
 import { startBootstrapd } from "../test/_support/toxcore.ts";
 
@@ -40,13 +39,11 @@ if (Deno.args.includes("--serve")) {
   const cipher = backendName === "libsodium"
     ? await sodiumCipher(keyPair.secretKey)
     : naclCipher(keyPair.secretKey);
-  const socket = await denoBatchNetwork.bindDatagram({ hostname: "127.0.0.1", port: 0 });
-  const driver = new DhtDriver({ socket, node: { keyPair, cipher } });
-  driver.start();
-  console.log(`READY ${socket.localAddr.port} ${toHex(driver.node.publicKey)}`);
+  const stack = await openUdpStack({ keyPair, cipher });
+  console.log(`READY ${stack.host.localAddr.port} ${toHex(stack.dht.node.publicKey)}`);
   await new Promise<void>((r) => Deno.addSignalListener("SIGTERM", () => r()));
-  const s = driver.node.stats;
-  await driver.close();
+  const s = stack.dht.node.stats;
+  await stack.close();
   console.error(
     `peerkit node: ${JSON.stringify({ pings: s.pingRequests, nodes: s.nodesRequests })}`,
   );

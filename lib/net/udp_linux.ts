@@ -9,7 +9,8 @@
  * kernel's receive buffer (4 MiB asked), and the kernel drops the excess for free.
  *
  * Sends made while a received batch is being handled go out together when the batch is
- * done; other sends go out at the end of the current task. A failed send rejects with a
+ * done (or at the next turn of the event loop, if the receiver waits for one); other sends
+ * go out at the end of the current task. A failed send rejects with a
  * {@link UdpSendError} carrying the system's reason ("network unreachable"...).
  *
  * Used when FFI is permitted and the platform is Linux; {@link bindLinuxUdp} returns
@@ -186,6 +187,7 @@ class LinuxUdpSocket implements DatagramSocket {
   #waiters: { resolve: (d: Datagram) => void; reject: (e: Error) => void }[] = [];
   #out: Outgoing[] = [];
   #flushQueued = false;
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
   #pump: Promise<void> | undefined;
   #pumping = false;
   #closed = false;
@@ -215,8 +217,15 @@ class LinuxUdpSocket implements DatagramSocket {
       if (this.#out.length >= BATCH) this.#flush();
       else if (!this.#flushQueued) {
         this.#flushQueued = true;
-        // While a received batch is being handled its replies wait for the batch's end.
+        // While a received batch is being handled its replies wait for the batch's end, or
+        // for the next turn of the event loop if the receiver waits for this send first.
         if (this.#head >= this.#queue.length) queueMicrotask(() => this.#flush());
+        else {
+          this.#flushTimer ??= setTimeout(() => {
+            this.#flushTimer = undefined;
+            this.#flush();
+          }, 0);
+        }
       }
     });
   }
@@ -345,6 +354,10 @@ class LinuxUdpSocket implements DatagramSocket {
   /** Sends every queued datagram, `BATCH` per sendmmsg. */
   #flush(): void {
     this.#flushQueued = false;
+    if (this.#flushTimer !== undefined) {
+      clearTimeout(this.#flushTimer);
+      this.#flushTimer = undefined;
+    }
     while (this.#out.length > 0) {
       const items = this.#out.splice(0, BATCH);
       const b = this.#tx;
