@@ -385,16 +385,7 @@ export class DhtNode {
       }
       this.stats.routedToUs++;
       const sender = p.senderPublicKey.slice();
-      if (r.requestId === REQUEST_ID.NAT_PING) {
-        const ping = decodeNatPing(r.data);
-        if (!ping.response) {
-          this.routeRequest(
-            sender,
-            REQUEST_ID.NAT_PING,
-            encodeNatPing({ response: true, pingId: ping.pingId }),
-          );
-        }
-      }
+      if (r.requestId === REQUEST_ID.NAT_PING && !this.#onNatPing(sender, r.data)) return;
       if (this.#opts.onRoutedRequest) {
         this.#opts.onRoutedRequest({
           requestId: r.requestId,
@@ -416,6 +407,45 @@ export class DhtNode {
     this.enqueue(to, data.slice());
   }
 
+  /**
+   * c-toxcore `handle_NATping`: exactly `[type][id 8]` (else WireError: malformed), only
+   * from a key we search (a DHT friend), and a request is answered through ONE random good
+   * node of that key's list (`routeone_to_friend`). False when the packet is dropped.
+   */
+  #onNatPing(sender: Uint8Array, data: Uint8Array): boolean {
+    const ping = decodeNatPing(data);
+    const s = this.#lists.search(sender);
+    if (!s) {
+      this.stats.dropNatPingStranger++;
+      return false;
+    }
+    if (!ping.response) {
+      this.#routeOne(s, REQUEST_ID.NAT_PING, encodeNatPing({ response: true, pingId: ping.pingId }));
+    }
+    return true;
+  }
+
+  /** Sends a routed request to `s`'s key through one random good node of its list. */
+  #routeOne(s: Search, requestId: number, data: Uint8Array): boolean {
+    const nodes = this.#lists.listNodes(s.list, true, this.#now);
+    if (nodes.length === 0) return false;
+    const n = nodes[nodes.length === 1 ? 0 : this.#randInt(nodes.length)]!;
+    const key = this.#cipher.sharedKey(s.publicKey);
+    this.enqueue(
+      n.addr,
+      sealRoutedPacket(
+        s.publicKey,
+        this.publicKey,
+        requestId,
+        data,
+        key,
+        this.#random(24),
+        this.#cipher.seal,
+      ),
+    );
+    return true;
+  }
+
   #onLanDiscovery(data: Uint8Array, from: Addr, now: number): void {
     const pk = decodeLanDiscovery(data);
     if (!this.#lan || !isLanAddress(from.hostname) || keyEquals(pk, this.publicKey)) {
@@ -423,7 +453,12 @@ export class DhtNode {
       return;
     }
     this.stats.lanDiscovery++;
-    this.bootstrap(from, pk, now);
+    // c-toxcore `dht_bootstrap`: one nodes request and no other state; above all the sender
+    // does not join the bootstrap nodes we retry (it could push the configured ones out).
+    this.#request({ publicKey: pk.slice(), addr: from }, {
+      type: "nodesRequest",
+      target: this.publicKey,
+    }, now);
   }
 
   // ---------------------------------------------------------------- send

@@ -129,3 +129,18 @@ Deno.test("sendFailureReason() keeps a coded reason and shortens Deno's messages
   assert.equal(sendFailureReason("x".repeat(500)).length, 120);
   assert.equal(sendFailureReason(new Error("")), "send failed");
 });
+
+Deno.test("a bootstrap report says why a node could not be sent to", async () => {
+  const { eventBridge, runBootstrap } = await import("../../lib/dht/join.ts");
+  const f = fakeSocket({ sendError: new Error("Permission denied (os error 13)") });
+  const bridge = eventBridge();
+  await using d = new DhtDriver({
+    socket: f.socket,
+    node: { keyPair: nacl.keyPair(), onEvent: bridge.emit },
+  });
+  d.start();
+  const node = { publicKey: new Uint8Array(32).fill(4), addr: { hostname: "10.9.0.4", port: 1 } };
+  const r = await runBootstrap(d, [node], bridge.target, { timeoutMs: 100 });
+  assert.equal(r.nodes[0]?.answered, false);
+  assert.equal(r.nodes[0]?.sendError, "permission denied");
+});
