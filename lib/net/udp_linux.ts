@@ -35,7 +35,7 @@ import { ClosedError, type Datagram, type DatagramSocket } from "./types.ts";
 /** Datagrams per system call. */
 const BATCH = 64;
 /** Receive batches taken per wake-up before yielding to the event loop again. */
-const BATCHES_PER_WAKE = 4;
+const BATCHES_PER_WAKE = 16;
 /** Largest datagram received whole (c-toxcore reads at most 2048); longer ones are dropped. */
 const MAX_DATAGRAM = 4096;
 /** Kernel buffer sizes asked for (capped by net.core.rmem_max / wmem_max). */
