@@ -24,7 +24,6 @@
  * @module
  */
 import type { Addr } from "../net/addr.ts";
-import { backend } from "../crypto/backend.ts";
 import { toHex } from "../util/bytes.ts";
 import { WireError } from "../util/wire_error.ts";
 import { type DhtCipher, naclCipher } from "./cipher.ts";
@@ -66,6 +65,28 @@ const REBOOTSTRAP_BELOW_GOOD = 4;
 /** Retry interval of those bootstrap requests. */
 const REBOOTSTRAP_INTERVAL_MS = 5_000;
 
+/** Bytes of system randomness fetched at once by {@link pooledRandom}. */
+const RANDOM_POOL = 4096;
+
+/**
+ * The default random source: Web Crypto's CSPRNG, fetched 4 KiB at a time (one call per
+ * ~100 answers instead of one per nonce); every byte is handed out once.
+ */
+function pooledRandom(): (n: number) => Uint8Array {
+  const pool = new Uint8Array(RANDOM_POOL);
+  let off = RANDOM_POOL;
+  return (n) => {
+    if (n > RANDOM_POOL / 4) return crypto.getRandomValues(new Uint8Array(n));
+    if (off + n > RANDOM_POOL) {
+      crypto.getRandomValues(pool);
+      off = 0;
+    }
+    const out = pool.slice(off, off + n);
+    off += n;
+    return out;
+  };
+}
+
 /** A sans-IO Tox DHT node. */
 export class DhtNode {
   /** Our DHT public key. */
@@ -100,7 +121,7 @@ export class DhtNode {
     this.publicKey = opts.keyPair.publicKey.slice();
     this.#t = { ...TOXCORE_TIMINGS, ...opts.timings };
     this.#s = { ...TOXCORE_SIZES, ...opts.sizes };
-    this.#random = opts.random ?? ((n) => backend().randomBytes(n));
+    this.#random = opts.random ?? pooledRandom();
     this.#cipher = opts.cipher ?? naclCipher(opts.keyPair.secretKey);
     this.#lan = opts.lanDiscovery ?? true;
     this.#lists = new DhtLists(this.publicKey, this.#s, this.#t);

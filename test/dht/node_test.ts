@@ -526,3 +526,20 @@ Deno.test("a DhtNode given a cipher and a random source never touches the proces
     setBackend(saved);
   }
 });
+
+Deno.test("the default random source is the node's own, not the process-wide crypto backend", () => {
+  const saved = backend();
+  setBackend(refusingBackend);
+  try {
+    const kp = { publicKey: new Uint8Array(32).fill(3), secretKey: new Uint8Array(32).fill(4) };
+    const a = new DhtNode({ keyPair: kp, cipher: simulationCipher(kp.publicKey) });
+    for (let i = 0; i < 300; i++) {
+      a.ping({ hostname: "10.0.8.1", port: i + 1 }, new Uint8Array(32).fill(9), 0);
+    }
+    const nonces = new Set<string>();
+    for (let t; (t = a.pollTransmit());) nonces.add(Array.from(t.data.subarray(33, 57)).join());
+    assert.equal(nonces.size, 300);
+  } finally {
+    setBackend(saved);
+  }
+});
