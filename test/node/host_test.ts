@@ -144,3 +144,22 @@ Deno.test("a bootstrap report says why a node could not be sent to", async () =>
   assert.equal(r.nodes[0]?.answered, false);
   assert.equal(r.nodes[0]?.sendError, "permission denied");
 });
+
+Deno.test("truncated and bit-flipped datagrams through the host never stop the receive loop", async () => {
+  const f = fakeSocket();
+  await using d = new DhtDriver({ socket: f.socket, node: { keyPair: nacl.keyPair() } });
+  d.start();
+  const from = { hostname: "10.9.0.5", port: 1 };
+  const good = pingRequests(d.node.publicKey, 1)[0]!;
+  const n = 1500;
+  for (let i = 0; i < n; i++) {
+    const x = good.slice(0, i % (good.length + 1));
+    if (x.length > 0) x[i % x.length] = x[i % x.length]! ^ (1 << (i % 8));
+    f.push({ data: x, from });
+  }
+  f.push({ data: good, from });
+  assert.ok(await until(() => d.host.received === n + 1));
+  assert.equal(d.host.table.errorCount(), 0);
+  assert.equal(d.node.stats.dropError, 0);
+  assert.ok(d.node.stats.pingRequests >= 1);
+});
