@@ -124,10 +124,15 @@ function address(buf: Uint8Array): bigint {
   return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buf)));
 }
 
-/** Writes `addr` as a sockaddr into `out` (32 bytes); its length, or 0 when not an IP. */
-function encodeSockaddr(addr: Addr, out: DataView, off: number): number {
-  const ip = parseIp(addr.hostname);
+/**
+ * Writes `addr` as a sockaddr into `out` (32 bytes); its length, or 0 when not an IP. On an
+ * IPv6 socket (`v6`) an IPv4 address is written IPv4-mapped (`::ffff:a.b.c.d`), as a
+ * dual-stack socket needs.
+ */
+function encodeSockaddr(addr: Addr, out: DataView, off: number, v6 = false): number {
+  let ip = parseIp(addr.hostname);
   if (!ip || !Number.isInteger(addr.port) || addr.port < 0 || addr.port > 65535) return 0;
+  if (v6 && ip.length === 4) ip = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, ...ip]);
   for (let i = 0; i < NAME; i++) out.setUint8(off + i, 0);
   out.setUint16(off + 2, addr.port, false);
   if (ip.length === 4) {
@@ -178,6 +183,7 @@ class LinuxUdpSocket implements DatagramSocket {
   readonly localAddr: Addr;
   readonly #c: Libc;
   readonly #fd: number;
+  readonly #v6: boolean;
   readonly #wake: number;
   readonly #rx = new Batch();
   readonly #tx = new Batch();
@@ -195,7 +201,8 @@ class LinuxUdpSocket implements DatagramSocket {
   /** Encoded sockaddrs by address object (replies go to the object a datagram came from). */
   #toCache = new WeakMap<Addr, Uint8Array>();
 
-  constructor(c: Libc, fd: number, wake: number, localAddr: Addr) {
+  constructor(c: Libc, fd: number, wake: number, localAddr: Addr, v6: boolean) {
+    this.#v6 = v6;
     this.#c = c;
     this.#fd = fd;
     this.#wake = wake;
@@ -342,7 +349,7 @@ class LinuxUdpSocket implements DatagramSocket {
     let enc = this.#toCache.get(to);
     if (!enc) {
       const tmp = new Uint8Array(NAME);
-      const n = encodeSockaddr(to, new DataView(tmp.buffer), 0);
+      const n = encodeSockaddr(to, new DataView(tmp.buffer), 0, this.#v6);
       if (n === 0) return 0;
       enc = tmp.subarray(0, n);
       this.#toCache.set(to, enc);
@@ -434,5 +441,5 @@ export function bindLinuxUdp(addr: Addr): DatagramSocket | undefined {
     return undefined;
   }
   const local = { hostname: addr.hostname, port: view.getUint16(2, false) };
-  return new LinuxUdpSocket(c, fd, wake, local);
+  return new LinuxUdpSocket(c, fd, wake, local, family === AF_INET6);
 }

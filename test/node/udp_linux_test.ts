@@ -90,3 +90,19 @@ Deno.test({
     assert.throws(() => bindLinuxUdp(a.localAddr), Deno.errors.AddrInUse);
   },
 });
+
+Deno.test({
+  name: "bindLinuxUdp(): a socket on :: talks to IPv4 peers (IPv4-mapped on the wire)",
+  ignore,
+  fn: async () => {
+    await using dual = bindLinuxUdp({ hostname: "::", port: 0 })!;
+    await using v4 = bindLinuxUdp({ hostname: "127.0.0.1", port: 0 })!;
+    await dual.send(new Uint8Array([4]), v4.localAddr);
+    const d = await v4.receive();
+    assert.deepEqual([...d.data], [4]);
+    await v4.send(new Uint8Array([6]), { hostname: "127.0.0.1", port: dual.localAddr.port });
+    const back = await dual.receive();
+    assert.deepEqual([...back.data], [6]);
+    assert.equal(back.from.hostname, "::ffff:127.0.0.1");
+  },
+});
