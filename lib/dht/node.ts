@@ -441,7 +441,11 @@ export class DhtNode {
       return false;
     }
     if (!ping.response) {
-      this.#routeOne(s, REQUEST_ID.NAT_PING, encodeNatPing({ response: true, pingId: ping.pingId }));
+      this.#routeOne(
+        s,
+        REQUEST_ID.NAT_PING,
+        encodeNatPing({ response: true, pingId: ping.pingId }),
+      );
     }
     return true;
   }
