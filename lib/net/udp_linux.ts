@@ -6,7 +6,8 @@
  * (a `poll` on a worker thread, so the event loop keeps turning) and one call each way.
  *
  * Under overload nothing queues in the process: what the node cannot read stays in the
- * kernel's receive buffer (4 MiB asked), and the kernel drops the excess for free.
+ * kernel's receive buffer (2 MiB asked, as c-toxcore asks), and the kernel drops the excess
+ * for free.
  *
  * Sends made while a received batch is being handled go out together when the batch is
  * done (or at the next turn of the event loop, if the receiver waits for one); other sends
@@ -38,8 +39,8 @@ const BATCH = 64;
 const BATCHES_PER_WAKE = 16;
 /** Largest datagram received whole (c-toxcore reads at most 2048); longer ones are dropped. */
 const MAX_DATAGRAM = 4096;
-/** Kernel buffer sizes asked for (capped by net.core.rmem_max / wmem_max). */
-const SOCKET_BUFFER = 4 * 1024 * 1024;
+/** Kernel buffer sizes asked for: 2 MiB, what c-toxcore asks for its UDP socket. */
+const SOCKET_BUFFER = 2 * 1024 * 1024;
 /** A wait for readability returns after this long even when nothing arrived. */
 const POLL_TIMEOUT_MS = 1000;
 
