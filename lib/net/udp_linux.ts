@@ -188,7 +188,8 @@ class LinuxUdpSocket implements DatagramSocket {
   readonly #wake: number;
   readonly #rx = new Batch();
   readonly #tx = new Batch();
-  readonly #pollfds = new Uint8Array(16);
+  /** Two pollfds (16 bytes), in a buffer large enough to live off the V8 heap (it never moves). */
+  readonly #pollfds = new Uint8Array(128);
   #queue: Datagram[] = [];
   #head = 0;
   #waiters: { resolve: (d: Datagram) => void; reject: (e: Error) => void }[] = [];
