@@ -27,7 +27,15 @@ import { isDhtKind } from "./wire.ts";
 import { DhtNode, type DhtNodeOptions } from "./node.ts";
 import type { LookupOptions, LookupResult } from "./lookup.ts";
 
-/** The datagram kinds the DHT handles (0x00-0x04, 0x20, 0x21). */
+/**
+ * The datagram kinds the DHT handles (0x00-0x04, 0x20, 0x21).
+ *
+ * @example
+ * ```ts
+ * import { DHT_KINDS } from "./driver.ts";
+ * console.assert(DHT_KINDS.includes(0x20) && !DHT_KINDS.includes(0x03));
+ * ```
+ */
 export const DHT_KINDS: readonly number[] = Array.from({ length: 256 }, (_, k) => k)
   .filter((k) => isDhtKind(k));
 

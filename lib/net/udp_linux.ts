@@ -41,6 +41,9 @@ const BATCHES_PER_WAKE = 16;
 const MAX_DATAGRAM = 4096;
 /** Kernel buffer sizes asked for: 2 MiB, what c-toxcore asks for its UDP socket. */
 const SOCKET_BUFFER = 2 * 1024 * 1024;
+/** Wake-ups in a row that read nothing, after which the pump waits before polling again. */
+const EMPTY_WAKES = 64;
+const EMPTY_BACKOFF_MS = 10;
 /** A wait for readability returns after this long even when nothing arrived. */
 const POLL_TIMEOUT_MS = 1000;
 
@@ -283,6 +286,7 @@ class LinuxUdpSocket implements DatagramSocket {
 
   /** Waits for datagrams and hands them to waiting receivers, until none waits. */
   async #run(): Promise<void> {
+    let empty = 0;
     for (;;) {
       // Cleared in the same turn as the check for waiters, so that a receiver coming later
       // always finds no pump running and starts one.
@@ -295,9 +299,15 @@ class LinuxUdpSocket implements DatagramSocket {
       if (ready <= 0) continue;
       this.#queue = [];
       this.#head = 0;
+      let got = 0;
       for (let i = 0; i < BATCHES_PER_WAKE; i++) {
-        if (this.#readBatch() < BATCH) break;
+        const n = this.#readBatch();
+        got += n;
+        if (n < BATCH) break;
       }
+      // Ready but nothing to read (an error state of the socket): do not spin on poll.
+      empty = got > 0 ? 0 : empty + 1;
+      if (empty > EMPTY_WAKES) await new Promise((r) => setTimeout(r, EMPTY_BACKOFF_MS));
       while (this.#waiters.length > 0 && this.#head < this.#queue.length) {
         const d = this.#queue[this.#head]!;
         this.#queue[this.#head++] = undefined as unknown as Datagram;

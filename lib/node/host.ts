@@ -90,7 +90,19 @@ export function sendFailureReason(e: unknown): string {
     .slice(0, 120);
 }
 
-/** One UDP socket, one receive loop, one packet table. */
+/**
+ * One UDP socket, one receive loop, one packet table.
+ *
+ * @example
+ * ```ts
+ * import { UdpHost } from "./host.ts";
+ * import { MemoryNetwork } from "../net/memory.ts";
+ * const socket = await new MemoryNetwork().bindDatagram({ hostname: "10.0.0.1", port: 1 });
+ * await using h = new UdpHost({ socket });
+ * h.table.register("stun", [0x00], () => {});
+ * h.start();
+ * ```
+ */
 export class UdpHost implements AsyncDisposable {
   /** The socket. */
   readonly socket: DatagramSocket;

@@ -43,7 +43,17 @@ export interface TableStats {
   errors: Map<number, number>;
 }
 
-/** Datagram kind to guarded handler. */
+/**
+ * Datagram kind to guarded handler.
+ *
+ * @example
+ * ```ts
+ * import { PacketTable } from "./table.ts";
+ * const t = new PacketTable();
+ * t.register("onion", [0x80, 0x81], () => {});
+ * console.assert(t.route(new Uint8Array([0x81]))?.layer === "onion");
+ * ```
+ */
 export class PacketTable {
   /** Counters. */
   readonly stats: TableStats = { dispatched: 0, unknown: 0, errors: new Map() };
