@@ -151,7 +151,13 @@ console.log(
 );
 
 const tmp = await Deno.makeTempDir({ prefix: "peerkit-dht-rate-" });
-const bin = await compileGenerator(tmp);
+const bin = await compileGenerator(tmp).catch(async (e) => {
+  await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  console.error(
+    `dht_rate: cannot build bench/dht_load.c (needs gcc): ${e instanceof Error ? e.message : e}`,
+  );
+  Deno.exit(1);
+});
 // Both targets up: tox-bootstrapd (c-toxcore 0.2.18) and a peerkit node in its own process.
 const daemon = await startBootstrapd({ tcpRelay: false });
 const child = new Deno.Command(Deno.execPath(), {
