@@ -156,7 +156,33 @@ export class RelayNode implements AsyncDisposable {
   metrics(): string {
     const close = this.dht.node.closeListSize();
     const o = this.onion.stats;
+    const udp = this.dht.host;
     const extra: ExtraMetrics = {
+      peerkit_udp_received_total: {
+        help: "UDP datagrams received.",
+        type: "counter",
+        value: udp.received,
+      },
+      peerkit_udp_unknown_total: {
+        help: "UDP datagrams of a kind no layer handles (dropped).",
+        type: "counter",
+        value: udp.table.stats.unknown,
+      },
+      peerkit_udp_handler_errors_total: {
+        help: "UDP datagrams dropped because their handler failed.",
+        type: "counter",
+        value: udp.table.errorCount(),
+      },
+      peerkit_udp_send_errors_total: {
+        help: "UDP sends the system refused.",
+        type: "counter",
+        value: udp.sendErrors,
+      },
+      peerkit_udp_sends_shed_total: {
+        help: "UDP sends dropped because too many were pending.",
+        type: "counter",
+        value: udp.sendsShed,
+      },
       peerkit_dht_close_nodes: {
         help: "Nodes in the DHT close list.",
         type: "gauge",
