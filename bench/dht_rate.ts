@@ -13,16 +13,18 @@
  *
  *   deno run -A bench/dht_rate.ts [--seconds 2] [--keys 512] [--rounds 3]
  *                                 [--rates 10000,20000,30000,40000,60000,80000,120000]
- *                                 [--backend libsodium|tweetnacl]
+ *                                 [--backend libsodium|tweetnacl] [--socket batched|deno]
  *
  * `libsodium` (default) is the node's `sodiumCipher` (raw WebAssembly calls); `tweetnacl` is
- * the pure JavaScript `naclCipher`.
+ * the pure JavaScript `naclCipher`. `batched` (default) is the node's socket from
+ * `denoBatchNetwork` (recvmmsg/sendmmsg on Linux); `deno` is Deno's own `DatagramConn`.
  *
  * @module
  */
 import { tweetnaclBackend as nacl } from "../lib/crypto/backend.ts";
 import { naclCipher, sodiumCipher } from "../lib/dht/cipher.ts";
 import { sealDhtPacket } from "../lib/dht/wire.ts";
+import { denoBatchNetwork, denoNetwork } from "../lib/net/deno.ts";
 import { openUdpStack } from "../lib/node/stack.ts";
 import { fromHex, toHex } from "../lib/util/bytes.ts";
 import { startBootstrapd } from "../test/_support/toxcore.ts";
@@ -32,6 +34,7 @@ function flag(name: string, def: string): string {
   return i >= 0 && Deno.args[i + 1] !== undefined ? Deno.args[i + 1]! : def;
 }
 const backendName = flag("backend", "libsodium");
+const socketName = flag("socket", "batched");
 
 if (Deno.args.includes("--serve")) {
   // Child mode: one peerkit DHT node on 127.0.0.1, until SIGTERM.
@@ -39,7 +42,8 @@ if (Deno.args.includes("--serve")) {
   const cipher = backendName === "libsodium"
     ? await sodiumCipher(keyPair.secretKey)
     : naclCipher(keyPair.secretKey);
-  const stack = await openUdpStack({ keyPair, cipher });
+  const network = socketName === "deno" ? denoNetwork : denoBatchNetwork;
+  const stack = await openUdpStack({ keyPair, cipher, network });
   console.log(`READY ${stack.host.localAddr.port} ${toHex(stack.dht.node.publicKey)}`);
   await new Promise<void>((r) => Deno.addSignalListener("SIGTERM", () => r()));
   const s = stack.dht.node.stats;
@@ -161,7 +165,16 @@ const bin = await compileGenerator(tmp).catch(async (e) => {
 // Both targets up: tox-bootstrapd (c-toxcore 0.2.18) and a peerkit node in its own process.
 const daemon = await startBootstrapd({ tcpRelay: false });
 const child = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", new URL(import.meta.url).pathname, "--serve", "--backend", backendName],
+  args: [
+    "run",
+    "-A",
+    new URL(import.meta.url).pathname,
+    "--serve",
+    "--backend",
+    backendName,
+    "--socket",
+    socketName,
+  ],
   stdout: "piped",
   stderr: "inherit",
 }).spawn();
@@ -178,7 +191,7 @@ try {
   const targets = [
     { name: "tox-bootstrapd", port: daemon.udpPort, pk: daemon.publicKey, steps: [] as Step[] },
     {
-      name: `peerkit (${backendName})`,
+      name: `peerkit (${backendName}, ${socketName})`,
       port: Number(m[1]),
       pk: fromHex(m[2]!),
       steps: [] as Step[],
@@ -189,35 +202,35 @@ try {
     files[i] = `${tmp}/load-${i}.bin`;
     await Deno.writeFile(files[i]!, buildLoad(t.pk));
   }
-  console.log(`\nround  offered/s  ${targets.map((t) => t.name.padStart(24)).join("")}`);
+  console.log(`\nround  offered/s  ${targets.map((t) => t.name.padStart(30)).join("")}`);
   for (let round = 1; round <= rounds; round++) {
     for (const rate of rates) {
       const cells: string[] = [];
       for (const [i, t] of targets.entries()) {
         const r = await drive(bin, t.port, t.pk, files[i]!, rate);
         t.steps.push(r);
-        cells.push(`${r.offered}->${r.answered}`.padStart(24));
+        cells.push(`${r.offered}->${r.answered}`.padStart(30));
       }
       console.log(`${String(round).padStart(5)}  ${String(rate).padStart(9)}  ${cells.join("")}`);
     }
   }
   const [a, b] = targets.map((t) => summarise(t.steps));
   console.log(
-    `\n${"".padEnd(24)}${"best clean/s".padStart(14)}${"peak/s".padStart(10)}${
+    `\n${"".padEnd(30)}${"best clean/s".padStart(14)}${"peak/s".padStart(10)}${
       `at ${Math.max(...rates)}/s`.padStart(14)
     }`,
   );
   for (const [i, t] of targets.entries()) {
     const s = i === 0 ? a! : b!;
     console.log(
-      `${t.name.padEnd(24)}${String(s.clean).padStart(14)}${String(s.peak).padStart(10)}${
+      `${t.name.padEnd(30)}${String(s.clean).padStart(14)}${String(s.peak).padStart(10)}${
         String(s.saturated).padStart(14)
       }`,
     );
   }
   const ratio = (x: number, y: number) => (y > 0 ? (x / y).toFixed(2) + "x" : "n/a");
   console.log(
-    `${"ratio peerkit/bootstrapd".padEnd(24)}${ratio(b!.clean, a!.clean).padStart(14)}${
+    `${"ratio peerkit/bootstrapd".padEnd(30)}${ratio(b!.clean, a!.clean).padStart(14)}${
       ratio(b!.peak, a!.peak).padStart(10)
     }${ratio(b!.saturated, a!.saturated).padStart(14)}`,
   );
