@@ -2,24 +2,30 @@
  * Side by side: answered DHT requests per second of one peerkit node and of one
  * tox-bootstrapd (c-toxcore 0.2.18), under the same load generator — many sender keys, a mix
  * of ping requests (0x00) and nodes requests (0x02) at increasing offered rates over UDP on
- * 127.0.0.1. Each target runs in its own process; the generator counts valid-looking
- * responses (0x01 / 0x04 from the target's key). Steps alternate between the targets so that
- * background load hits both alike; the best answered rate of each is compared.
+ * 127.0.0.1. Each target runs in its own process. The load generator is a small C program
+ * (bench/dht_load.c, compiled with gcc at start) that sends pre-built packets with sendmmsg
+ * and counts answers with recvmmsg, so that it can offer far more than either node answers;
+ * it counts valid-looking responses (0x01 / 0x04 from the target's key). Steps alternate
+ * between the targets so that background load hits both alike. Every step of every round is
+ * printed; the summary gives each side's best clean rate (the most answered at a step that
+ * lost at most 5 %), its peak, its mean answered rate at the highest offered rate (past
+ * saturation), and the peerkit / tox-bootstrapd ratio of each.
  *
- *   deno run -A bench/dht_rate.ts [--seconds 2] [--keys 512] [--rounds 2]
- *                                 [--rates 10000,20000,30000,40000,80000]
- *                                 [--backend libsodium|tweetnacl]
+ *   deno run -A bench/dht_rate.ts [--seconds 2] [--keys 512] [--rounds 3]
+ *                                 [--rates 10000,20000,30000,40000,60000,80000,120000]
+ *                                 [--backend libsodium|tweetnacl] [--socket batched|deno]
  *
  * `libsodium` (default) is the node's `sodiumCipher` (raw WebAssembly calls); `tweetnacl` is
- * the pure JavaScript `naclCipher`.
+ * the pure JavaScript `naclCipher`. `batched` (default) is the node's socket from
+ * `denoBatchNetwork` (recvmmsg/sendmmsg on Linux); `deno` is Deno's own `DatagramConn`.
  *
  * @module
  */
 import { tweetnaclBackend as nacl } from "../lib/crypto/backend.ts";
 import { naclCipher, sodiumCipher } from "../lib/dht/cipher.ts";
 import { sealDhtPacket } from "../lib/dht/wire.ts";
-import { DhtDriver } from "../lib/dht/driver.ts";
-import { denoNetwork } from "../lib/net/deno.ts";
+import { denoBatchNetwork, denoNetwork } from "../lib/net/deno.ts";
+import { openUdpStack } from "../lib/node/stack.ts";
 import { fromHex, toHex } from "../lib/util/bytes.ts";
 import { startBootstrapd } from "../test/_support/toxcore.ts";
 
@@ -28,6 +34,7 @@ function flag(name: string, def: string): string {
   return i >= 0 && Deno.args[i + 1] !== undefined ? Deno.args[i + 1]! : def;
 }
 const backendName = flag("backend", "libsodium");
+const socketName = flag("socket", "batched");
 
 if (Deno.args.includes("--serve")) {
   // Child mode: one peerkit DHT node on 127.0.0.1, until SIGTERM.
@@ -35,32 +42,36 @@ if (Deno.args.includes("--serve")) {
   const cipher = backendName === "libsodium"
     ? await sodiumCipher(keyPair.secretKey)
     : naclCipher(keyPair.secretKey);
-  const socket = await denoNetwork.bindDatagram({ hostname: "127.0.0.1", port: 0 });
-  const driver = new DhtDriver({ socket, node: { keyPair, cipher } });
-  driver.start();
-  console.log(`READY ${socket.localAddr.port} ${toHex(driver.node.publicKey)}`);
+  const network = socketName === "deno" ? denoNetwork : denoBatchNetwork;
+  const stack = await openUdpStack({ keyPair, cipher, network });
+  console.log(`READY ${stack.host.localAddr.port} ${toHex(stack.dht.node.publicKey)}`);
   await new Promise<void>((r) => Deno.addSignalListener("SIGTERM", () => r()));
-  const s = driver.node.stats;
-  await driver.close();
-  console.error(JSON.stringify({ pings: s.pingRequests, nodes: s.nodesRequests }));
+  const s = stack.dht.node.stats;
+  await stack.close();
+  console.error(
+    `peerkit node: ${JSON.stringify({ pings: s.pingRequests, nodes: s.nodesRequests })}`,
+  );
   Deno.exit(0);
 }
 
 const seconds = Number(flag("seconds", "2"));
 const keys = Number(flag("keys", "512"));
-const rates = flag("rates", "10000,20000,30000,40000,80000").split(",").map(Number);
-const rounds = Number(flag("rounds", "2"));
+const rates = flag("rates", "10000,20000,30000,40000,60000,80000,120000").split(",").map(Number);
+const rounds = Number(flag("rounds", "3"));
+/** A step counts as clean when at most this share of the offered requests went unanswered. */
+const CLEAN_LOSS = 0.05;
+const GENERATOR_TIMEOUT_MS = (seconds + 10) * 1000;
 
-/** Pre-built requests from `keys` sender keys to `target`: half pings, half nodes requests. */
-function buildLoad(target: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
+/** Pre-built requests from `keys` sender keys to `target` as length-prefixed records. */
+function buildLoad(target: Uint8Array): Uint8Array {
+  const packets: Uint8Array[] = [];
   for (let k = 0; k < keys; k++) {
     const me = nacl.keyPair();
     const key = nacl.sharedKey(target, me.secretKey);
     for (let j = 0; j < 4; j++) {
       const pingId = nacl.randomBytes(8);
       const nonce = nacl.randomBytes(24);
-      out.push(
+      packets.push(
         j % 2 === 0
           ? sealDhtPacket({ type: "pingRequest", pingId }, me.publicKey, key, nonce)
           : sealDhtPacket(
@@ -72,57 +83,98 @@ function buildLoad(target: Uint8Array): Uint8Array[] {
       );
     }
   }
+  const out = new Uint8Array(packets.reduce((n, p) => n + 2 + p.length, 0));
+  let off = 0;
+  for (const p of packets) {
+    out[off] = p.length >> 8;
+    out[off + 1] = p.length & 0xff;
+    out.set(p, off + 2);
+    off += 2 + p.length;
+  }
   return out;
 }
 
-/** Offers `rate` requests/s for `seconds`; returns answered per second. */
-async function drive(port: number, targetPk: Uint8Array, load: Uint8Array[], rate: number) {
-  const sock = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-  const to = { transport: "udp" as const, hostname: "127.0.0.1", port };
-  const pkHex = toHex(targetPk);
-  let answered = 0, sent = 0, stop = false;
-  const recv = (async () => {
-    while (!stop) {
-      try {
-        const [d] = await sock.receive();
-        if ((d[0] === 1 || d[0] === 4) && d.length >= 82 && toHex(d.subarray(1, 33)) === pkHex) {
-          answered++;
-        }
-      } catch {
-        return;
-      }
-    }
-  })();
-  const start = performance.now();
-  const end = start + seconds * 1000;
-  let i = 0;
-  while (performance.now() < end) {
-    const due = Math.floor(((performance.now() - start) / 1000) * rate);
-    const batch: Promise<number>[] = [];
-    while (sent < due && batch.length < 256) {
-      batch.push(sock.send(load[i++ % load.length]!, to));
-      sent++;
-    }
-    if (batch.length) await Promise.all(batch);
-    else await new Promise((r) => setTimeout(r, 1));
+async function compileGenerator(dir: string): Promise<string> {
+  const bin = `${dir}/dht_load`;
+  const source = new URL("./dht_load.c", import.meta.url).pathname;
+  const out = await new Deno.Command("gcc", {
+    args: ["-std=c11", "-O2", "-Wall", "-Wextra", "-o", bin, source],
+    stdout: "piped",
+    stderr: "piped",
+  }).output().catch((e) => {
+    throw new Error(`gcc is needed to build the load generator: ${e}`);
+  });
+  if (!out.success) throw new Error(`gcc failed: ${new TextDecoder().decode(out.stderr)}`);
+  return bin;
+}
+
+interface Step {
+  offered: number;
+  answered: number;
+}
+
+/** Offers `rate` requests/s for `seconds` from the C generator; returns rates per second. */
+async function drive(bin: string, port: number, pk: Uint8Array, file: string, rate: number) {
+  const child = new Deno.Command(bin, {
+    args: [String(port), toHex(pk), String(rate), String(seconds), file],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* gone */ }
+  }, GENERATOR_TIMEOUT_MS);
+  const out = await child.output().finally(() => clearTimeout(timer));
+  const text = new TextDecoder().decode(out.stdout);
+  const m = /sent (\d+) answered (\d+) seconds ([\d.]+)/.exec(text);
+  if (!out.success || !m) {
+    throw new Error(`load generator failed: ${text}${new TextDecoder().decode(out.stderr)}`);
   }
-  const elapsed = (performance.now() - start) / 1000;
-  await new Promise((r) => setTimeout(r, 300)); // late answers
-  stop = true;
-  sock.close();
-  await recv;
-  return { offered: Math.round(sent / elapsed), answered: Math.round(answered / elapsed) };
+  const elapsed = Number(m[3]);
+  return {
+    offered: Math.round(Number(m[1]) / elapsed),
+    answered: Math.round(Number(m[2]) / elapsed),
+  } satisfies Step;
+}
+
+function summarise(steps: Step[]) {
+  const clean = steps.filter((s) => s.answered >= s.offered * (1 - CLEAN_LOSS));
+  const top = Math.max(...rates);
+  const atTop = steps.filter((_, i) => rates[i % rates.length] === top);
+  return {
+    clean: Math.max(0, ...clean.map((s) => s.answered)),
+    peak: Math.max(0, ...steps.map((s) => s.answered)),
+    saturated: Math.round(atTop.reduce((n, s) => n + s.answered, 0) / Math.max(1, atTop.length)),
+  };
 }
 
 console.log(`DHT answered requests per second, ${keys} sender keys, ${seconds} s per step,`);
 console.log(
-  `steps alternate between the two targets, ${rounds} rounds; offered->answered (requests/s)`,
+  `steps alternate between the two targets, ${rounds} rounds, load from bench/dht_load.c`,
 );
 
+const tmp = await Deno.makeTempDir({ prefix: "peerkit-dht-rate-" });
+const bin = await compileGenerator(tmp).catch(async (e) => {
+  await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  console.error(
+    `dht_rate: cannot build bench/dht_load.c (needs gcc): ${e instanceof Error ? e.message : e}`,
+  );
+  Deno.exit(1);
+});
 // Both targets up: tox-bootstrapd (c-toxcore 0.2.18) and a peerkit node in its own process.
 const daemon = await startBootstrapd({ tcpRelay: false });
 const child = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", new URL(import.meta.url).pathname, "--serve", "--backend", backendName],
+  args: [
+    "run",
+    "-A",
+    new URL(import.meta.url).pathname,
+    "--serve",
+    "--backend",
+    backendName,
+    "--socket",
+    socketName,
+  ],
   stdout: "piped",
   stderr: "inherit",
 }).spawn();
@@ -137,33 +189,60 @@ const m = /READY (\d+) ([0-9a-f]{64})/.exec(line);
 try {
   if (!m) throw new Error(`peerkit node did not start: ${line}`);
   const targets = [
-    { name: "tox-bootstrapd", port: daemon.udpPort, pk: daemon.publicKey, rows: [] as string[] },
+    { name: "tox-bootstrapd", port: daemon.udpPort, pk: daemon.publicKey, steps: [] as Step[] },
     {
-      name: `peerkit (${backendName})`,
+      name: `peerkit (${backendName}, ${socketName})`,
       port: Number(m[1]),
       pk: fromHex(m[2]!),
-      rows: [] as string[],
+      steps: [] as Step[],
     },
   ];
-  const loads = targets.map((t) => buildLoad(t.pk));
-  const best = [0, 0];
-  for (let round = 0; round < rounds; round++) {
+  const files: string[] = [];
+  for (const [i, t] of targets.entries()) {
+    files[i] = `${tmp}/load-${i}.bin`;
+    await Deno.writeFile(files[i]!, buildLoad(t.pk));
+  }
+  console.log(`\nround  offered/s  ${targets.map((t) => t.name.padStart(30)).join("")}`);
+  for (let round = 1; round <= rounds; round++) {
     for (const rate of rates) {
+      const cells: string[] = [];
       for (const [i, t] of targets.entries()) {
-        const r = await drive(t.port, t.pk, loads[i]!, rate);
-        t.rows.push(`${r.offered}->${r.answered}`);
-        best[i] = Math.max(best[i]!, r.answered);
+        const r = await drive(bin, t.port, t.pk, files[i]!, rate);
+        t.steps.push(r);
+        cells.push(`${r.offered}->${r.answered}`.padStart(30));
       }
+      console.log(`${String(round).padStart(5)}  ${String(rate).padStart(9)}  ${cells.join("")}`);
     }
   }
+  const [a, b] = targets.map((t) => summarise(t.steps));
+  console.log(
+    `\n${"".padEnd(30)}${"best clean/s".padStart(14)}${"peak/s".padStart(10)}${
+      `at ${Math.max(...rates)}/s`.padStart(14)
+    }`,
+  );
   for (const [i, t] of targets.entries()) {
-    console.log(`${t.name.padEnd(20)} ${t.rows.join("  ")}   max ${best[i]}/s`);
+    const s = i === 0 ? a! : b!;
+    console.log(
+      `${t.name.padEnd(30)}${String(s.clean).padStart(14)}${String(s.peak).padStart(10)}${
+        String(s.saturated).padStart(14)
+      }`,
+    );
   }
-  console.log(`ratio peerkit / tox-bootstrapd = ${(best[1]! / best[0]!).toFixed(2)}x`);
+  const ratio = (x: number, y: number) => (y > 0 ? (x / y).toFixed(2) + "x" : "n/a");
+  console.log(
+    `${"ratio peerkit/bootstrapd".padEnd(30)}${ratio(b!.clean, a!.clean).padStart(14)}${
+      ratio(b!.peak, a!.peak).padStart(10)
+    }${ratio(b!.saturated, a!.saturated).padStart(14)}`,
+  );
+  console.log(
+    `(clean = at most ${CLEAN_LOSS * 100}% of the offered requests unanswered; ` +
+      `the last column is the mean over rounds at the highest offered rate)`,
+  );
 } finally {
   await daemon.stop();
   child.kill("SIGTERM");
   await child.status;
   reader.releaseLock();
   await child.stdout.cancel().catch(() => {});
+  await Deno.remove(tmp, { recursive: true }).catch(() => {});
 }

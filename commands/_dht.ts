@@ -113,6 +113,8 @@ export interface BootstrapOutcome {
   answered: boolean;
   /** Round trip of its first valid response, ms. */
   rttMs?: number;
+  /** Why sending to it failed, when the socket said ("network unreachable"...). */
+  sendError?: string;
 }
 
 /** What {@link runBootstrap} found. */
@@ -152,7 +154,10 @@ export async function runBootstrap(
   const answered = new Set<string>(), heard = new Set<string>();
   const self = toHex(driver.node.publicKey);
   const report = (): BootstrapReport => ({
-    nodes: [...outcomes.values()],
+    nodes: [...outcomes.values()].map((o) => {
+      const sendError = o.answered ? undefined : driver.sendError(o.node.addr);
+      return sendError ? { ...o, sendError } : o;
+    }),
     answered: answered.size,
     discovered: heard.size,
     good: driver.node.goodNodes(),

@@ -197,10 +197,11 @@ export async function runBootstrap(o: BootstrapOptions, g: GlobalOptions, io: Io
     publicKey: formatPublicKey(n.node.publicKey),
     answered: n.answered,
     rttMs: n.rttMs ?? null,
+    ...(n.sendError ? { sendError: n.sendError } : {}),
   }));
   const human = rows.map((x) =>
     `${x.answered ? "ok  " : "--  "} ${x.address.padEnd(22)} ${x.publicKey.slice(0, 16)}…  ${
-      x.answered ? `${x.rttMs} ms` : "no answer"
+      x.answered ? `${x.rttMs} ms` : x.sendError ? `send failed: ${x.sendError}` : "no answer"
     }`
   );
   human.push(

@@ -148,6 +148,9 @@ export async function runLookup(
   const human: string[] = [];
   if (r.found && r.addr) human.push(`found ${formatPublicKey(o.target)} at ${formatAddr(r.addr)}`);
   else human.push(`not found: ${formatPublicKey(o.target)} (${r.reason})`);
+  for (const [to, why] of Object.entries(r.sendErrors ?? {})) {
+    human.push(`send to ${to} failed: ${why}`);
+  }
   if (!g.quiet) {
     human.push(
       `${r.hops} hops, ${r.requests} requests, ${r.responses} responses, ${
@@ -168,6 +171,7 @@ export async function runLookup(
     responses: r.responses,
     elapsedMs: Math.round(r.elapsedMs),
     reason: r.reason,
+    ...(r.sendErrors ? { sendErrors: r.sendErrors } : {}),
     source: start.source,
     unresolved,
   }, human);

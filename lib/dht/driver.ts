@@ -1,8 +1,12 @@
 /**
- * The thin UDP driver of a {@link DhtNode}: it owns one datagram socket and one timer, feeds
- * received DHT datagrams to the node, hands every other kind (net_crypto 0x18-0x1b, onion
- * 0x80+, forwarding 0x90+, announcements 0x93+, bootstrap info 0xf0…) to `onOtherPacket`, and
- * sends what the node queues. Other layers send through the same socket with `send()`.
+ * The thin UDP driver of a {@link DhtNode}: it registers the DHT's packet kinds (0x00-0x04,
+ * 0x20, 0x21) in a {@link UdpHost}'s table, feeds those datagrams to the node, sends what the
+ * node queues and runs the node's timer. Other layers register their own kinds in the same
+ * host (`driver.host.table`) and send through it.
+ *
+ * Given a `socket` instead of a `host`, the driver makes its own host and hands every kind
+ * the DHT does not handle to `onOtherPacket` (guarded: a hook that throws is counted in
+ * `host.table.stats.errors` and the datagram dropped).
  *
  * @example
  * ```ts ignore
@@ -17,65 +21,95 @@
  */
 import { type Addr } from "../net/addr.ts";
 import { type Clock, realClock, type TimerId } from "../net/clock.ts";
-import { formatIp, parseIp, unmapIpv4 } from "../net/ip.ts";
-import { ClosedError, type DatagramSocket } from "../net/types.ts";
+import type { DatagramSocket } from "../net/types.ts";
+import { canonicalAddr, UdpHost } from "../node/host.ts";
+import { isDhtKind } from "./wire.ts";
 import { DhtNode, type DhtNodeOptions } from "./node.ts";
 import type { LookupOptions, LookupResult } from "./lookup.ts";
 
-/** Sends in flight above which the receive loop pauses until they fall to the low mark. */
-const SEND_HIGH_WATER = 64;
-const SEND_LOW_WATER = 16;
-
-/** Options of a {@link DhtDriver}. */
-export interface DhtDriverOptions {
-  /** The bound socket (the driver closes it on `close()`). */
-  socket: DatagramSocket;
-  /** A node, or the options to make one. */
-  node: DhtNode | DhtNodeOptions;
-  /** Time source (default real time). */
-  clock?: Clock;
-  /** Receives every datagram whose kind the DHT does not handle. */
-  onOtherPacket?: (data: Uint8Array, from: Addr) => void;
-}
-
 /**
- * The canonical text of an address, as received datagrams carry it: `::ffff:a.b.c.d` becomes
- * `a.b.c.d` (c-toxcore stores IPv4-mapped as IPv4) and IPv6 is compressed (`::1`). Addresses
- * we are given get the same form, since a response counts only from the address we asked.
+ * The datagram kinds the DHT handles (0x00-0x04, 0x20, 0x21).
+ *
+ * @example
+ * ```ts
+ * import { DHT_KINDS } from "./driver.ts";
+ * console.assert(DHT_KINDS.includes(0x20) && !DHT_KINDS.includes(0x03));
+ * ```
  */
-function normalise(a: Addr): Addr {
-  if (!a.hostname.includes(":")) return a;
-  const ip = parseIp(a.hostname);
-  return ip && ip.length === 16 ? { hostname: formatIp(unmapIpv4(ip)), port: a.port } : a;
-}
+export const DHT_KINDS: readonly number[] = Array.from({ length: 256 }, (_, k) => k)
+  .filter((k) => isDhtKind(k));
 
-/** Drives a {@link DhtNode} over a {@link DatagramSocket}. */
+/** Options of a {@link DhtDriver}: a `host` to share, or a `socket` of its own. */
+export type DhtDriverOptions =
+  & {
+    /** A node, or the options to make one. */
+    node: DhtNode | DhtNodeOptions;
+    /** Time source (default real time; a given host should use the same). */
+    clock?: Clock;
+  }
+  & (
+    | {
+      /** The bound socket (the driver makes a host for it and closes it on `close()`). */
+      socket: DatagramSocket;
+      /** Receives every datagram whose kind the DHT does not handle. */
+      onOtherPacket?: (data: Uint8Array, from: Addr) => void;
+      host?: undefined;
+    }
+    | {
+      /** A host shared with other layers (started and closed by its owner). */
+      host: UdpHost;
+      socket?: undefined;
+      onOtherPacket?: undefined;
+    }
+  );
+
+/** A lookup result plus why sends failed during it (`"127.0.0.2:1": "network unreachable"`). */
+export type DriverLookupResult = LookupResult & { sendErrors?: Record<string, string> };
+
+/** Drives a {@link DhtNode} over a {@link UdpHost}. */
 export class DhtDriver implements AsyncDisposable {
   /** The node. */
   readonly node: DhtNode;
-  /** The socket. */
-  readonly socket: DatagramSocket;
-  /** Datagrams that could not be sent. */
-  sendErrors = 0;
+  /** The host whose socket the DHT shares. */
+  readonly host: UdpHost;
   readonly #clock: Clock;
-  readonly #onOther: ((data: Uint8Array, from: Addr) => void) | undefined;
+  readonly #ownsHost: boolean;
   #timer: TimerId | undefined;
   #timerAt = Infinity;
-  #loop: Promise<void> | undefined;
+  #started = false;
   #closed = false;
-  #sending = 0;
-  #drained: (() => void) | undefined;
 
-  /** Wraps a node around a bound socket. @param opts socket, node, clock, hook for other packets */
+  /** Wraps a node around a host or a bound socket. @param opts node, host or socket, clock */
   constructor(opts: DhtDriverOptions) {
-    this.socket = opts.socket;
     this.node = opts.node instanceof DhtNode ? opts.node : new DhtNode(opts.node);
     this.#clock = opts.clock ?? realClock;
-    this.#onOther = opts.onOtherPacket;
-    const local = opts.socket.localAddr;
+    if (opts.host) {
+      this.host = opts.host;
+      this.#ownsHost = false;
+    } else {
+      this.host = new UdpHost({ socket: opts.socket, clock: this.#clock });
+      this.#ownsHost = true;
+      const other = opts.onOtherPacket;
+      if (other) this.host.table.setFallback("other", (data, from) => other(data, from));
+    }
+    this.host.table.register("dht", DHT_KINDS, (data, from, now) => {
+      this.node.handlePacket(data, from, now);
+      this.flush();
+    });
+    const local = this.host.localAddr;
     if (!this.node.selfAddr && local.hostname !== "0.0.0.0" && local.hostname !== "::") {
       this.node.selfAddr = local;
     }
+  }
+
+  /** The socket. */
+  get socket(): DatagramSocket {
+    return this.host.socket;
+  }
+
+  /** Datagrams that could not be sent. */
+  get sendErrors(): number {
+    return this.host.sendErrors;
   }
 
   /** Local address of the socket. */
@@ -88,35 +122,29 @@ export class DhtDriver implements AsyncDisposable {
     return this.#clock.now();
   }
 
-  /** Starts receiving and the timers. Idempotent. */
+  /** Starts receiving (when the driver owns its host) and the timers. Idempotent. */
   start(): void {
-    if (this.#loop || this.#closed) return;
-    this.#loop = this.#receiveLoop();
+    if (this.#started || this.#closed) return;
+    this.#started = true;
+    if (this.#ownsHost) this.host.start();
     this.#schedule();
   }
 
   /** Sends a datagram through the DHT socket (best effort). */
   send(data: Uint8Array, to: Addr): void {
     if (this.#closed) return;
-    this.#sending++;
-    this.socket.send(data, to).catch(() => this.sendErrors++).finally(() => {
-      if (--this.#sending <= SEND_LOW_WATER && this.#drained) {
-        const wake = this.#drained;
-        this.#drained = undefined;
-        wake();
-      }
-    });
+    this.host.send(data, to);
   }
 
   /** Sends a nodes request for our key to a bootstrap node. */
   bootstrap(addr: Addr, publicKey: Uint8Array): void {
-    this.node.bootstrap(normalise(addr), publicKey, this.#clock.now());
+    this.node.bootstrap(canonicalAddr(addr), publicKey, this.#clock.now());
     this.flush();
   }
 
   /** Sends a ping request. */
   ping(addr: Addr, publicKey: Uint8Array): void {
-    this.node.ping(normalise(addr), publicKey, this.#clock.now());
+    this.node.ping(canonicalAddr(addr), publicKey, this.#clock.now());
     this.flush();
   }
 
@@ -124,11 +152,12 @@ export class DhtDriver implements AsyncDisposable {
   lookup(
     target: Uint8Array,
     opts: LookupOptions & { signal?: AbortSignal } = {},
-  ): Promise<LookupResult> {
+  ): Promise<DriverLookupResult> {
+    const started = this.#clock.now();
     if (opts.seeds) {
-      opts = { ...opts, seeds: opts.seeds.map((n) => ({ ...n, addr: normalise(n.addr) })) };
+      opts = { ...opts, seeds: opts.seeds.map((n) => ({ ...n, addr: canonicalAddr(n.addr) })) };
     }
-    return new Promise<LookupResult>((resolve) => {
+    return new Promise<DriverLookupResult>((resolve) => {
       // Declared first: a lookup with nobody to ask ends inside startLookup, whose callback
       // removes the listener.
       const abort = () => {
@@ -137,7 +166,7 @@ export class DhtDriver implements AsyncDisposable {
       };
       const l = this.node.startLookup(target, this.#clock.now(), opts, (r) => {
         opts.signal?.removeEventListener("abort", abort);
-        resolve(r);
+        resolve(this.#withSendErrors(r, started));
       });
       // An already aborted signal never fires "abort": cancel now rather than at the deadline.
       if (opts.signal?.aborted) abort();
@@ -152,15 +181,19 @@ export class DhtDriver implements AsyncDisposable {
     for (let t; (t = this.node.pollTransmit());) this.send(t.data, t.to);
   }
 
-  /** Stops the timers and the receive loop and closes the socket. */
+  /** The last send failure to `addr` ("network unreachable"...), if any. */
+  sendError(addr: Addr): string | undefined {
+    return this.host.sendFailure(addr)?.reason;
+  }
+
+  /** Stops the timers; closes the host (receive loop and socket) when the driver owns it. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.socket.close();
-    this.#drained?.();
-    await this.#loop;
+    this.host.table.unregister("dht");
+    if (this.#ownsHost) await this.host.close();
   }
 
   /** Same as {@link DhtDriver.close}, for `await using`. */
@@ -168,27 +201,9 @@ export class DhtDriver implements AsyncDisposable {
     return this.close();
   }
 
-  async #receiveLoop(): Promise<void> {
-    while (!this.#closed) {
-      let d;
-      try {
-        d = await this.socket.receive();
-      } catch (e) {
-        // Closed under us (another layer shares the socket): every later receive fails at
-        // once, so retrying would spin without ever yielding to timers.
-        if (this.#closed || e instanceof ClosedError) return;
-        continue;
-      }
-      const from = normalise(d.from);
-      const now = this.#clock.now();
-      if (!this.node.handlePacket(d.data, from, now)) this.#onOther?.(d.data, from);
-      this.flush();
-      // Under overload, let queued sends complete before reading more: otherwise reads win
-      // every turn and answers starve.
-      if (this.#sending > SEND_HIGH_WATER) {
-        await new Promise<void>((r) => this.#drained = r);
-      }
-    }
+  #withSendErrors(r: LookupResult, since: number): DriverLookupResult {
+    const errors = this.host.sendFailuresSince(since);
+    return Object.keys(errors).length > 0 ? { ...r, sendErrors: errors } : r;
   }
 
   #schedule(): void {
@@ -221,6 +236,6 @@ export function lookup(
   driver: DhtDriver,
   target: Uint8Array,
   opts: LookupOptions & { signal?: AbortSignal } = {},
-): Promise<LookupResult> {
+): Promise<DriverLookupResult> {
   return driver.lookup(target, opts);
 }

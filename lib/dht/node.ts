@@ -24,7 +24,6 @@
  * @module
  */
 import type { Addr } from "../net/addr.ts";
-import { backend } from "../crypto/backend.ts";
 import { toHex } from "../util/bytes.ts";
 import { WireError } from "../util/wire_error.ts";
 import { type DhtCipher, naclCipher } from "./cipher.ts";
@@ -66,6 +65,28 @@ const REBOOTSTRAP_BELOW_GOOD = 4;
 /** Retry interval of those bootstrap requests. */
 const REBOOTSTRAP_INTERVAL_MS = 5_000;
 
+/** Bytes of system randomness fetched at once by {@link pooledRandom}. */
+const RANDOM_POOL = 4096;
+
+/**
+ * The default random source: Web Crypto's CSPRNG, fetched 4 KiB at a time (one call per
+ * ~100 answers instead of one per nonce); every byte is handed out once.
+ */
+function pooledRandom(): (n: number) => Uint8Array {
+  const pool = new Uint8Array(RANDOM_POOL);
+  let off = RANDOM_POOL;
+  return (n) => {
+    if (n > RANDOM_POOL / 4) return crypto.getRandomValues(new Uint8Array(n));
+    if (off + n > RANDOM_POOL) {
+      crypto.getRandomValues(pool);
+      off = 0;
+    }
+    const out = pool.slice(off, off + n);
+    off += n;
+    return out;
+  };
+}
+
 /** A sans-IO Tox DHT node. */
 export class DhtNode {
   /** Our DHT public key. */
@@ -100,7 +121,7 @@ export class DhtNode {
     this.publicKey = opts.keyPair.publicKey.slice();
     this.#t = { ...TOXCORE_TIMINGS, ...opts.timings };
     this.#s = { ...TOXCORE_SIZES, ...opts.sizes };
-    this.#random = opts.random ?? ((n) => backend().randomBytes(n));
+    this.#random = opts.random ?? pooledRandom();
     this.#cipher = opts.cipher ?? naclCipher(opts.keyPair.secretKey);
     this.#lan = opts.lanDiscovery ?? true;
     this.#lists = new DhtLists(this.publicKey, this.#s, this.#t);
@@ -385,16 +406,7 @@ export class DhtNode {
       }
       this.stats.routedToUs++;
       const sender = p.senderPublicKey.slice();
-      if (r.requestId === REQUEST_ID.NAT_PING) {
-        const ping = decodeNatPing(r.data);
-        if (!ping.response) {
-          this.routeRequest(
-            sender,
-            REQUEST_ID.NAT_PING,
-            encodeNatPing({ response: true, pingId: ping.pingId }),
-          );
-        }
-      }
+      if (r.requestId === REQUEST_ID.NAT_PING && !this.#onNatPing(sender, r.data)) return;
       if (this.#opts.onRoutedRequest) {
         this.#opts.onRoutedRequest({
           requestId: r.requestId,
@@ -416,6 +428,49 @@ export class DhtNode {
     this.enqueue(to, data.slice());
   }
 
+  /**
+   * c-toxcore `handle_NATping`: exactly `[type][id 8]` (else WireError: malformed), only
+   * from a key we search (a DHT friend), and a request is answered through ONE random good
+   * node of that key's list (`routeone_to_friend`). False when the packet is dropped.
+   */
+  #onNatPing(sender: Uint8Array, data: Uint8Array): boolean {
+    const ping = decodeNatPing(data);
+    const s = this.#lists.search(sender);
+    if (!s) {
+      this.stats.dropNatPingStranger++;
+      return false;
+    }
+    if (!ping.response) {
+      this.#routeOne(
+        s,
+        REQUEST_ID.NAT_PING,
+        encodeNatPing({ response: true, pingId: ping.pingId }),
+      );
+    }
+    return true;
+  }
+
+  /** Sends a routed request to `s`'s key through one random good node of its list. */
+  #routeOne(s: Search, requestId: number, data: Uint8Array): boolean {
+    const nodes = this.#lists.listNodes(s.list, true, this.#now);
+    if (nodes.length === 0) return false;
+    const n = nodes[nodes.length === 1 ? 0 : this.#randInt(nodes.length)]!;
+    const key = this.#cipher.sharedKey(s.publicKey);
+    this.enqueue(
+      n.addr,
+      sealRoutedPacket(
+        s.publicKey,
+        this.publicKey,
+        requestId,
+        data,
+        key,
+        this.#random(24),
+        this.#cipher.seal,
+      ),
+    );
+    return true;
+  }
+
   #onLanDiscovery(data: Uint8Array, from: Addr, now: number): void {
     const pk = decodeLanDiscovery(data);
     if (!this.#lan || !isLanAddress(from.hostname) || keyEquals(pk, this.publicKey)) {
@@ -423,7 +478,12 @@ export class DhtNode {
       return;
     }
     this.stats.lanDiscovery++;
-    this.bootstrap(from, pk, now);
+    // c-toxcore `dht_bootstrap`: one nodes request and no other state; above all the sender
+    // does not join the bootstrap nodes we retry (it could push the configured ones out).
+    this.#request({ publicKey: pk.slice(), addr: from }, {
+      type: "nodesRequest",
+      target: this.publicKey,
+    }, now);
   }
 
   // ---------------------------------------------------------------- send

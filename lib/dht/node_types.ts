@@ -48,7 +48,7 @@ export interface DhtNodeOptions {
   timings?: Partial<DhtTimings>;
   /** List sizes (default: c-toxcore 0.2.18's, see {@link TOXCORE_SIZES}). */
   sizes?: Partial<DhtSizes>;
-  /** Random bytes (nonces, request ids, choices); default the crypto backend's. */
+  /** Random bytes (nonces, request ids, choices); default Web Crypto's, pooled. */
   random?: (n: number) => Uint8Array;
   /** Encryption (default: NaCl with a 1024-entry shared-key cache). */
   cipher?: DhtCipher;

@@ -47,6 +47,8 @@ export interface DhtStats {
   dropRouteUnknown: number;
   /** Routed request to us with no handler for its id. */
   dropUnhandled: number;
+  /** NAT ping from a key we do not search (c-toxcore answers only its DHT friends). */
+  dropNatPingStranger: number;
   /** Any other failure while handling a packet. */
   dropError: number;
 }
@@ -80,6 +82,7 @@ export function emptyStats(): DhtStats {
     dropSelf: 0,
     dropRouteUnknown: 0,
     dropUnhandled: 0,
+    dropNatPingStranger: 0,
     dropError: 0,
   };
 }

@@ -12,6 +12,7 @@
  * @module
  */
 import type { Addr } from "./addr.ts";
+import { bindLinuxUdp } from "./udp_linux.ts";
 import {
   ClosedError,
   type DatagramSocket,
@@ -202,4 +203,29 @@ export const denoNetwork: Network = {
     new DenoStream(
       await Deno.connect({ transport: "tcp", hostname: addr.hostname, port: addr.port }),
     ),
+};
+
+/**
+ * The real network, with UDP through the batched Linux socket ({@link bindLinuxUdp}:
+ * `recvmmsg`/`sendmmsg`, one wait per batch) where FFI is permitted, and Deno's socket
+ * elsewhere. TCP is Deno's.
+ *
+ * @example
+ * ```ts
+ * import { denoBatchNetwork } from "./deno.ts";
+ * await using s = await denoBatchNetwork.bindDatagram({ hostname: "127.0.0.1", port: 0 });
+ * console.assert(s.localAddr.port > 0);
+ * ```
+ */
+export const denoBatchNetwork: Network = {
+  ...denoNetwork,
+  bindDatagram: (addr) => {
+    try {
+      const s = bindLinuxUdp(addr);
+      if (s) return Promise.resolve(s);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return denoNetwork.bindDatagram(addr);
+  },
 };

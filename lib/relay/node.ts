@@ -20,12 +20,16 @@ import { keyEquals } from "../dht/distance.ts";
 import type { DhtCipher } from "../dht/cipher.ts";
 import type { Addr } from "../net/addr.ts";
 import { type Clock, realClock, type TimerId } from "../net/clock.ts";
-import { denoNetwork } from "../net/deno.ts";
+import { denoBatchNetwork } from "../net/deno.ts";
+import { UdpHost } from "../node/host.ts";
 import type { Network } from "../net/types.ts";
 import { OnionNode, type OnionSend } from "../onion/mod.ts";
 import { type ExtraMetrics, formatMetrics } from "./metrics.ts";
 import type { KillReason, RelayServerOptions } from "./server_options.ts";
 import { RelayServerDriver } from "./server_driver.ts";
+
+/** The onion's datagram kinds: 0x80-0x8e (requests, announces, data, returns). */
+const ONION_UDP_KINDS: readonly number[] = Array.from({ length: 0x8f - 0x80 }, (_, i) => 0x80 + i);
 
 /** Options of {@link RelayNode.start}. */
 export interface RelayNodeOptions
@@ -40,7 +44,7 @@ export interface RelayNodeOptions
   tcpPorts?: number[];
   /** Nodes to bootstrap the DHT from. */
   bootstrap?: { addr: Addr; publicKey: Uint8Array }[];
-  /** Network (default the real one). */
+  /** Network (default the real one, UDP batched on Linux). */
   network?: Network;
   /** Clock (default the real one). */
   clock?: Clock;
@@ -96,10 +100,12 @@ export class RelayNode implements AsyncDisposable {
 
   /** Binds UDP and every TCP port, starts the DHT and bootstraps. */
   static async start(opts: RelayNodeOptions): Promise<RelayNode> {
-    const net = opts.network ?? denoNetwork;
+    const net = opts.network ?? denoBatchNetwork;
     const clock = opts.clock ?? realClock;
     const hostname = opts.hostname ?? "127.0.0.1";
     const socket = await net.bindDatagram({ hostname, port: opts.udpPort ?? 0 });
+    // One socket, one table: the DHT and the onion register their kinds in it.
+    const host = new UdpHost({ socket, clock });
     let relay: RelayServerDriver | undefined;
     let dht: DhtDriver | undefined;
     try {
@@ -109,7 +115,7 @@ export class RelayNode implements AsyncDisposable {
       });
       const dispatch = (sends: OnionSend[]) => {
         for (const s of sends) {
-          if (s.to === "udp") dht!.send(s.data, s.addr);
+          if (s.to === "udp") host.send(s.data, s.addr);
           else relay?.sendPacket(s.client, s.data);
         }
       };
@@ -128,17 +134,20 @@ export class RelayNode implements AsyncDisposable {
         sendTcp: (client, data) => relay?.sendPacket(client, data),
       });
       dht = new DhtDriver({
-        socket,
+        host,
         node: opts.dhtCipher
           ? { keyPair: opts.keyPair, cipher: opts.dhtCipher }
           : { keyPair: opts.keyPair },
         clock,
-        onOtherPacket: (data, from) => {
-          if (!extras.handle(data, from, clock.now())) {
-            dispatch(onion.handleUdp(data, from, clock.now()));
-          }
-        },
       });
+      host.table.register("udp-extras", extras.kinds, (data, from, now) => {
+        extras.handle(data, from, now);
+      });
+      host.table.register(
+        "onion",
+        ONION_UDP_KINDS,
+        (data, from, now) => dispatch(onion.handleUdp(data, from, now)),
+      );
       relay = await RelayServerDriver.listen({
         ...opts,
         hostname,
@@ -151,14 +160,15 @@ export class RelayNode implements AsyncDisposable {
           ? (addr, data, conn, now) => dispatch(forwarder.handleTcpRequest(addr, data, conn, now))
           : undefined,
       });
+      host.start();
       dht.start();
       for (const b of opts.bootstrap ?? []) dht.bootstrap(b.addr, b.publicKey);
       return new RelayNode(dht, onion, relay, extras, clock);
     } catch (e) {
       // Whatever was opened before the failure is closed again.
       await relay?.close();
-      if (dht) await dht.close();
-      else socket.close();
+      await dht?.close();
+      await host.close();
       throw e;
     }
   }
@@ -182,7 +192,33 @@ export class RelayNode implements AsyncDisposable {
   metrics(): string {
     const close = this.dht.node.closeListSize();
     const o = this.onion.stats;
+    const udp = this.dht.host;
     const extra: ExtraMetrics = {
+      peerkit_udp_received_total: {
+        help: "UDP datagrams received.",
+        type: "counter",
+        value: udp.received,
+      },
+      peerkit_udp_unknown_total: {
+        help: "UDP datagrams of a kind no layer handles (dropped).",
+        type: "counter",
+        value: udp.table.stats.unknown,
+      },
+      peerkit_udp_handler_errors_total: {
+        help: "UDP datagrams dropped because their handler failed.",
+        type: "counter",
+        value: udp.table.errorCount(),
+      },
+      peerkit_udp_send_errors_total: {
+        help: "UDP sends the system refused.",
+        type: "counter",
+        value: udp.sendErrors,
+      },
+      peerkit_udp_sends_shed_total: {
+        help: "UDP sends dropped because too many were pending.",
+        type: "counter",
+        value: udp.sendsShed,
+      },
       peerkit_dht_close_nodes: {
         help: "Nodes in the DHT close list.",
         type: "gauge",
@@ -237,6 +273,7 @@ export class RelayNode implements AsyncDisposable {
     if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
     await this.relay.close();
     await this.dht.close();
+    await this.dht.host.close();
   }
 
   /** Same as {@link close}. */

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { tweetnaclBackend as nacl } from "../../lib/crypto/backend.ts";
+import {
+  backend,
+  type CryptoBackend,
+  setBackend,
+  tweetnaclBackend as nacl,
+} from "../../lib/crypto/backend.ts";
+import { simulationCipher } from "../../lib/dht/cipher.ts";
 import type { Addr } from "../../lib/net/addr.ts";
 import { DhtNode, type DhtNodeOptions } from "../../lib/dht/node.ts";
 import { DRAFT_SIZES, DRAFT_TIMINGS } from "../../lib/dht/constants.ts";
@@ -363,4 +369,177 @@ Deno.test("regression: a lookup never asks our own key when a response lists us"
   assert.equal(l.result?.requests, 1);
   assert.equal(l.result?.responses, 1);
   assert.equal(l.result?.elapsedMs, 10);
+});
+
+/** The peers of a 20-node hub network, with `me` (40) searching for peer 20. */
+function searchingNetwork(): { peers: Peer[]; me: Peer; target: Peer } {
+  const peers = Array.from({ length: 20 }, (_, i) => peer(i + 1));
+  const hub = peers[0]!;
+  const target = peers[19]!;
+  for (const p of peers.slice(1)) p.node.bootstrap(hub.addr, hub.node.publicKey, 0);
+  pump(peers, 0);
+  hub.node.handleTimeout(2000);
+  pump(peers, 2000);
+  const me = peer(40);
+  peers.push(me);
+  me.node.bootstrap(hub.addr, hub.node.publicKey, 3000);
+  pump(peers, 3000);
+  me.node.addSearch(target.node.publicKey);
+  for (let t = 4000; t < 30_000; t += 1000) {
+    for (const p of peers) p.node.handleTimeout(t);
+    pump(peers, t);
+  }
+  return { peers, me, target };
+}
+
+function natPingRequest(from: Peer, to: Peer, pingId: Uint8Array): Uint8Array {
+  return sealRoutedPacket(
+    to.node.publicKey,
+    from.node.publicKey,
+    254,
+    encodeNatPing({ response: false, pingId }),
+    nacl.sharedKey(to.node.publicKey, from.kp.secretKey),
+    new Uint8Array(24),
+  );
+}
+
+Deno.test("regression: a NAT ping request is answered through ONE random node of the friend's list", () => {
+  const { me, target } = searchingNetwork();
+  const list = me.node.searchResult(target.node.publicKey)!.nodes;
+  assert.ok(list.length >= 2, `search list has ${list.length} nodes`);
+  const pingId = new Uint8Array(8).fill(6);
+  me.node.handlePacket(natPingRequest(target, me, pingId), list[0]!.addr, 30_000);
+  const routed: { to: Addr; data: Uint8Array }[] = [];
+  for (let t; (t = me.node.pollTransmit());) if (t.data[0] === 0x20) routed.push(t);
+  assert.equal(routed.length, 1);
+  assert.ok(list.some((n) => n.addr.hostname === routed[0]!.to.hostname));
+  const key = nacl.sharedKey(me.node.publicKey, target.kp.secretKey);
+  const r = openRoutedPacket(decodeRoutedPacket(routed[0]!.data), key)!;
+  assert.deepEqual(decodeNatPing(r.data), { response: true, pingId });
+});
+
+Deno.test("regression: a NAT ping from a key we do not search is dropped and counted", () => {
+  const got: number[] = [];
+  const a = peer(1, { onRoutedRequest: (r) => got.push(r.requestId) }), b = peer(2);
+  a.node.bootstrap(b.addr, b.node.publicKey, 0);
+  pump([a, b], 0);
+  a.node.handlePacket(natPingRequest(b, a, new Uint8Array(8).fill(1)), b.addr, 1);
+  assert.equal(a.node.pollTransmit(), undefined);
+  assert.equal(a.node.stats.dropNatPingStranger, 1);
+  assert.deepEqual(got, []);
+});
+
+Deno.test("regression: LAN discovery does not push the configured bootstrap nodes out of the retries", () => {
+  const a = peer(1);
+  const configured = {
+    publicKey: new Uint8Array(32).fill(50),
+    addr: { hostname: "192.0.2.50", port: 33445 },
+  };
+  a.node.bootstrap(configured.addr, configured.publicKey, 0);
+  for (let i = 11; i <= 22; i++) {
+    const lan = peer(i);
+    a.node.handlePacket(encodeLanDiscovery(lan.node.publicKey), lan.addr, 0);
+  }
+  assert.equal(a.node.stats.lanDiscovery, 12);
+  const first: string[] = [];
+  for (let t; (t = a.node.pollTransmit());) first.push(t.to.hostname);
+  assert.equal(first.length, 13); // one nodes request each
+  const retried: string[] = [];
+  for (let t = 1000; t <= 12_000; t += 1000) {
+    a.node.handleTimeout(t);
+    for (let x; (x = a.node.pollTransmit());) retried.push(x.to.hostname);
+  }
+  assert.ok(retried.includes("192.0.2.50"), "the configured node is asked again");
+  assert.ok(!retried.some((h) => h.startsWith("10.0.0.")), "LAN senders are not retried");
+});
+
+/** A crypto backend that fails the test if anything reaches it. */
+const refusingBackend: CryptoBackend = new Proxy(nacl, {
+  get: (t, k) => (k === "name" ? "refusing" : () => {
+    throw new Error(`process-wide crypto backend used: ${String(k)} on ${t.name}`);
+  }),
+});
+
+function seeded(seed: number): (n: number) => Uint8Array {
+  let x = seed >>> 0 || 1;
+  return (n) => {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      out[i] = x & 255;
+    }
+    return out;
+  };
+}
+
+function seededRun(seed: number): string[] {
+  const peers: Peer[] = [];
+  for (let i = 1; i <= 6; i++) {
+    const kp = {
+      publicKey: new Uint8Array(32).fill(i),
+      secretKey: new Uint8Array(32).fill(100 + i),
+    };
+    const addr = { hostname: `10.0.7.${i}`, port: 33445 };
+    const node = new DhtNode({
+      keyPair: kp,
+      selfAddr: addr,
+      random: seeded(seed + i),
+      cipher: simulationCipher(kp.publicKey),
+    });
+    peers.push({ node, addr, kp });
+  }
+  const trace: string[] = [];
+  const hub = peers[0]!;
+  for (const p of peers.slice(1)) p.node.bootstrap(hub.addr, hub.node.publicKey, 0);
+  peers[5]!.node.addSearch(peers[2]!.node.publicKey);
+  peers[5]!.node.startLookup(peers[3]!.node.publicKey, 0);
+  for (let t = 0; t <= 20_000; t += 1000) {
+    for (const p of peers) p.node.handleTimeout(t);
+    for (let round = 0; round < 50; round++) {
+      let moved = false;
+      for (const p of peers) {
+        for (let x; (x = p.node.pollTransmit());) {
+          trace.push(`${t} ${p.addr.hostname}>${x.to.hostname} ${Array.from(x.data).join(",")}`);
+          const dst = peers.find((q) => q.addr.hostname === x!.to.hostname);
+          dst?.node.handlePacket(x.data, p.addr, t);
+          moved = true;
+        }
+      }
+      if (!moved) break;
+    }
+  }
+  for (const p of peers) assert.equal(p.node.stats.dropError, 0);
+  return trace;
+}
+
+Deno.test("a DhtNode given a cipher and a random source never touches the process-wide backend, so a seeded run repeats exactly", () => {
+  const saved = backend();
+  setBackend(refusingBackend);
+  try {
+    const a = seededRun(7), b = seededRun(7), c = seededRun(8);
+    assert.ok(a.length > 50, `${a.length} datagrams`);
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a, c);
+  } finally {
+    setBackend(saved);
+  }
+});
+
+Deno.test("the default random source is the node's own, not the process-wide crypto backend", () => {
+  const saved = backend();
+  setBackend(refusingBackend);
+  try {
+    const kp = { publicKey: new Uint8Array(32).fill(3), secretKey: new Uint8Array(32).fill(4) };
+    const a = new DhtNode({ keyPair: kp, cipher: simulationCipher(kp.publicKey) });
+    for (let i = 0; i < 300; i++) {
+      a.ping({ hostname: "10.0.8.1", port: i + 1 }, new Uint8Array(32).fill(9), 0);
+    }
+    const nonces = new Set<string>();
+    for (let t; (t = a.pollTransmit());) nonces.add(Array.from(t.data.subarray(33, 57)).join());
+    assert.equal(nonces.size, 300);
+  } finally {
+    setBackend(saved);
+  }
 });
