@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { labGate } from "./gate.ts";
-import { NatLab, PERSONALITIES } from "./lab.ts";
+import { ADDR, NatLab, PERSONALITIES } from "./lab.ts";
 import { behaviour, classify, EXPECTED, hairpin } from "./cases.ts";
 
 const gate = await labGate();
@@ -44,5 +44,24 @@ Deno.test({
     const h = await hairpin(lab, "host-a");
     assert(h.mapped !== null, JSON.stringify(h));
     assert.deepEqual(h.received, false, JSON.stringify(h));
+  },
+});
+
+Deno.test({
+  name: "regression: a packet from the far side that reaches a router before its host sends " +
+    "leaves no conntrack entry, so the host keeps its public port and the path opens",
+  ignore: gate.ignore,
+  async fn() {
+    await using lab = await NatLab.create({ a: "port-restricted", b: "port-restricted" });
+    // host-b knocks on nat-a's public port 40005 first (unsolicited there: dropped before
+    // conntrack confirms it), then host-a sends from 40005 to host-b's public 40010.
+    const knock = lab.probe<{ heard: string | null }>("host-b", [
+      ...["knock", "--port", "40010", "--to", `${ADDR.natAWan}:40005`, "--wait", "3000"],
+    ]);
+    await new Promise((r) => setTimeout(r, 700));
+    await lab.probe("host-a", [
+      ...["send", "--port", "40005", "--to", `${ADDR.natBWan}:40010`, "--count", "10"],
+    ]);
+    assert.equal((await knock).heard, `${ADDR.natAWan}:40005`);
   },
 });

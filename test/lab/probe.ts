@@ -12,6 +12,8 @@
  *   to .10:3478).
  * - `hairpin`: a second socket sends to the first socket's public address.
  * - `ping`: round trips to the server (delay and loss).
+ * - `knock` / `send`: one packet to a far router first, then traffic the other way (the
+ *   early-punch case the routers' WAN drop exists for).
  * - `punch`: naive simultaneous punching after a rendezvous introduction.
  * - `birthday-hard` / `birthday-easy`: 256 sockets on the symmetric side, random probes from
  *   the cone side.
@@ -195,7 +197,32 @@ async function ping(): Promise<void> {
   }));
 }
 
+/** `knock`: from `--port`, send once to `--to`, then report the first sender heard. */
+async function knock(): Promise<void> {
+  const s = Deno.listenDatagram({ transport: "udp", hostname: "0.0.0.0", port: num("port", 0) });
+  const inbox = new Inbox(s);
+  await send(s, parseAddr(arg("to", "")), { t: "knock" });
+  const got = await inbox.next(Date.now() + Math.min(num("wait", 2000), 10_000));
+  inbox.close();
+  console.log(JSON.stringify({ heard: got ? showAddr(got.from) : null }));
+}
+
+/** `send`: from `--port`, send `--count` packets to `--to`, `--interval` ms apart. */
+async function sendMany(): Promise<void> {
+  const s = Deno.listenDatagram({ transport: "udp", hostname: "0.0.0.0", port: num("port", 0) });
+  const to = parseAddr(arg("to", ""));
+  const count = Math.min(num("count", 5), 1000);
+  for (let i = 0; i < count; i++) {
+    await send(s, to, { t: "data", n: i });
+    await new Promise((r) => setTimeout(r, Math.min(num("interval", 50), 1000)));
+  }
+  s.close();
+  console.log(JSON.stringify({ sent: count }));
+}
+
 const modes: Record<string, () => Promise<void>> = {
+  knock,
+  send: sendMany,
   server,
   behave,
   hairpin,
