@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { labGate } from "./gate.ts";
-import { NatLab, netemAvailable } from "./lab.ts";
+import { labPrefix, NatLab, netemAvailable } from "./lab.ts";
 import { ping } from "./cases.ts";
 
 const gate = await labGate();
@@ -8,7 +8,7 @@ const gate = await labGate();
 async function labNamespaces(): Promise<string[]> {
   const r = await new Deno.Command("ip", { args: ["netns", "list"], stdout: "piped" }).output();
   return new TextDecoder().decode(r.stdout).split("\n").map((l) => l.split(" ")[0]!)
-    .filter((n) => n.startsWith(`pk-${Deno.pid}-`));
+    .filter((n) => n.startsWith(labPrefix()));
 }
 
 Deno.test({

@@ -74,8 +74,7 @@ export class NatLab implements AsyncDisposable {
    */
   static async create(options: LabOptions): Promise<NatLab> {
     await sweepStale();
-    const base = Deno.env.get("PK_LAB_PREFIX") ?? `pk-${Deno.pid}-`;
-    const lab = new NatLab(labNames(`${base}${seq++}-`), options);
+    const lab = new NatLab(labNames(`${labPrefix()}${seq++}-`), options);
     try {
       for (const step of setupPlan(options, lab.names)) await run(step);
       const server = lab.spawn("inet", [
@@ -134,6 +133,21 @@ export class NatLab implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/**
+ * The name prefix of this process's labs: `$PK_LAB_PREFIX` (set by `run.sh` to
+ * `pk-<its PID>-`) or `pk-<our PID>-`.
+ *
+ * @example
+ * ```ts
+ * import { labPrefix } from "./lab.ts";
+ * console.assert(labPrefix().startsWith("pk-"));
+ * ```
+ */
+export function labPrefix(): string {
+  const env = Deno.env.get("PK_LAB_PREFIX");
+  return env && /^pk-\d+-$/.test(env) ? env : `pk-${Deno.pid}-`;
 }
 
 /** `deno run` arguments for the probe program. */

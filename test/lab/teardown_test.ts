@@ -32,6 +32,18 @@ async function until(what: string, f: () => Promise<boolean>, ms = 20_000): Prom
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+/** PIDs of the lab server inside `ns` (not the short-lived `ip -n` of the set-up). */
+async function serverPids(ns: string): Promise<string[]> {
+  const pids = (await sh("ip", ["netns", "pids", ns])).trim().split(/\s+/).filter((p) =>
+    /^\d+$/.test(p)
+  );
+  const out: string[] = [];
+  for (const pid of pids) {
+    const cmd = await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "");
+    if (cmd.includes("probe.ts") && cmd.includes("server")) out.push(pid);
+  }
+  return out;
+}
 /** True while `pid` runs (a zombie awaiting its reaper counts as gone). */
 async function running(pid: number): Promise<boolean> {
   const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => "");
@@ -51,11 +63,11 @@ Deno.test({
     const before = await rootState();
     const lab = await NatLab.create({ a: "address-restricted", b: "symmetric", hairpin: true });
     const names = Object.values(lab.names);
-    assert.equal((await namespaces(`pk-${Deno.pid}-`)).filter((n) => names.includes(n)).length, 5);
+    assert.equal((await namespaces("pk-")).filter((n) => names.includes(n)).length, 5);
     assert.equal(await rootState(), before);
     await lab.close();
     await lab.close(); // idempotent
-    assert.deepEqual((await namespaces(`pk-${Deno.pid}-`)).filter((n) => names.includes(n)), []);
+    assert.deepEqual((await namespaces("pk-")).filter((n) => names.includes(n)), []);
     assert.equal(await rootState(), before);
   },
 });
@@ -76,14 +88,12 @@ for (const signal of ["SIGINT", "SIGTERM", "kill the case"] as const) {
       }).spawn();
       const prefix = `pk-${child.pid}-`;
       try {
-        await until(
-          "the lab to come up",
-          async () =>
-            (await namespaces(prefix)).length === 5 &&
-            (await sh("ip", ["netns", "pids", `${prefix}0-inet`])).trim() !== "",
-        );
-        const inside = (await sh("ip", ["netns", "pids", `${prefix}0-inet`])).trim().split(/\s+/);
-        assert.ok(inside.length >= 1 && /^\d+$/.test(inside[0]!), "the lab server runs");
+        let inside: string[] = [];
+        await until("the lab server to run", async () => {
+          inside = await serverPids(`${prefix}0-inet`);
+          return inside.length === 1;
+        });
+        assert.equal((await namespaces(prefix)).length, 5);
         if (signal === "kill the case") {
           const kids = (await Deno.readTextFile(`/proc/${child.pid}/task/${child.pid}/children`))
             .trim().split(/\s+/).filter((s) => s);
