@@ -21,11 +21,12 @@ for (const p of PERSONALITIES) {
 }
 
 Deno.test({
-  name: "lab: with hairpin on, a LAN packet to the host's own public address comes back in " +
+  name:
+    "lab: with hairpin on, for every personality, a LAN packet to the host's own public address comes back in " +
     "from the router's public address",
   ignore: gate.ignore,
   async fn() {
-    for (const p of ["port-restricted", "symmetric"] as const) {
+    for (const p of PERSONALITIES) {
       await using lab = await NatLab.create({ a: p, b: "full-cone", hairpin: true });
       const h = await hairpin(lab, "host-a");
       assert(h.received, `${p}: ${JSON.stringify(h)}`);
@@ -63,5 +64,19 @@ Deno.test({
       ...["send", "--port", "40005", "--to", `${ADDR.natBWan}:40010`, "--count", "10"],
     ]);
     assert.equal((await knock).heard, `${ADDR.natAWan}:40005`);
+  },
+});
+
+Deno.test({
+  name: "lab: the lab server counts hostile datagrams as drops and keeps answering",
+  ignore: gate.ignore,
+  async fn() {
+    await using lab = await NatLab.create({ a: "full-cone", b: "full-cone" });
+    const r = await lab.probe<{ sent: number; dropped: number | null; answers: boolean }>(
+      "host-a",
+      ["garbage", "--count", "400"],
+    );
+    assert.equal(r.dropped, r.sent, JSON.stringify(r));
+    assert.ok(r.answers, JSON.stringify(r));
   },
 });

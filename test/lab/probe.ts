@@ -12,6 +12,7 @@
  *   to .10:3478).
  * - `hairpin`: a second socket sends to the first socket's public address.
  * - `ping`: round trips to the server (delay and loss).
+ * - `garbage`: hostile datagrams at the server, then its drop counter.
  * - `knock` / `send`: one packet to a far router first, then traffic the other way (the
  *   early-punch case the routers' WAN drop exists for).
  * - `punch`: naive simultaneous punching after a rendezvous introduction.
@@ -49,6 +50,7 @@ async function server(): Promise<void> {
     }
   }
   const rooms = new Map<string, Map<string, { addr: Deno.NetAddr; via: string }>>();
+  const inboxes: Inbox[] = [];
   let dropped = 0;
   const until = Date.now() + num("max-seconds", 600) * 1000;
   const stopTimer = setTimeout(() => Deno.exit(0), until - Date.now());
@@ -57,6 +59,9 @@ async function server(): Promise<void> {
   const handle = async (via: string, sock: Deno.DatagramConn, m: Msg, from: Deno.NetAddr) => {
     if (m.t === "map") {
       await send(sock, from, { t: "mapped", id: m.id, addr: showAddr(from), via });
+    } else if (m.t === "stats") {
+      const undecodable = inboxes.reduce((n, i) => n + i.dropped, 0);
+      await send(sock, from, { t: "stats", id: m.id, dropped: dropped + undecodable });
     } else if (m.t === "filter" && Array.isArray(m.via)) {
       for (const v of m.via.slice(0, 8)) {
         const s = socks.get(String(v));
@@ -84,6 +89,7 @@ async function server(): Promise<void> {
   };
   await Promise.all([...socks.entries()].map(async ([via, sock]) => {
     const inbox = new Inbox(sock);
+    inboxes.push(inbox);
     while (Date.now() < until) {
       const got = await inbox.next(until);
       if (!got) break;
@@ -220,7 +226,49 @@ async function sendMany(): Promise<void> {
   console.log(JSON.stringify({ sent: count }));
 }
 
+/**
+ * `garbage`: `--count` hostile datagrams to the server (random bytes, truncated and
+ * bit-flipped messages, unknown types, oversized), then the server's drop counter and
+ * whether it still answers.
+ */
+async function garbage(): Promise<void> {
+  const s = Deno.listenDatagram({ transport: "udp", hostname: "0.0.0.0", port: 0 });
+  const inbox = new Inbox(s);
+  const server = { transport: "udp" as const, hostname: arg("server", SERVER_IPS[0]!), port: 3478 };
+  const count = Math.min(num("count", 200), 10_000);
+  const good = new TextEncoder().encode(JSON.stringify({ t: "reg", room: "x", name: "y" }));
+  for (let i = 0; i < count; i++) {
+    let b: Uint8Array;
+    if (i % 4 === 0) b = crypto.getRandomValues(new Uint8Array(1 + (i % 200)));
+    else if (i % 4 === 1) b = good.subarray(0, i % good.length);
+    else if (i % 4 === 2) {
+      b = good.slice();
+      b[i % b.length]! ^= 1 << (i % 8);
+      b[0] = 0x5b; // "[": never a message object, whatever the flip did
+    } else b = new TextEncoder().encode(JSON.stringify({ t: `nope${i}`, via: [1, 2] }));
+    try {
+      await s.send(b, server);
+    } catch { /* like a lost datagram */ }
+    // Paced so the server's receive buffer never overflows: every datagram must be counted.
+    if (i % 10 === 9) await new Promise((r) => setTimeout(r, 5));
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  const id = crypto.randomUUID();
+  let stats: number | null = null;
+  for (let i = 0; i < 3 && stats === null; i++) {
+    await send(s, server, { t: "stats", id });
+    const end = Date.now() + 400;
+    for (let got = await inbox.next(end); got; got = await inbox.next(end)) {
+      if (got.msg.t === "stats" && got.msg.id === id) stats = Number(got.msg.dropped);
+    }
+  }
+  const still = await mapped(s, inbox, server);
+  inbox.close();
+  console.log(JSON.stringify({ sent: count, dropped: stats, answers: still !== null }));
+}
+
 const modes: Record<string, () => Promise<void>> = {
+  garbage,
   knock,
   send: sendMany,
   server,
