@@ -161,8 +161,9 @@ export function setupPlan(opts: LabOptions, names: Record<LabHost, string>): Ste
 }
 
 /**
- * nftables rules for the inet bridge that drop `pct` % of the packets crossing it, once per
- * direction (router to router, router to server, server to router).
+ * nftables rules for the inet bridge that drop `pct` % of the IPv4 packets crossing it, once
+ * per direction (router to router, router to server, server to router). ARP is spared: a lost
+ * ARP exchange would stall a whole link for a second, not lose one packet.
  *
  * @example
  * ```ts
@@ -173,7 +174,7 @@ export function setupPlan(opts: LabOptions, names: Record<LabHost, string>): Ste
 export function lossRules(pct: number): string {
   const chain = (name: string, hook: string) =>
     `  chain ${name} {\n    type filter hook ${hook} priority 0; policy accept;\n` +
-    `    numgen random mod 100 < ${Math.round(pct)} drop\n  }\n`;
+    `    ether type ip numgen random mod 100 < ${Math.round(pct)} drop\n  }\n`;
   return `table bridge peerkit_lab_loss {\n${chain("loss_forward", "forward")}` +
     `${chain("loss_input", "input")}${chain("loss_output", "output")}}\n`;
 }
