@@ -36,7 +36,15 @@ export interface Rfc4787 {
   filtering: "EIF" | "ADF" | "APDF";
 }
 
-/** What each personality is, in RFC 4787 words. */
+/**
+ * What each personality is, in RFC 4787 words.
+ *
+ * @example
+ * ```ts
+ * import { EXPECTED } from "./cases.ts";
+ * console.assert(EXPECTED.symmetric.mapping === "APDM");
+ * ```
+ */
 export const EXPECTED: Record<Personality, Rfc4787> = {
   "full-cone": { mapping: "EIM", filtering: "EIF" },
   "address-restricted": { mapping: "EIM", filtering: "ADF" },
@@ -70,7 +78,17 @@ export function classify(b: Behaviour): Rfc4787 | null {
   return null;
 }
 
-/** Mapping and filtering as seen from `host`. */
+/**
+ * Mapping and filtering as seen from `host`.
+ *
+ * @example
+ * ```ts ignore
+ * import { NatLab } from "./lab.ts";
+ * import { behaviour } from "./cases.ts";
+ * await using lab = await NatLab.create({ a: "port-restricted", b: "full-cone" });
+ * console.log((await behaviour(lab, "host-a")).filtering);
+ * ```
+ */
 export async function behaviour(lab: NatLab, host: LabHost): Promise<Behaviour> {
   return await lab.probe<Behaviour>(host, ["behave"]);
 }
@@ -85,7 +103,17 @@ export interface Hairpin {
   from: string | null;
 }
 
-/** Hairpinning from `host`: one socket sends to another's public address. */
+/**
+ * Hairpinning from `host`: one socket sends to another's public address.
+ *
+ * @example
+ * ```ts ignore
+ * import { NatLab } from "./lab.ts";
+ * import { hairpin } from "./cases.ts";
+ * await using lab = await NatLab.create({ a: "symmetric", b: "full-cone", hairpin: true });
+ * console.log((await hairpin(lab, "host-a")).received); // true
+ * ```
+ */
 export async function hairpin(lab: NatLab, host: LabHost): Promise<Hairpin> {
   return await lab.probe<Hairpin>(host, ["hairpin"]);
 }
@@ -100,7 +128,17 @@ export interface PunchSide {
   sent: number;
 }
 
-/** Naive simultaneous punching between host-a and host-b, `timeoutMs` each. */
+/**
+ * Naive simultaneous punching between host-a and host-b, `timeoutMs` each.
+ *
+ * @example
+ * ```ts ignore
+ * import { NatLab } from "./lab.ts";
+ * import { punchPair } from "./cases.ts";
+ * await using lab = await NatLab.create({ a: "symmetric", b: "address-restricted" });
+ * console.log((await punchPair(lab)).direct); // true
+ * ```
+ */
 export async function punchPair(
   lab: NatLab,
   timeoutMs = 3000,
@@ -145,6 +183,14 @@ export interface Birthday {
  * The birthday method: host-a (the symmetric side) opens 256 sockets toward host-b's public
  * address, host-b sprays random ports on host-a's public IP at 500/s, bounded by
  * `maxProbes` and `timeoutMs`.
+ *
+ * @example
+ * ```ts ignore
+ * import { NatLab } from "./lab.ts";
+ * import { birthday } from "./cases.ts";
+ * await using lab = await NatLab.create({ a: "symmetric", b: "port-restricted" });
+ * console.log((await birthday(lab)).easy.probes);
+ * ```
  */
 export async function birthday(
   lab: NatLab,
@@ -175,7 +221,17 @@ export interface Ping {
   medianRttMs: number | null;
 }
 
-/** `count` round trips from `host` to the server, `intervalMs` apart. */
+/**
+ * `count` round trips from `host` to the server, `intervalMs` apart.
+ *
+ * @example
+ * ```ts ignore
+ * import { NatLab } from "./lab.ts";
+ * import { ping } from "./cases.ts";
+ * await using lab = await NatLab.create({ a: "full-cone", b: "full-cone", netem: { lossPct: 10 } });
+ * console.log(await ping(lab, "host-a", 50, 10));
+ * ```
+ */
 export async function ping(
   lab: NatLab,
   host: LabHost,

@@ -121,7 +121,15 @@ async function withLab<T>(opts: LabOptions, f: (lab: NatLab) => Promise<T>): Pro
   }
 }
 
-/** Runs one parsed command; resolves with the exit code. */
+/**
+ * Runs one parsed command; resolves with the exit code.
+ *
+ * @example
+ * ```ts ignore
+ * import { parseLabArgs, runLab } from "./cli.ts";
+ * const code = await runLab(parseLabArgs(["behave", "--a", "symmetric"]));
+ * ```
+ */
 export async function runLab(cmd: LabCommand): Promise<number> {
   const out = (v: unknown) => console.log(JSON.stringify(v));
   const { lab: o } = cmd;

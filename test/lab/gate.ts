@@ -16,7 +16,15 @@ import { labAvailable } from "./lab.ts";
 
 let cached: Promise<{ ignore: boolean; reason: string }> | null = null;
 
-/** `{ ignore }` for `Deno.test`; the skip reason is printed once per process. */
+/**
+ * `{ ignore }` for `Deno.test`; the skip reason is printed once per process.
+ *
+ * @example
+ * ```ts ignore
+ * import { labGate } from "./gate.ts";
+ * const { ignore } = await labGate();
+ * ```
+ */
 export function labGate(): Promise<{ ignore: boolean; reason: string }> {
   return cached ??= (async () => {
     const ci = Deno.env.get("CI") === "true";

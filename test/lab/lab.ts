@@ -23,10 +23,26 @@ import type { LabHost, LabOptions, Step } from "./plan.ts";
 export { ADDR, LAB_HOSTS, PERSONALITIES } from "./plan.ts";
 export type { LabHost, LabOptions, Personality } from "./plan.ts";
 
-/** The probe program run inside the namespaces. */
+/**
+ * The probe program run inside the namespaces.
+ *
+ * @example
+ * ```ts
+ * import { PROBE } from "./lab.ts";
+ * console.assert(PROBE.endsWith("/probe.ts"));
+ * ```
+ */
 export const PROBE = new URL("./probe.ts", import.meta.url).pathname;
 
-/** Ports the inet server listens on, on both of its addresses. */
+/**
+ * Ports the inet server listens on, on both of its addresses.
+ *
+ * @example
+ * ```ts
+ * import { SERVER_PORTS } from "./lab.ts";
+ * console.assert(SERVER_PORTS[0] === 3478);
+ * ```
+ */
 export const SERVER_PORTS = [3478, 3479] as const;
 
 /** The result of {@link NatLab.exec}. */
@@ -53,7 +69,17 @@ export interface LabProcess {
 
 let seq = 0;
 
-/** One running lab. */
+/**
+ * One running lab.
+ *
+ * @example
+ * ```ts ignore
+ * import { NatLab } from "./lab.ts";
+ * await using lab = await NatLab.create({ a: "symmetric", b: "full-cone", netem: { lossPct: 5 } });
+ * const r = await lab.exec("host-a", ["ip", "route"]);
+ * const p = lab.spawn("host-b", ["sleep", "5"]); // stopped by PID at close
+ * ```
+ */
 export class NatLab implements AsyncDisposable {
   /** Namespace name of each role. */
   readonly names: Record<LabHost, string>;
@@ -150,7 +176,15 @@ export function labPrefix(): string {
   return env && /^pk-\d+-$/.test(env) ? env : `pk-${Deno.pid}-`;
 }
 
-/** `deno run` arguments for the probe program. */
+/**
+ * `deno run` arguments for the probe program.
+ *
+ * @example
+ * ```ts
+ * import { denoProbe } from "./lab.ts";
+ * console.assert(denoProbe().includes("--unstable-net"));
+ * ```
+ */
 export function denoProbe(): string[] {
   return [Deno.execPath(), "run", "-A", "--quiet", "--no-config", "--unstable-net", PROBE];
 }
@@ -158,6 +192,12 @@ export function denoProbe(): string[] {
 /**
  * True when this machine can run the lab: root, `ip netns` and `nft` work. Creates and
  * deletes one scratch namespace.
+ *
+ * @example
+ * ```ts ignore
+ * import { labAvailable } from "./lab.ts";
+ * const { ok, reason } = await labAvailable();
+ * ```
  */
 export async function labAvailable(): Promise<{ ok: boolean; reason: string }> {
   if (Deno.uid?.() !== 0) return { ok: false, reason: "not root" };
@@ -175,7 +215,15 @@ export async function labAvailable(): Promise<{ ok: boolean; reason: string }> {
   }
 }
 
-/** True when the kernel has the netem qdisc (lab `netem.delayMs` needs it). */
+/**
+ * True when the kernel has the netem qdisc (lab `netem.delayMs` needs it).
+ *
+ * @example
+ * ```ts ignore
+ * import { netemAvailable } from "./lab.ts";
+ * if (!(await netemAvailable())) console.log("no WAN delay on this kernel");
+ * ```
+ */
 export async function netemAvailable(): Promise<boolean> {
   const ns = `pk-${Deno.pid}-netem`;
   try {
@@ -193,7 +241,15 @@ export async function netemAvailable(): Promise<boolean> {
   }
 }
 
-/** Deletes every namespace whose name starts with `prefix`; returns the names deleted. */
+/**
+ * Deletes every namespace whose name starts with `prefix`; returns the names deleted.
+ *
+ * @example
+ * ```ts ignore
+ * import { removeByPrefix } from "./lab.ts";
+ * await removeByPrefix("pk-12345-");
+ * ```
+ */
 export async function removeByPrefix(prefix: string): Promise<string[]> {
   const list = await output(["ip", "netns", "list"], 5_000);
   const names = namespacesWithPrefix(list.stdout, prefix);
@@ -201,7 +257,15 @@ export async function removeByPrefix(prefix: string): Promise<string[]> {
   return names;
 }
 
-/** Deletes namespaces left by labs whose process (the PID in the name) is gone. */
+/**
+ * Deletes namespaces left by labs whose process (the PID in the name) is gone.
+ *
+ * @example
+ * ```ts ignore
+ * import { sweepStale } from "./lab.ts";
+ * console.log(await sweepStale()); // names removed
+ * ```
+ */
 export async function sweepStale(): Promise<string[]> {
   const list = await output(["ip", "netns", "list"], 5_000);
   const names = staleNamespaces(list.stdout, pidAlive);

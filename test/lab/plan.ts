@@ -31,10 +31,26 @@ export { PERSONALITIES } from "./rules.ts";
 /** The five namespaces of a lab, by role. */
 export type LabHost = "host-a" | "host-b" | "nat-a" | "nat-b" | "inet";
 
-/** Every role, in creation order. */
+/**
+ * Every role, in creation order.
+ *
+ * @example
+ * ```ts
+ * import { LAB_HOSTS } from "./plan.ts";
+ * console.assert(LAB_HOSTS.length === 5);
+ * ```
+ */
 export const LAB_HOSTS: readonly LabHost[] = ["inet", "nat-a", "nat-b", "host-a", "host-b"];
 
-/** Fixed addresses of the lab (documentation / private ranges only). */
+/**
+ * Fixed addresses of the lab (documentation / private ranges only).
+ *
+ * @example
+ * ```ts
+ * import { ADDR } from "./plan.ts";
+ * console.assert(ADDR.inet2 === "203.0.113.11");
+ * ```
+ */
 export const ADDR = {
   hostA: "10.0.1.2",
   natALan: "10.0.1.1",

@@ -99,7 +99,17 @@ async function server(): Promise<void> {
   clearTimeout(stopTimer);
 }
 
-/** Asks `server` for our public address from `sock`, up to 3 tries of 400 ms. */
+/**
+ * Asks `server` for our public address from `sock`, up to 3 tries of 400 ms.
+ *
+ * @example
+ * ```ts ignore
+ * import { mapped } from "./probe.ts";
+ * import { Inbox } from "./probe_io.ts";
+ * const sock = Deno.listenDatagram({ transport: "udp", hostname: "0.0.0.0", port: 0 });
+ * const pub = await mapped(sock, new Inbox(sock), { transport: "udp", hostname: "203.0.113.10", port: 3478 });
+ * ```
+ */
 export async function mapped(
   sock: Deno.DatagramConn,
   inbox: Inbox,

@@ -15,7 +15,15 @@
 /** A probe message: a JSON object with a type tag `t`. */
 export type Msg = { t: string; [k: string]: unknown };
 
-/** The most messages an inbox reads before it stops (a bound, far above any test's need). */
+/**
+ * The most messages an inbox reads before it stops (a bound, far above any test's need).
+ *
+ * @example
+ * ```ts
+ * import { INBOX_MAX } from "./probe_io.ts";
+ * console.assert(INBOX_MAX > 0);
+ * ```
+ */
 export const INBOX_MAX = 1_000_000;
 
 /**

@@ -16,7 +16,15 @@ import { Inbox, parseAddr, send, showAddr } from "./probe_io.ts";
 type Arg = (name: string, dflt: string) => string;
 type Num = (name: string, dflt: number) => number;
 
-/** How long a client keeps asking the rendezvous for its peer. */
+/**
+ * How long a client keeps asking the rendezvous for its peer.
+ *
+ * @example
+ * ```ts
+ * import { REGISTER_TIMEOUT_MS } from "./probe_punch.ts";
+ * console.assert(REGISTER_TIMEOUT_MS === 10_000);
+ * ```
+ */
 export const REGISTER_TIMEOUT_MS = 10_000;
 
 /** Registers in a room until the server introduces the peer; its public address or null. */
@@ -42,6 +50,11 @@ async function rendezvous(
  * Naive punching: after the introduction, send to the peer's introduced address (and to any
  * address it was seen from) every `--interval` ms for `--timeout` ms. Success when we heard
  * the peer and the peer says it heard us.
+ *
+ * @example
+ * ```ts ignore
+ * // inside a lab host: probe.ts punch --room r --name a --timeout 3000
+ * ```
  */
 export async function punch(arg: Arg, num: Num): Promise<void> {
   const timeout = Math.min(num("timeout", 3000), 30_000);
@@ -89,6 +102,11 @@ export async function punch(arg: Arg, num: Num): Promise<void> {
 /**
  * The symmetric side of the birthday method: `--sockets` sockets (default 256) each send to
  * the peer's public address, then wait up to `--timeout` ms for a probe on any of them.
+ *
+ * @example
+ * ```ts ignore
+ * // inside the symmetric host: probe.ts birthday-hard --room b --name a --sockets 256
+ * ```
  */
 export async function birthdayHard(arg: Arg, num: Num): Promise<void> {
   const count = Math.min(Math.max(num("sockets", 256), 1), 1024);
@@ -135,6 +153,11 @@ export async function birthdayHard(arg: Arg, num: Num): Promise<void> {
  * The cone side of the birthday method: random probes to ports 1024-65535 on the peer's IP at
  * `--rate` per second (default 500), until a `hit` comes back, `--max-probes` (default 3000)
  * are sent or `--timeout` ms (default 5000) pass.
+ *
+ * @example
+ * ```ts ignore
+ * // inside the cone host: probe.ts birthday-easy --room b --name b --rate 500
+ * ```
  */
 export async function birthdayEasy(arg: Arg, num: Num): Promise<void> {
   const rate = Math.min(Math.max(num("rate", 500), 1), 10_000);

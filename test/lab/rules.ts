@@ -26,7 +26,15 @@
 /** A NAT personality. */
 export type Personality = "full-cone" | "address-restricted" | "port-restricted" | "symmetric";
 
-/** All personalities, from the most to the least permissive. */
+/**
+ * All personalities, from the most to the least permissive.
+ *
+ * @example
+ * ```ts
+ * import { PERSONALITIES } from "./rules.ts";
+ * console.assert(PERSONALITIES.includes("symmetric"));
+ * ```
+ */
 export const PERSONALITIES: readonly Personality[] = [
   "full-cone",
   "address-restricted",
@@ -46,7 +54,15 @@ export interface RouterSpec {
   hairpin: boolean;
 }
 
-/** How long the address-restricted filter and the hairpin map remember a mapping. */
+/**
+ * How long the address-restricted filter and the hairpin map remember a mapping.
+ *
+ * @example
+ * ```ts
+ * import { MAPPING_TIMEOUT_S } from "./rules.ts";
+ * console.assert(MAPPING_TIMEOUT_S === 120);
+ * ```
+ */
 export const MAPPING_TIMEOUT_S = 120;
 
 /**
