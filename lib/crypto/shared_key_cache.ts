@@ -2,11 +2,15 @@
  * A bounded least-recently-used cache of precomputed shared keys, so a busy node does not
  * run an X25519 for every packet from the same peer.
  *
- * Entries live in one slab (`[public key 32][shared key 32]` per slot) indexed by an
- * open-addressing hash table, with the LRU order kept in two `Int32Array`s: about 80 bytes
- * per entry instead of a `Map` of hex strings and `Uint8Array` objects (about 340 bytes).
- * The slab starts small and doubles up to `capacity`, so a node that talks to 100 peers holds
- * 100 entries' worth of memory, not 1024.
+ * Everything lives in one `ArrayBuffer`: a slab of 64-byte slots (`[public key 32][shared key
+ * 32]`), an open-addressing hash table of slot numbers and the LRU order as two arrays of
+ * slot numbers (16-bit up to 65,534 entries). That is about 72 bytes per entry, against
+ * about 340 for a `Map` of hex strings and `Uint8Array` objects. The buffer starts at 16
+ * slots and grows by an eighth (at least 16 slots) up to `capacity`, so a node that talks to
+ * 100 peers holds 100 entries' worth of memory, not 1024.
+ *
+ * The table's hash is seeded per cache, so a peer cannot choose keys that all probe the same
+ * run; a probe never visits more slots than the table has.
  *
  * @example
  * ```ts
@@ -26,8 +30,10 @@ import { PUBLIC_KEY_SIZE } from "./constants.ts";
 
 /** Bytes of one slot: the peer's public key, then the shared key. */
 const ENTRY = 64;
-/** Slots allocated before the first growth. */
-const INITIAL_SLOTS = 16;
+/** Slots allocated first, and the smallest growth step. */
+const STEP = 16;
+/** Most entries a cache with 16-bit slot numbers holds (0 is "none"). */
+const MAX_16 = 65534;
 
 /** Options of a {@link SharedKeyCache} beyond its capacity. */
 export interface SharedKeyCacheOptions {
@@ -38,19 +44,22 @@ export interface SharedKeyCacheOptions {
   derive?: (publicKey: Uint8Array, secretKey: Uint8Array) => Uint8Array;
 }
 
+type Index = Uint16Array | Uint32Array;
+
 /** Shared keys for one secret key, at most `capacity` entries, least recently used evicted. */
 export class SharedKeyCache {
   readonly #secretKey: Uint8Array;
   readonly #capacity: number;
   readonly #derive: (publicKey: Uint8Array, secretKey: Uint8Array) => Uint8Array;
   readonly #seed = crypto.getRandomValues(new Uint32Array(1))[0]!;
-  #slab: Uint8Array;
-  #prev: Int32Array;
-  #next: Int32Array;
-  #table: Int32Array; // slot + 1, 0 = empty
+  #slots = 0;
+  #slab!: Uint8Array;
+  /** `[table (slot + 1, 0 empty)][prev (slot + 1, 0 none)][next]`. */
+  #index!: Index;
+  #tableSize = 0;
   #size = 0;
-  #head = -1; // most recently used
-  #tail = -1; // least recently used
+  #head = 0; // most recently used, slot + 1
+  #tail = 0; // least recently used, slot + 1
   /** Number of shared-key computations done (cache misses). */
   misses = 0;
   /** Number of lookups answered from the cache. */
@@ -63,12 +72,8 @@ export class SharedKeyCache {
     }
     this.#secretKey = secretKey;
     this.#capacity = capacity;
-    this.#derive = opts.derive ?? ((pk, sk) => backend().sharedKey(pk, sk));
-    const slots = Math.min(capacity, INITIAL_SLOTS);
-    this.#slab = new Uint8Array(slots * ENTRY);
-    this.#prev = new Int32Array(slots);
-    this.#next = new Int32Array(slots);
-    this.#table = new Int32Array(tableSize(slots));
+    this.#derive = opts.derive ?? defaultDerive;
+    this.#allocate(Math.min(capacity, STEP));
   }
 
   /** Number of cached keys. */
@@ -81,19 +86,18 @@ export class SharedKeyCache {
     return this.#capacity;
   }
 
-  /** Bytes of the typed arrays allocated now (grows with the distinct peers seen). */
+  /** Bytes of the buffer allocated now (grows with the distinct peers seen). */
   get allocatedBytes(): number {
-    return this.#slab.byteLength + this.#prev.byteLength + this.#next.byteLength +
-      this.#table.byteLength;
+    return this.#slab.buffer.byteLength;
   }
 
   /** The shared key with `publicKey` (a fresh copy), computed on a miss. */
   get(publicKey: Uint8Array): Uint8Array {
     if (publicKey.length !== PUBLIC_KEY_SIZE) throw new TypeError("public key must be 32 bytes");
-    const found = this.#find(publicKey);
-    if (found >= 0) {
+    const at = this.#find(publicKey);
+    if (at >= 0) {
       this.hits++;
-      const slot = this.#table[found]! - 1;
+      const slot = this.#index[at]! - 1;
       this.#unlink(slot);
       this.#linkFront(slot);
       return this.#slab.slice(slot * ENTRY + 32, slot * ENTRY + ENTRY);
@@ -102,9 +106,9 @@ export class SharedKeyCache {
     const key = this.#derive(publicKey, this.#secretKey);
     if (key.length !== 32) throw new TypeError("derived shared key must be 32 bytes");
     let slot: number;
-    if (this.#size < this.#prev.length || this.#grow()) slot = this.#size++;
+    if (this.#size < this.#slots || this.#grow()) slot = this.#size++;
     else {
-      slot = this.#tail;
+      slot = this.#tail - 1;
       this.#unlink(slot);
       this.#remove(this.#find(this.#slab.subarray(slot * ENTRY, slot * ENTRY + 32)));
     }
@@ -113,6 +117,38 @@ export class SharedKeyCache {
     this.#insert(slot);
     this.#linkFront(slot);
     return key.slice();
+  }
+
+  #allocate(slots: number): void {
+    const tableSize = 2 ** Math.ceil(Math.log2(slots * 2)); // at most half full
+    const width = this.#capacity <= MAX_16 ? 2 : 4;
+    const indexBytes = (tableSize + 2 * slots) * width;
+    const buf = new ArrayBuffer(slots * ENTRY + indexBytes);
+    const slab = new Uint8Array(buf, 0, slots * ENTRY);
+    const index = width === 2
+      ? new Uint16Array(buf, slots * ENTRY, indexBytes / 2)
+      : new Uint32Array(buf, slots * ENTRY, indexBytes / 4);
+    const old = this.#slab, oldIndex = this.#index, oldSlots = this.#slots;
+    this.#slab = slab;
+    this.#index = index;
+    this.#slots = slots;
+    this.#tableSize = tableSize;
+    if (!old) return;
+    slab.set(old);
+    // prev and next keep their slot numbers; only the table is rebuilt.
+    index.set(
+      oldIndex.subarray(oldIndex.length - 2 * oldSlots, oldIndex.length - oldSlots),
+      tableSize,
+    );
+    index.set(oldIndex.subarray(oldIndex.length - oldSlots), tableSize + slots);
+    for (let s = 0; s < this.#size; s++) this.#insert(s);
+  }
+
+  /** Grows by an eighth, at least {@link STEP} slots, up to the capacity; false when full. */
+  #grow(): boolean {
+    if (this.#slots >= this.#capacity) return false;
+    this.#allocate(Math.min(this.#capacity, this.#slots + Math.max(STEP, this.#slots >> 3)));
+    return true;
   }
 
   #hash(pk: Uint8Array): number {
@@ -127,8 +163,8 @@ export class SharedKeyCache {
 
   /** Table index holding `pk`, or -1. */
   #find(pk: Uint8Array): number {
-    const t = this.#table, mask = t.length - 1, s = this.#slab;
-    for (let i = this.#hash(pk) & mask, n = 0; n < t.length; i = (i + 1) & mask, n++) {
+    const t = this.#index, n = this.#tableSize, mask = n - 1, s = this.#slab;
+    for (let i = this.#hash(pk) & mask, k = 0; k < n; i = (i + 1) & mask, k++) {
       const v = t[i]!;
       if (v === 0) return -1;
       const off = (v - 1) * ENTRY;
@@ -139,22 +175,26 @@ export class SharedKeyCache {
     return -1;
   }
 
+  #home(slot: number): number {
+    return this.#hash(this.#slab.subarray(slot * ENTRY, slot * ENTRY + 32)) &
+      (this.#tableSize - 1);
+  }
+
   #insert(slot: number): void {
-    const t = this.#table, mask = t.length - 1;
-    let i = this.#hash(this.#slab.subarray(slot * ENTRY, slot * ENTRY + 32)) & mask;
+    const t = this.#index, mask = this.#tableSize - 1;
+    let i = this.#home(slot);
     while (t[i] !== 0) i = (i + 1) & mask;
     t[i] = slot + 1;
   }
 
-  /** Deletes table index `i` with backward-shift, so probe chains stay unbroken. */
+  /** Deletes table index `i` with backward shift, so probe runs stay unbroken. */
   #remove(i: number): void {
-    const t = this.#table, mask = t.length - 1;
+    const t = this.#index, mask = this.#tableSize - 1;
     t[i] = 0;
     for (let j = (i + 1) & mask; t[j] !== 0; j = (j + 1) & mask) {
       const v = t[j]!;
-      const home = this.#hash(this.#slab.subarray((v - 1) * ENTRY, (v - 1) * ENTRY + 32)) & mask;
       // Move v back into the hole when its home is not within (hole, j].
-      if (((j - home) & mask) >= ((j - i) & mask)) {
+      if (((j - this.#home(v - 1)) & mask) >= ((j - i) & mask)) {
         t[i] = v;
         t[j] = 0;
         i = j;
@@ -162,44 +202,25 @@ export class SharedKeyCache {
     }
   }
 
-  /** Doubles the slots (up to the capacity); false when already at capacity. */
-  #grow(): boolean {
-    const old = this.#prev.length;
-    if (old >= this.#capacity) return false;
-    const slots = Math.min(this.#capacity, old * 2);
-    const slab = new Uint8Array(slots * ENTRY);
-    slab.set(this.#slab);
-    const prev = new Int32Array(slots), next = new Int32Array(slots);
-    prev.set(this.#prev);
-    next.set(this.#next);
-    this.#slab = slab;
-    this.#prev = prev;
-    this.#next = next;
-    this.#table = new Int32Array(tableSize(slots));
-    for (let s = 0; s < this.#size; s++) this.#insert(s);
-    return true;
-  }
-
   #unlink(slot: number): void {
-    const p = this.#prev[slot]!, n = this.#next[slot]!;
-    if (p >= 0) this.#next[p] = n;
+    const ix = this.#index, prev = this.#tableSize, next = prev + this.#slots;
+    const p = ix[prev + slot]!, n = ix[next + slot]!;
+    if (p) ix[next + p - 1] = n;
     else this.#head = n;
-    if (n >= 0) this.#prev[n] = p;
+    if (n) ix[prev + n - 1] = p;
     else this.#tail = p;
   }
 
   #linkFront(slot: number): void {
-    this.#prev[slot] = -1;
-    this.#next[slot] = this.#head;
-    if (this.#head >= 0) this.#prev[this.#head] = slot;
-    this.#head = slot;
-    if (this.#tail < 0) this.#tail = slot;
+    const ix = this.#index, prev = this.#tableSize, next = prev + this.#slots;
+    ix[prev + slot] = 0;
+    ix[next + slot] = this.#head;
+    if (this.#head) ix[prev + this.#head - 1] = slot + 1;
+    this.#head = slot + 1;
+    if (!this.#tail) this.#tail = slot + 1;
   }
 }
 
-/** A power of two at least twice `slots`, so the table stays at most half full. */
-function tableSize(slots: number): number {
-  let n = 2;
-  while (n < slots * 2) n *= 2;
-  return n;
+function defaultDerive(publicKey: Uint8Array, secretKey: Uint8Array): Uint8Array {
+  return backend().sharedKey(publicKey, secretKey);
 }
