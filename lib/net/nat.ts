@@ -174,13 +174,14 @@ export class Nat implements DatagramFabric, Network {
       this.#later(() => this.#toHost(lanKey, data, from));
       return;
     }
+    const hairpin = to.hostname === this.options.publicIp;
+    if (hairpin && !this.options.hairpinning) {
+      this.stats.hairpinDropped++;
+      return;
+    }
     const m = this.#mapping(from, to, now);
     if (!m) return;
-    if (to.hostname === this.options.publicIp) {
-      if (!this.options.hairpinning) {
-        this.stats.hairpinDropped++;
-        return;
-      }
+    if (hairpin) {
       this.stats.hairpinned++;
       const src = { hostname: this.options.publicIp, port: m.port };
       this.#later(() => {

@@ -191,6 +191,15 @@ for (const hairpinning of [true, false]) {
   });
 }
 
+Deno.test("Nat: with hairpinning off, a packet to the own public address opens no mapping", () => {
+  const w = world();
+  const nat = w.nat({ preset: "symmetric" });
+  host(nat, A).ep.send(ONE, { hostname: "203.0.113.1", port: 40000 });
+  w.clock.advance(1);
+  assert.equal(nat.stats.hairpinDropped, 1);
+  assert.equal(nat.mappingCount, 0);
+});
+
 Deno.test("Nat: hosts on the same LAN reach each other at their private addresses", () => {
   const w = world();
   const nat = w.nat({ preset: "symmetric" });
