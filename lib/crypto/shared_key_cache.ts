@@ -94,7 +94,7 @@ export class SharedKeyCache {
   /** The shared key with `publicKey` (a fresh copy), computed on a miss. */
   get(publicKey: Uint8Array): Uint8Array {
     if (publicKey.length !== PUBLIC_KEY_SIZE) throw new TypeError("public key must be 32 bytes");
-    const at = this.#find(publicKey);
+    const at = this.#find(publicKey, 0);
     if (at >= 0) {
       this.hits++;
       const slot = this.#index[at]! - 1;
@@ -110,7 +110,7 @@ export class SharedKeyCache {
     else {
       slot = this.#tail - 1;
       this.#unlink(slot);
-      this.#remove(this.#find(this.#slab.subarray(slot * ENTRY, slot * ENTRY + 32)));
+      this.#remove(this.#find(this.#slab, slot * ENTRY));
     }
     this.#slab.set(publicKey, slot * ENTRY);
     this.#slab.set(key, slot * ENTRY + 32);
@@ -129,19 +129,18 @@ export class SharedKeyCache {
       ? new Uint16Array(buf, slots * ENTRY, indexBytes / 2)
       : new Uint32Array(buf, slots * ENTRY, indexBytes / 4);
     const old = this.#slab, oldIndex = this.#index, oldSlots = this.#slots;
+    const oldTableSize = this.#tableSize;
     this.#slab = slab;
     this.#index = index;
     this.#slots = slots;
     this.#tableSize = tableSize;
     if (!old) return;
     slab.set(old);
-    // prev and next keep their slot numbers; only the table is rebuilt.
-    index.set(
-      oldIndex.subarray(oldIndex.length - 2 * oldSlots, oldIndex.length - oldSlots),
-      tableSize,
-    );
-    index.set(oldIndex.subarray(oldIndex.length - oldSlots), tableSize + slots);
-    for (let s = 0; s < this.#size; s++) this.#insert(s);
+    // prev and next keep their slot numbers; the table too while its size stays.
+    index.set(oldIndex.subarray(oldTableSize, oldTableSize + oldSlots), tableSize);
+    index.set(oldIndex.subarray(oldTableSize + oldSlots), tableSize + slots);
+    if (tableSize === oldTableSize) index.set(oldIndex.subarray(0, oldTableSize));
+    else for (let s = 0; s < this.#size; s++) this.#insert(s);
   }
 
   /** Grows by an eighth, at least {@link STEP} slots, up to the capacity; false when full. */
@@ -151,33 +150,33 @@ export class SharedKeyCache {
     return true;
   }
 
-  #hash(pk: Uint8Array): number {
+  /** Seeded hash of the 32 bytes of `b` from `off`. */
+  #hash(b: Uint8Array, off: number): number {
     let h = this.#seed;
-    for (let i = 0; i < 32; i += 4) {
-      const w = pk[i]! | (pk[i + 1]! << 8) | (pk[i + 2]! << 16) | (pk[i + 3]! << 24);
+    for (let i = off; i < off + 32; i += 4) {
+      const w = b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
       h = Math.imul(h ^ w, 0x9e3779b1);
       h ^= h >>> 15;
     }
     return h >>> 0;
   }
 
-  /** Table index holding `pk`, or -1. */
-  #find(pk: Uint8Array): number {
+  /** Table index holding the 32-byte key at `b[off..]`, or -1. */
+  #find(b: Uint8Array, off: number): number {
     const t = this.#index, n = this.#tableSize, mask = n - 1, s = this.#slab;
-    for (let i = this.#hash(pk) & mask, k = 0; k < n; i = (i + 1) & mask, k++) {
+    for (let i = this.#hash(b, off) & mask, k = 0; k < n; i = (i + 1) & mask, k++) {
       const v = t[i]!;
       if (v === 0) return -1;
-      const off = (v - 1) * ENTRY;
+      const at = (v - 1) * ENTRY;
       let same = true;
-      for (let j = 0; j < 32 && same; j++) same = s[off + j] === pk[j];
+      for (let j = 0; j < 32 && same; j++) same = s[at + j] === b[off + j];
       if (same) return i;
     }
     return -1;
   }
 
   #home(slot: number): number {
-    return this.#hash(this.#slab.subarray(slot * ENTRY, slot * ENTRY + 32)) &
-      (this.#tableSize - 1);
+    return this.#hash(this.#slab, slot * ENTRY) & (this.#tableSize - 1);
   }
 
   #insert(slot: number): void {

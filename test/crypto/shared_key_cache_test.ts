@@ -40,8 +40,8 @@ Deno.test("SharedKeyCache agrees with a reference LRU on any sequence of peers",
   // A cheap derive keeps the property fast; the cache logic is what is under test.
   const derive = (pk: Uint8Array) => pk.map((b) => b ^ 0x5a);
   fc.assert(fc.property(
-    fc.integer({ min: 1, max: 40 }),
-    fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 400 }),
+    fc.integer({ min: 1, max: 100 }),
+    fc.array(fc.integer({ min: 0, max: 150 }), { maxLength: 600 }),
     (capacity, seq) => {
       const cache = new SharedKeyCache(new Uint8Array(32), capacity, { derive });
       const lru: number[] = []; // most recent last
