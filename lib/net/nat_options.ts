@@ -1,15 +1,18 @@
 /**
- * NAT behaviour in RFC 4787 terms, the four common names for combinations of it, and the
+ * NAT behaviour in RFC 4787 terms, the common names for combinations of it, and the
  * defaults, which follow the Linux routers of the real-namespace lab (conntrack: an unreplied
  * UDP flow is forgotten after 30 s, one that has seen a reply after 120 s; every packet of an
  * admitted flow refreshes it; ports 1024-65535; no hairpin rule).
  *
- * | preset            | mapping                    | filtering                  | ports      |
- * | ----------------- | -------------------------- | -------------------------- | ---------- |
- * | `full-cone`       | endpoint-independent       | endpoint-independent       | preserving |
- * | `restricted-cone` | endpoint-independent       | address-dependent          | preserving |
- * | `port-restricted` | endpoint-independent       | address-and-port-dependent | preserving |
- * | `symmetric`       | address-and-port-dependent | address-and-port-dependent | random     |
+ * | preset                 | mapping                    | filtering                  | ports      |
+ * | ---------------------- | -------------------------- | -------------------------- | ---------- |
+ * | `full-cone`            | endpoint-independent       | endpoint-independent       | preserving |
+ * | `restricted-cone`      | endpoint-independent       | address-dependent          | preserving |
+ * | `address-restricted`   | endpoint-independent       | address-dependent          | preserving |
+ * | `port-restricted`      | endpoint-independent       | address-and-port-dependent | preserving |
+ * | `symmetric`            | address-and-port-dependent | address-and-port-dependent | random     |
+ *
+ * `address-restricted` is the nat-lab's name for `restricted-cone`.
  *
  * @example
  * ```ts
@@ -35,8 +38,16 @@ export type PortAllocation =
   /** A port drawn from the seeded generator. */
   | "random";
 
-/** Common names for combinations of mapping and filtering. */
-export type NatPreset = "full-cone" | "restricted-cone" | "port-restricted" | "symmetric";
+/**
+ * Common names for combinations of mapping and filtering; `address-restricted` is the
+ * nat-lab's word for `restricted-cone`.
+ */
+export type NatPreset =
+  | "full-cone"
+  | "restricted-cone"
+  | "address-restricted"
+  | "port-restricted"
+  | "symmetric";
 
 /** Options of a {@link Nat}; `preset` sets mapping, filtering and ports, explicit fields win. */
 export interface NatOptions {
@@ -114,6 +125,11 @@ export const NAT_PRESETS: Readonly<
     ports: "preserving",
   },
   "restricted-cone": {
+    mapping: "endpoint-independent",
+    filtering: "address-dependent",
+    ports: "preserving",
+  },
+  "address-restricted": {
     mapping: "endpoint-independent",
     filtering: "address-dependent",
     ports: "preserving",

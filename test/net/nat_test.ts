@@ -229,6 +229,8 @@ Deno.test("resolveNatOptions: presets, lab defaults and range checks", () => {
   assert.equal(o.mapping, "endpoint-independent");
   assert.equal(o.filtering, "address-dependent");
   assert.deepEqual(o.portRange, [1024, 65535]);
+  const lab = resolveNatOptions({ publicIp: "203.0.113.1", preset: "address-restricted" });
+  assert.equal(lab.filtering, "address-dependent", "the nat-lab's name for restricted cone");
   assert.equal(o.establishedTimeoutMs, 120_000);
   const s = resolveNatOptions({ publicIp: "x", preset: "symmetric", ports: "sequential" });
   assert.equal(s.ports, "sequential", "explicit fields win over the preset");
