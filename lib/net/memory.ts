@@ -1,7 +1,8 @@
 /**
  * An in-memory network: datagrams and streams between endpoints in one process, with
  * injectable clock, latency and loss. Protocol drivers run on it unchanged; simulations
- * attach handlers directly and run thousands of nodes in virtual time.
+ * attach handlers directly and run thousands of nodes in virtual time. Hosts behind a NAT
+ * attach to a `Nat` (`nat.ts`) standing on the network instead.
  *
  * @example
  * ```ts
