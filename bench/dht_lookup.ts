@@ -4,7 +4,10 @@
  * testnet of peerkit nodes (run in a child process). Each lookup starts from a fresh node
  * that knows one random testnet member, for a random other member's key.
  *
- *   deno run -A bench/dht_lookup.ts [--nodes 50] [--lookups 40] [--settle 20]
+ *   deno run -A bench/dht_lookup.ts [--nodes 50] [--lookups 40] [--settle 20] [--seed 1]
+ *
+ * `--seed` drives who bootstraps from whom and which member pairs are looked up (the same
+ * pairs, by index, on both testnets); keys and ports stay random.
  *
  * @module
  */
@@ -13,6 +16,7 @@ import { DhtDriver } from "../lib/dht/driver.ts";
 import { denoNetwork } from "../lib/net/deno.ts";
 import type { Addr } from "../lib/net/addr.ts";
 import { fromHex, toHex } from "../lib/util/bytes.ts";
+import { seededRandom } from "../lib/net/random.ts";
 import { type Bootstrapd, freePort, startBootstrapd } from "../test/_support/toxcore.ts";
 
 function flag(name: string, def: string): string {
@@ -22,6 +26,8 @@ function flag(name: string, def: string): string {
 const n = Number(flag("nodes", "50"));
 const lookups = Number(flag("lookups", "40"));
 const settle = Number(flag("settle", "20")) * 1000;
+const seed = Number(flag("seed", "1"));
+const random = seededRandom(seed);
 
 interface Member {
   publicKey: Uint8Array;
@@ -42,7 +48,7 @@ if (Deno.args.includes("--serve-testnet")) {
   for (let i = 1; i < n; i++) {
     const d = await node();
     for (let k = 0; k < 2; k++) {
-      const p = nodes[Math.floor(Math.random() * nodes.length)]!;
+      const p = nodes[Math.floor(random() * nodes.length)]!;
       d.bootstrap(p.localAddr, p.node.publicKey);
     }
     nodes.push(d);
@@ -60,15 +66,16 @@ function pct(xs: number[], p: number): number {
 }
 
 async function measure(name: string, members: Member[]) {
+  const random = seededRandom(seed + 1); // the same pairs on both testnets
   const ms: number[] = [], hops: number[] = [], reqs: number[] = [];
   let found = 0;
   const failures: string[] = [];
   for (let i = 0; i < lookups; i++) {
-    const seed = members[Math.floor(Math.random() * members.length)]!;
-    let target = seed;
-    while (target === seed) target = members[Math.floor(Math.random() * members.length)]!;
+    const known = members[Math.floor(random() * members.length)]!;
+    let target = known;
+    while (target === known) target = members[Math.floor(random() * members.length)]!;
     await using searcher = await node();
-    const r = await searcher.lookup(target.publicKey, { seeds: [seed], timeoutMs: 10_000 });
+    const r = await searcher.lookup(target.publicKey, { seeds: [known], timeoutMs: 10_000 });
     if (r.found) {
       found++;
       ms.push(r.elapsedMs);
@@ -88,7 +95,7 @@ async function measure(name: string, members: Member[]) {
   return pct(ms, 0.5);
 }
 
-console.log(`lookup latency, ${n}-node loopback testnets, ${lookups} lookups each`);
+console.log(`lookup latency, ${n}-node loopback testnets, ${lookups} lookups each, seed ${seed}`);
 
 // Testnet of tox-bootstrapd daemons: one first, then the rest (interop doc point 3).
 const daemons: Bootstrapd[] = [];
@@ -102,7 +109,7 @@ try {
     publicKeyHex: d.publicKeyHex,
   });
   for (let i = 1; i < n; i++) {
-    const a = daemons[Math.floor(Math.random() * daemons.length)]!;
+    const a = daemons[Math.floor(random() * daemons.length)]!;
     daemons.push(
       await startBootstrapd({ tcpRelay: false, bootstrap: [entry(daemons[0]!), entry(a)] }),
     );
@@ -120,7 +127,16 @@ try {
 }
 
 const child = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", new URL(import.meta.url).pathname, "--serve-testnet", "--nodes", String(n)],
+  args: [
+    "run",
+    "-A",
+    new URL(import.meta.url).pathname,
+    "--serve-testnet",
+    "--nodes",
+    String(n),
+    "--seed",
+    String(seed),
+  ],
   stdout: "piped",
   stderr: "inherit",
 }).spawn();

@@ -22,8 +22,10 @@
 import { VirtualClock } from "../net/clock.ts";
 import { type Endpoint, MemoryNetwork } from "../net/memory.ts";
 import type { Addr } from "../net/addr.ts";
+import { seededRandom } from "../net/random.ts";
 import { tweetnaclBackend } from "../crypto/backend.ts";
-import { naclCipher, simulationCipher } from "./cipher.ts";
+import { SharedKeyCache } from "../crypto/shared_key_cache.ts";
+import { type DhtCipher, naclCipher, simulationCipher } from "./cipher.ts";
 import { DhtNode, type DhtNodeOptions } from "./node.ts";
 import type { LookupResult } from "./lookup.ts";
 
@@ -43,6 +45,12 @@ export interface SimulationOptions {
   joinRate?: number;
   /** Use real NaCl (slow; default: the layout-preserving simulation cipher). */
   realCrypto?: boolean;
+  /**
+   * Shared keys each node caches (default 1024, a real node's default). The simulation
+   * cipher keeps them in the real {@link SharedKeyCache}, so memory and hit rate are a real
+   * node's; only the X25519 is replaced by a cheap stand-in.
+   */
+  sharedKeyCacheSize?: number;
   /** More options for every node. */
   node?: Partial<DhtNodeOptions>;
 }
@@ -63,24 +71,48 @@ export interface LookupBatch {
   meanMs: number;
 }
 
-interface SimNode {
+/** One simulated node. */
+export interface SimNode {
+  /** The node's state machine. */
   node: DhtNode;
+  /** Its endpoint on the network. */
   ep: Endpoint;
+  /** False once taken offline. */
   online: boolean;
+  /** Virtual time it joined. */
   joinedAt: number;
+  /** Its shared-key cache (absent with `realCrypto`, where the cipher owns one). */
+  keyCache?: SharedKeyCache;
 }
 
-/** xorshift128+ seeded generator; deterministic runs. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0 || 1, b = (seed * 2654435761) >>> 0 || 2, c = 0x9e3779b9, d = 0x7f4a7c15;
-  return () => {
-    const t = a ^ (a << 11);
-    a = b;
-    b = c;
-    c = d;
-    d = (d ^ (d >>> 19)) ^ (t ^ (t >>> 8));
-    return (d >>> 0) / 4294967296;
+/** The simulation cipher's stand-in for X25519: both public keys XORed (symmetric, like DH). */
+function xorKeys(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const k = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) k[i] = a[i]! ^ b[i]!;
+  return k;
+}
+
+/** Stateless halves of the simulation cipher, shared by every node. */
+const SIM_BOX = simulationCipher(new Uint8Array(32));
+
+/**
+ * The simulation cipher behind a real {@link SharedKeyCache}: real 32-byte entries, real
+ * eviction and counters; only the key itself is the XOR stand-in. The cache is given the
+ * node's public key where a real node gives its secret key, so one derive function serves
+ * every node.
+ */
+function cachedSimulationCipher(
+  publicKey: Uint8Array,
+  capacity: number,
+): { cipher: DhtCipher; cache: SharedKeyCache } {
+  const cache = new SharedKeyCache(publicKey, capacity, { derive: xorKeys });
+  const cipher: DhtCipher = {
+    sharedKey: (pk) => cache.get(pk),
+    seal: SIM_BOX.seal,
+    open: SIM_BOX.open,
+    stats: () => ({ hits: cache.hits, misses: cache.misses, size: cache.size }),
   };
+  return { cipher, cache };
 }
 
 /** A whole DHT in one process. */
@@ -93,6 +125,7 @@ export class DhtSimulation {
   readonly nodes: SimNode[] = [];
   readonly #o: Required<Omit<SimulationOptions, "node">> & { node: Partial<DhtNodeOptions> };
   readonly #random: () => number;
+  readonly #randomBytes = (n: number): Uint8Array => this.randomBytes(n);
   #nextAddr = 0;
   #lastChurn = 0;
 
@@ -105,10 +138,11 @@ export class DhtSimulation {
       seed: 1,
       joinRate: 100,
       realCrypto: false,
+      sharedKeyCacheSize: 1024,
       node: {},
       ...opts,
     };
-    this.#random = rng(this.#o.seed);
+    this.#random = seededRandom(this.#o.seed);
     const [lo, hi] = this.#o.latencyMs;
     this.net = new MemoryNetwork({
       clock: this.clock,
@@ -148,12 +182,13 @@ export class DhtSimulation {
     const keyPair = this.#o.realCrypto
       ? tweetnaclBackend.keyPairFromSecretKey(secretKey)
       : { publicKey: this.randomBytes(32), secretKey };
+    const cached = this.#o.realCrypto
+      ? undefined
+      : cachedSimulationCipher(keyPair.publicKey, this.#o.sharedKeyCacheSize);
     const node = new DhtNode({
       keyPair,
-      random: (n) => this.randomBytes(n),
-      cipher: this.#o.realCrypto
-        ? naclCipher(keyPair.secretKey, 64)
-        : simulationCipher(keyPair.publicKey),
+      random: this.#randomBytes,
+      cipher: cached?.cipher ?? naclCipher(keyPair.secretKey, this.#o.sharedKeyCacheSize),
       lanDiscovery: false,
       selfAddr: addr,
       ...this.#o.node,
@@ -164,6 +199,7 @@ export class DhtSimulation {
       online: true,
       joinedAt: this.clock.now(),
     };
+    if (cached) sim.keyCache = cached.cache;
     sim.ep = this.net.attach(addr, (data, from) => {
       node.handlePacket(data, from, this.clock.now());
       this.#flush(sim);

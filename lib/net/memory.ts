@@ -1,7 +1,8 @@
 /**
  * An in-memory network: datagrams and streams between endpoints in one process, with
  * injectable clock, latency and loss. Protocol drivers run on it unchanged; simulations
- * attach handlers directly and run thousands of nodes in virtual time.
+ * attach handlers directly and run thousands of nodes in virtual time. Hosts behind a NAT
+ * attach to a `Nat` (`nat.ts`) standing on the network instead.
  *
  * @example
  * ```ts
@@ -38,7 +39,7 @@ export interface MemoryNetworkOptions {
   latencyMs?: number | ((from: Addr, to: Addr) => number);
   /** Probability in [0, 1] that a datagram is lost (default 0). Streams never lose. */
   loss?: number;
-  /** Random source in [0, 1) for loss and port choice (default `Math.random`). */
+  /** Random source in [0, 1) for loss (default `Math.random`; pass `seededRandom(seed)` to replay). */
   random?: () => number;
 }
 
@@ -67,8 +68,51 @@ export interface MemoryNetworkStats {
 /** Receives datagrams delivered to an attached endpoint. */
 export type Handler = (data: Uint8Array, from: Addr) => void;
 
+/**
+ * Anything datagram handlers attach to: the {@link MemoryNetwork} itself, or the private side
+ * of a NAT (`lib/net/nat.ts`), which may in turn sit on another NAT's private side.
+ */
+export interface DatagramFabric {
+  /** The clock deliveries are scheduled on. */
+  readonly clock: Clock;
+  /** Attaches a handler at `addr` (port 0 picks one); throws if the address is taken. */
+  attach(addr: Addr, handler: Handler): Endpoint;
+}
+
+/**
+ * A {@link DatagramSocket} over an endpoint of `fabric`.
+ *
+ * @example
+ * ```ts
+ * import { datagramSocket, MemoryNetwork } from "./memory.ts";
+ * import { VirtualClock } from "./clock.ts";
+ * const net = new MemoryNetwork({ clock: new VirtualClock() });
+ * await using s = datagramSocket(net, { hostname: "10.0.0.1", port: 0 });
+ * console.assert(s.localAddr.port > 0);
+ * ```
+ */
+export function datagramSocket(fabric: DatagramFabric, addr: Addr): DatagramSocket {
+  const q = new AsyncQueue<Datagram>("datagram socket");
+  const ep = fabric.attach(addr, (data, from) => q.push({ data, from }));
+  const sock: DatagramSocket = {
+    localAddr: ep.addr,
+    send: (data, to) => {
+      if (q.closed) return Promise.reject(new ClosedError("datagram socket"));
+      ep.send(data, to);
+      return Promise.resolve();
+    },
+    receive: () => q.shift(),
+    close: () => {
+      ep.detach();
+      q.close();
+    },
+    [Symbol.asyncDispose]: () => Promise.resolve(sock.close()),
+  };
+  return sock;
+}
+
 /** The in-memory network. */
-export class MemoryNetwork implements Network {
+export class MemoryNetwork implements Network, DatagramFabric {
   /** The clock deliveries are scheduled on. */
   readonly clock: Clock;
   /** Delivery counters. */
@@ -105,23 +149,11 @@ export class MemoryNetwork implements Network {
 
   /** Binds a datagram socket with the {@link DatagramSocket} interface. */
   bindDatagram(addr: Addr): Promise<DatagramSocket> {
-    const q = new AsyncQueue<Datagram>("datagram socket");
-    const ep = this.attach(addr, (data, from) => q.push({ data, from }));
-    const sock: DatagramSocket = {
-      localAddr: ep.addr,
-      send: (data, to) => {
-        if (q.closed) return Promise.reject(new ClosedError("datagram socket"));
-        ep.send(data, to);
-        return Promise.resolve();
-      },
-      receive: () => q.shift(),
-      close: () => {
-        ep.detach();
-        q.close();
-      },
-      [Symbol.asyncDispose]: () => Promise.resolve(sock.close()),
-    };
-    return Promise.resolve(sock);
+    try {
+      return Promise.resolve(datagramSocket(this, addr));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** Listens for streams at `addr`. */

@@ -17,3 +17,6 @@ export * from "./queue.ts";
 export * from "./memory.ts";
 export { denoNetwork } from "./deno.ts";
 export * from "./ip.ts";
+export * from "./nat.ts";
+export * from "./nat_options.ts";
+export * from "./random.ts";

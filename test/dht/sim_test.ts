@@ -35,3 +35,47 @@ Deno.test("simulation: the same seed gives the same run", () => {
   };
   assert.deepEqual(run(), run());
 });
+
+Deno.test("simulation: another seed gives another run; the same seed the same cache counters", () => {
+  const run = (seed: number) => {
+    const sim = new DhtSimulation({ nodes: 120, seed });
+    sim.joinAll();
+    sim.run(20_000);
+    const r = sim.lookupMany(10);
+    sim.close();
+    const caches = sim.nodes.map((n) => n.keyCache!);
+    return {
+      sent: sim.net.stats.sent,
+      requests: r.results.map((x) => x.requests).join(),
+      hits: caches.reduce((s, c) => s + c.hits, 0),
+      misses: caches.reduce((s, c) => s + c.misses, 0),
+    };
+  };
+  const a = run(21);
+  assert.deepEqual(run(21), a);
+  assert.notDeepEqual(run(22), a);
+});
+
+Deno.test("simulation: every node holds a real shared-key cache that grows with its peers", () => {
+  const sim = new DhtSimulation({ nodes: 200, seed: 4, sharedKeyCacheSize: 1024 });
+  sim.joinAll();
+  sim.run(30_000);
+  sim.close();
+  for (const n of sim.nodes) {
+    const c = n.keyCache!;
+    assert.ok(c.size > 0 && c.size <= c.capacity);
+    assert.equal(c.misses, c.size, "no evictions below the capacity: one miss per distinct peer");
+    assert.ok(c.hits > c.misses, `hits ${c.hits}, misses ${c.misses}`);
+    assert.ok(c.allocatedBytes < 90 * c.size + 2048, `${c.allocatedBytes} bytes for ${c.size}`);
+  }
+});
+
+Deno.test("simulation: a small shared-key cache evicts and keeps to its capacity", () => {
+  const sim = new DhtSimulation({ nodes: 200, seed: 4, sharedKeyCacheSize: 8 });
+  sim.joinAll();
+  sim.run(30_000);
+  sim.close();
+  const c = sim.nodes[0]!.keyCache!;
+  assert.equal(c.size, 8);
+  assert.ok(c.misses > 8, "evicted peers were computed again");
+});
