@@ -11,7 +11,13 @@
  * ```
  * @module
  */
-import { backend, type CryptoBackend, setBackend } from "./backend.ts";
+import {
+  backend,
+  checkKeySizes,
+  type CryptoBackend,
+  LowOrderKeyError,
+  setBackend,
+} from "./backend.ts";
 
 let loaded: CryptoBackend | undefined;
 
@@ -40,7 +46,14 @@ export async function loadSodium(): Promise<CryptoBackend> {
       publicKey: s.crypto_scalarmult_base(sk),
       secretKey: Uint8Array.from(sk),
     }),
-    sharedKey: (pk, sk) => s.crypto_box_beforenm(pk, sk),
+    sharedKey: (pk, sk) => {
+      checkKeySizes(pk, sk);
+      try {
+        return s.crypto_box_beforenm(pk, sk);
+      } catch {
+        throw new LowOrderKeyError(); // the only failure left once the sizes are right
+      }
+    },
     seal: (m, n, k) => s.crypto_secretbox_easy(m, n, k),
     open: (c, n, k) => {
       if (c.length < 16) return null;

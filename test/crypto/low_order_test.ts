@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  type CryptoBackend,
+  loadSodium,
+  LowOrderKeyError,
+  trySharedKey,
+  tweetnaclBackend,
+} from "../../lib/crypto/mod.ts";
+import { fromHex, toHex } from "../../lib/util/bytes.ts";
+
+// Points of small order on Curve25519 and their non-canonical encodings (x = 0, 1, the two
+// order-8 points, p, p + 1): X25519 with any clamped scalar gives all zero.
+const LOW_ORDER = [
+  "0000000000000000000000000000000000000000000000000000000000000000",
+  "0100000000000000000000000000000000000000000000000000000000000000",
+  "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+  "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+  "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+].map(fromHex);
+
+const backends: CryptoBackend[] = [tweetnaclBackend, await loadSodium()];
+
+for (const b of backends) {
+  Deno.test(`${b.name}: sharedKey() refuses every low-order public key with LowOrderKeyError`, () => {
+    const sk = b.keyPair().secretKey;
+    for (const pk of LOW_ORDER) {
+      assert.throws(() => b.sharedKey(pk, sk), LowOrderKeyError, toHex(pk));
+      assert.equal(trySharedKey(b, pk, sk), null);
+    }
+  });
+
+  Deno.test(`${b.name}: sharedKey() rejects wrong key sizes with TypeError, not LowOrderKeyError`, () => {
+    const sk = b.keyPair().secretKey;
+    assert.throws(() => b.sharedKey(new Uint8Array(31), sk), TypeError);
+    assert.throws(() => trySharedKey(b, new Uint8Array(32), new Uint8Array(33)), TypeError);
+  });
+}
+
+Deno.test("tweetnacl and libsodium derive the same shared key for random keys", () => {
+  const [t, s] = backends as [CryptoBackend, CryptoBackend];
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (seed) => {
+      const a = t.keyPairFromSecretKey(seed), other = t.keyPair();
+      assert.equal(
+        toHex(t.sharedKey(a.publicKey, other.secretKey)),
+        toHex(s.sharedKey(a.publicKey, other.secretKey)),
+      );
+    }),
+    { numRuns: 50 },
+  );
+});
