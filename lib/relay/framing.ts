@@ -15,7 +15,7 @@
  * ```
  * @module
  */
-import { backend, incrementNonce } from "../crypto/mod.ts";
+import { backend, type CryptoBackend, incrementNonce } from "../crypto/mod.ts";
 import { WireError } from "../util/wire_error.ts";
 import { LENGTH_SIZE, MAC_SIZE, MAX_PACKET_SIZE, MAX_PLAINTEXT_SIZE } from "./constants.ts";
 import type { SessionKeys } from "./handshake.ts";
@@ -34,13 +34,16 @@ export class FrameCodec {
   #key: Uint8Array;
   #send: Uint8Array;
   #recv: Uint8Array;
+  readonly #b: CryptoBackend;
 
   /**
    * A codec for one established link.
    *
    * @param keys session key and the two nonces (copied)
+   * @param crypto backend (default: the process backend now)
    */
-  constructor(keys: SessionKeys) {
+  constructor(keys: SessionKeys, crypto: CryptoBackend = backend()) {
+    this.#b = crypto;
     this.#key = Uint8Array.from(keys.key);
     this.#send = Uint8Array.from(keys.sendNonce);
     this.#recv = Uint8Array.from(keys.recvNonce);
@@ -54,7 +57,7 @@ export class FrameCodec {
     if (packet.length === 0 || packet.length > MAX_PLAINTEXT_SIZE) {
       throw new RangeError(`packet of ${packet.length} bytes cannot be framed`);
     }
-    const sealed = backend().seal(packet, this.#send, this.#key);
+    const sealed = this.#b.seal(packet, this.#send, this.#key);
     incrementNonce(this.#send);
     const out = new Uint8Array(LENGTH_SIZE + sealed.length);
     out[0] = sealed.length >> 8;
@@ -66,7 +69,7 @@ export class FrameCodec {
   /** Opens one frame body (without its length); `null` on a bad MAC (the link is then dead). */
   open(body: Uint8Array): Uint8Array | null {
     if (body.length <= MAC_SIZE) return null;
-    const p = backend().open(body, this.#recv, this.#key);
+    const p = this.#b.open(body, this.#recv, this.#key);
     if (!p) return null;
     incrementNonce(this.#recv);
     return p;

@@ -108,7 +108,7 @@ export class RelayServerDriver implements AsyncDisposable {
 
   /** Sends a plaintext packet (id first) to a confirmed connection; see {@link RelayServer.sendPacket}. */
   sendPacket(conn: number, plaintext: Uint8Array): boolean {
-    const ok = this.core.sendPacket(conn, plaintext);
+    const ok = this.core.sendPacket(conn, plaintext, this.#clock.now());
     this.#pump();
     return ok;
   }
