@@ -1,13 +1,14 @@
 /**
- * A libsodium (WebAssembly) implementation of {@link CryptoBackend}. It is loaded on demand
- * because its start-up costs tens of milliseconds; tests prove byte-identical output with
- * tweetnacl.
+ * libsodium implementations of {@link CryptoBackend}: the system's native library when the
+ * process may load it (see ./sodium_native.ts), else the WebAssembly build. They are loaded
+ * on demand because the WebAssembly start-up costs tens of milliseconds; tests prove
+ * byte-identical output with tweetnacl.
  *
  * @example
  * ```ts
  * import { loadSodium } from "./sodium.ts";
  * const b = await loadSodium();
- * console.assert(b.name === "libsodium");
+ * console.assert(b.name === "libsodium" || b.name === "libsodium-native");
  * ```
  * @module
  */
@@ -18,11 +19,13 @@ import {
   LowOrderKeyError,
   setBackend,
 } from "./backend.ts";
+import { loadNativeSodium } from "./sodium_native.ts";
 
 let loaded: CryptoBackend | undefined;
 
 /**
- * Loads libsodium-wrappers once and returns it as a backend.
+ * The fastest libsodium available: the native library ({@link loadNativeSodium}) when it
+ * loads, otherwise the WebAssembly build ({@link loadSodiumWasm}).
  *
  * @example
  * ```ts
@@ -32,6 +35,20 @@ let loaded: CryptoBackend | undefined;
  * ```
  */
 export async function loadSodium(): Promise<CryptoBackend> {
+  return loadNativeSodium() ?? await loadSodiumWasm();
+}
+
+/**
+ * Loads libsodium-wrappers (WebAssembly) once and returns it as a backend.
+ *
+ * @example
+ * ```ts
+ * import { loadSodiumWasm } from "./sodium.ts";
+ * const b = await loadSodiumWasm();
+ * console.assert(b.name === "libsodium");
+ * ```
+ */
+export async function loadSodiumWasm(): Promise<CryptoBackend> {
   if (loaded) return loaded;
   const mod = await import("libsodium-wrappers");
   const s = mod.default;

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   type CryptoBackend,
-  loadSodium,
+  loadNativeSodium,
+  loadSodiumWasm,
   LowOrderKeyError,
   trySharedKey,
   tweetnaclBackend,
@@ -20,7 +21,12 @@ const LOW_ORDER = [
   "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
 ].map(fromHex);
 
-const backends: CryptoBackend[] = [tweetnaclBackend, await loadSodium()];
+const native = loadNativeSodium();
+const backends: CryptoBackend[] = [
+  tweetnaclBackend,
+  await loadSodiumWasm(),
+  ...(native ? [native] : []),
+];
 
 for (const b of backends) {
   Deno.test(`${b.name}: sharedKey() refuses every low-order public key with LowOrderKeyError`, () => {
