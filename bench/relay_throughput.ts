@@ -25,6 +25,7 @@
 import { type BenchRelay, startPeerkitRelay, startToxRelay } from "./_relay_setup.ts";
 import type { ReceiveCounts, WorkerReply, WorkerRequest } from "./_relay_worker.ts";
 import type { SendResult } from "./_relay_peer.ts";
+import { median } from "./_measure.ts";
 
 const RATES = (Deno.args[0] ?? "2,4,8,16,32,48,64,96").split(",").map(Number);
 const STEP_MS = Number(Deno.args[1] ?? 2000);
@@ -207,20 +208,39 @@ for (let round = 1; round <= ROUNDS; round++) {
   }
 }
 
-const best = (side: Side) =>
-  Math.max(0, ...rows.filter((r) => r.side === side && r.clean).map((r) => r.deliveredMBps));
-console.log("\nsummary (best clean delivered rate of each side, all rounds):");
+const clean = (side: Side) => rows.filter((r) => r.side === side && r.clean);
+const best = (side: Side) => Math.max(0, ...clean(side).map((r) => r.deliveredMBps));
+/** Relay CPU milliseconds per delivered MB, median over the side's clean rows. */
+const cpuPerMB = (side: Side) => {
+  const xs = clean(side).filter((r) => r.deliveredMBps > 0 && !Number.isNaN(r.cpuPct))
+    .map((r) => (10 * r.cpuPct) / r.deliveredMBps * ((STEP_MS + DRAIN_MS) / STEP_MS));
+  return xs.length ? median(xs) : NaN;
+};
+console.log("\nsummary (best clean delivered rate of each side, over all rounds):");
 for (const side of SIDES) {
-  const stalls = rows.filter((r) => r.side === side && !r.clean).length;
+  const all = rows.filter((r) => r.side === side).length;
+  const cpu = cpuPerMB(side);
   console.log(
-    `  ${side.padEnd(22)} ${best(side).toFixed(1).padStart(6)} MB/s   ` +
-      `(${stalls} stall row(s) of ${rows.filter((r) => r.side === side).length})`,
+    `  ${side.padEnd(22)} ${
+      clean(side).length ? `${best(side).toFixed(1).padStart(6)} MB/s` : "   n/a (no clean step)"
+    }   ${all - clean(side).length} stall row(s) of ${all}` +
+      (Number.isNaN(cpu) ? "" : `; relay CPU ${cpu.toFixed(1)} ms per delivered MB (median)`),
   );
 }
-const ours = best("peerkit relay serve");
+const ratio = (a: Side, b: Side) => clean(a).length && clean(b).length ? best(a) / best(b) : NaN;
+const pk = "peerkit relay serve", anchor = "tox-bootstrapd 0.2.18", limit = "direct (limit)";
+if (SIDES.includes(pk) && SIDES.includes(anchor)) {
+  const r = ratio(pk, anchor);
+  console.log(
+    `  ratio peerkit / tox-bootstrapd: ${Number.isNaN(r) ? "n/a" : `${r.toFixed(1)}x`}`,
+  );
+}
+if (SIDES.includes(pk) && SIDES.includes(limit)) {
+  const r = ratio(pk, limit);
+  console.log(
+    `  peerkit / direct-connection limit: ${Number.isNaN(r) ? "n/a" : `${(100 * r).toFixed(0)} %`}`,
+  );
+}
 console.log(
-  `  ratio peerkit / tox-bootstrapd: ${(ours / best("tox-bootstrapd 0.2.18")).toFixed(1)}x`,
-);
-console.log(
-  `  peerkit / direct-connection limit: ${(100 * ours / best("direct (limit)")).toFixed(0)} %`,
+  "  (the machine's load affects every side: compare sides within one run, not across runs)",
 );
