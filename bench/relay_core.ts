@@ -7,12 +7,22 @@
  * nothing else) gives the ceiling, and the ratio says how close the core comes to it.
  *
  *     deno run -A bench/relay_core.ts [frames-per-round=20000] [rounds=5] [payload=2000]
+ *       [backend=fastest|wasm|tweetnacl]
+ *
+ * `fastest` is what `relay serve` uses (native libsodium when it loads, else WebAssembly).
  *
  * Every round is listed; the best and the median are compared.
  *
  * @module
  */
-import { backend, loadSodium, setBackend } from "../lib/crypto/mod.ts";
+import {
+  backend,
+  type CryptoBackend,
+  loadSodium,
+  loadSodiumWasm,
+  setBackend,
+  tweetnaclBackend,
+} from "../lib/crypto/mod.ts";
 import { FrameCodec, FrameReader } from "../lib/relay/framing.ts";
 import { createClientHandshake, openServerHandshake } from "../lib/relay/handshake.ts";
 import { RelayServer } from "../lib/relay/server.ts";
@@ -23,7 +33,19 @@ const FRAMES = Number(Deno.args[0] ?? 20_000);
 const ROUNDS = Number(Deno.args[1] ?? 5);
 const PAYLOAD = Number(Deno.args[2] ?? 2000);
 const CHUNK = 64 * 1024;
-setBackend(await loadSodium());
+const BACKENDS: Record<string, () => Promise<CryptoBackend>> = {
+  fastest: loadSodium,
+  wasm: loadSodiumWasm,
+  tweetnacl: () => Promise.resolve(tweetnaclBackend),
+};
+const pick = BACKENDS[Deno.args[3] ?? "fastest"];
+if (!pick || !(FRAMES > 0) || !(ROUNDS > 0) || !(PAYLOAD > 0 && PAYLOAD <= 2031)) {
+  console.error(
+    "usage: relay_core.ts [frames>0] [rounds>0] [payload 1..2031] [fastest|wasm|tweetnacl]",
+  );
+  Deno.exit(2);
+}
+setBackend(await pick());
 const b = backend();
 
 const server = new RelayServer({ keyPair: b.keyPair(), rateBytesPerSecond: 0 });
