@@ -40,6 +40,11 @@ export interface CryptoBackend {
   sharedKey(publicKey: Uint8Array, secretKey: Uint8Array): Uint8Array;
   /** `crypto_box_afternm` / secretbox: returns `MAC || ciphertext`. */
   seal(message: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array;
+  /**
+   * Optional: `seal` written into `out` (exactly `message.length + 16` bytes, e.g. a view
+   * into a frame buffer) instead of a new array. Callers fall back to `seal` without it.
+   */
+  sealInto?(out: Uint8Array, message: Uint8Array, nonce: Uint8Array, key: Uint8Array): void;
   /** Opens `MAC || ciphertext`; `null` when the MAC does not verify. */
   open(sealed: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array | null;
   /** Cryptographically secure random bytes. */

@@ -108,6 +108,11 @@ export function loadNativeSodium(): CryptoBackend | null {
       s.crypto_secretbox_easy(c, m, BigInt(m.length), n, k);
       return c;
     },
+    sealInto: (out, m, n, k) => {
+      checkNonceKey(n, k);
+      if (out.length !== m.length + MAC_SIZE) throw new RangeError("out must be m.length + 16");
+      s.crypto_secretbox_easy(out, m, BigInt(m.length), n, k);
+    },
     open: (c, n, k) => {
       checkNonceKey(n, k);
       if (c.length < MAC_SIZE) return null;

@@ -57,12 +57,15 @@ export class FrameCodec {
     if (packet.length === 0 || packet.length > MAX_PLAINTEXT_SIZE) {
       throw new RangeError(`packet of ${packet.length} bytes cannot be framed`);
     }
-    const sealed = this.#b.seal(packet, this.#send, this.#key);
+    const n = packet.length + MAC_SIZE;
+    const out = new Uint8Array(LENGTH_SIZE + n);
+    out[0] = n >> 8;
+    out[1] = n & 0xff;
+    // Straight into the frame where the backend can; otherwise one copy.
+    if (this.#b.sealInto) {
+      this.#b.sealInto(out.subarray(LENGTH_SIZE), packet, this.#send, this.#key);
+    } else out.set(this.#b.seal(packet, this.#send, this.#key), LENGTH_SIZE);
     incrementNonce(this.#send);
-    const out = new Uint8Array(LENGTH_SIZE + sealed.length);
-    out[0] = sealed.length >> 8;
-    out[1] = sealed.length & 0xff;
-    out.set(sealed, LENGTH_SIZE);
     return out;
   }
 

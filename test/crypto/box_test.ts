@@ -150,3 +150,31 @@ Deno.test("native X25519 key derivation equals tweetnacl's and libsodium's", asy
     toHex(kp.publicKey),
   );
 });
+
+Deno.test("sealInto() writes exactly what seal() returns, where a backend has it", () => {
+  const withInto = backends.filter((b) => b.sealInto);
+  for (const b of withInto) {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 24, maxLength: 24 }),
+        fc.uint8Array({ minLength: 0, maxLength: 2048 }),
+        (k, n, m) => {
+          const frame = new Uint8Array(m.length + 16 + 3);
+          b.sealInto!(frame.subarray(2, 2 + m.length + 16), m, n, k);
+          assert.equal(
+            toHex(frame.subarray(2, 2 + m.length + 16)),
+            toHex(tweetnaclBackend.seal(m, n, k)),
+          );
+          assert.equal(frame[0], 0);
+          assert.equal(frame[frame.length - 1], 0);
+        },
+      ),
+      { numRuns: 100 },
+    );
+    assert.throws(
+      () => b.sealInto!(new Uint8Array(5), new Uint8Array(1), NONCE, new Uint8Array(32)),
+      RangeError,
+    );
+  }
+});
