@@ -57,3 +57,22 @@ Deno.test("tweetnacl and libsodium derive the same shared key for random keys", 
     { numRuns: 50 },
   );
 });
+
+Deno.test("the onion openers return null for a low-order key instead of throwing", async () => {
+  const { buildDataRequest, openAnnounceResponse, openDataResponse } = await import(
+    "../../lib/onion/client_packets.ts"
+  );
+  const data = tweetnaclBackend.keyPair();
+  const req = buildDataRequest({
+    destPublicKey: new Uint8Array(32),
+    dataPublicKey: data.publicKey,
+    plain: new Uint8Array([7]),
+  });
+  const res = new Uint8Array([0x86, ...req.subarray(33)]);
+  assert.equal(openDataResponse(res, data.secretKey)?.plain[0], 7);
+  res.fill(0, 1 + 24, 1 + 24 + 32); // the ephemeral key becomes the all-zero point
+  assert.equal(openDataResponse(res, data.secretKey), null);
+  const announce = new Uint8Array(82);
+  announce[0] = 0x84;
+  assert.equal(openAnnounceResponse(announce, LOW_ORDER[2]!, data.secretKey), null);
+});
