@@ -76,3 +76,19 @@ Deno.test("the onion openers return null for a low-order key instead of throwing
   announce[0] = 0x84;
   assert.equal(openAnnounceResponse(announce, LOW_ORDER[2]!, data.secretKey), null);
 });
+
+Deno.test("decryptData() returns null for a low-order sender key on every backend", async () => {
+  const { decryptData, setBackend, backend } = await import("../../lib/crypto/mod.ts");
+  const before = backend();
+  try {
+    for (const b of backends) {
+      setBackend(b);
+      const me = b.keyPair();
+      for (const pk of LOW_ORDER) {
+        assert.equal(decryptData(pk, me.secretKey, new Uint8Array(24), new Uint8Array(40)), null);
+      }
+    }
+  } finally {
+    setBackend(before);
+  }
+});
