@@ -29,12 +29,24 @@ export type WorkerRequest =
   | { cmd: "listenDirect" }
   | { cmd: "linkDirect"; port: number; peer: Uint8Array }
   | { cmd: "go"; bytesPerSecond: number; ms: number }
+  | { cmd: "echo" }
+  | { cmd: "rtt"; samples: number }
   | { cmd: "report" };
 
 /** A worker's answer. */
 export type WorkerReply =
   | { ok: true; publicKey?: Uint8Array; port?: number; result?: unknown }
   | { ok: false; error: string };
+
+/** Round trips of one 64-byte data packet to the echoing peer and back, in ms. */
+export interface RttResult {
+  /** Median. */
+  median: number;
+  /** 99th percentile. */
+  p99: number;
+  /** Samples with no echo within 2 s. */
+  lost: number;
+}
 
 /** What a receiver counted since "go". */
 export interface ReceiveCounts {
@@ -57,12 +69,19 @@ let connId = NUM_RESERVED_PORTS;
 let listener: Deno.TcpListener | null = null;
 let linked: Promise<void> | null = null;
 let goAt = 0;
+let echo = false;
 const counts: ReceiveCounts = { frames: 0, bytes: 0, lastMs: 0 };
 
 function count(l: Link): void {
   readPackets(l, (p) => {
     const id = p[0]!;
     if (id >= NUM_RESERVED_PORTS) {
+      if (echo) {
+        const back = p.slice();
+        back[0] = connId;
+        sendPacket(l, back).catch(() => {});
+        return true;
+      }
       counts.frames++;
       counts.bytes += p.length - 1;
       counts.lastMs = performance.now() - goAt;
@@ -104,6 +123,11 @@ async function handle(m: WorkerRequest): Promise<WorkerReply> {
       goAt = performance.now();
       if (m.ms === 0) return { ok: true };
       return { ok: true, result: await sendLoad(link!, connId, m.bytesPerSecond, m.ms) };
+    case "echo":
+      echo = true;
+      return { ok: true };
+    case "rtt":
+      return { ok: true, result: await rtt(link!, m.samples) };
     case "report": {
       const result = { ...counts };
       try {
@@ -116,6 +140,34 @@ async function handle(m: WorkerRequest): Promise<WorkerReply> {
       return { ok: true, result };
     }
   }
+}
+
+async function rtt(l: Link, samples: number): Promise<RttResult> {
+  let wake: (() => void) | null = null;
+  readPackets(l, (p) => {
+    if (p[0]! >= NUM_RESERVED_PORTS) wake?.();
+    return true;
+  }).catch(() => {});
+  const msg = new Uint8Array(65);
+  msg[0] = connId;
+  const times: number[] = [];
+  let lost = 0;
+  for (let i = 0; i < samples; i++) {
+    const t0 = performance.now();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const got = await new Promise<boolean>((resolve) => {
+      wake = () => resolve(true);
+      timer = setTimeout(() => resolve(false), 2000);
+      sendPacket(l, msg).catch(() => resolve(false));
+    });
+    clearTimeout(timer);
+    wake = null;
+    if (got) times.push(performance.now() - t0);
+    else lost++;
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(times.length * q))] ?? NaN;
+  return { median: at(0.5), p99: at(0.99), lost };
 }
 
 port.onmessage = (e) => {

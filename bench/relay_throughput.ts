@@ -5,7 +5,7 @@
  * and no relay between them.
  *
  *     deno run -A bench/relay_throughput.ts [rates-MB/s=2,4,8,16,32,48,64,96] [ms-per-step=2000]
- *       [rounds=1] [sides=limit,peerkit,anchor]
+ *       [rounds=1] [sides=limit,peerkit,anchor] [rtt-samples=200]
  *
  * Method. The sender and the receiver each run on their own worker thread with the lean
  * peer of bench/_relay_peer.ts (one libsodium seal per sent frame, one open per received
@@ -18,22 +18,28 @@
  * arrival). A step is CLEAN when at least 99 % of the offered frames (greedy: of the sent
  * frames) arrived; otherwise it is a STALL row, shown like any other. Each side's best
  * clean delivered rate is compared: peerkit / anchor and peerkit / limit. "relay cpu" is
- * the relay process's CPU time during the step over the step's wall time.
+ * the relay process's CPU time during the step over the step's wall time. Last, the round
+ * trip of one 64-byte packet to an echoing peer and back through each side (fresh relay,
+ * `rtt-samples` sequential samples; median and p99).
  *
  * @module
  */
 import { type BenchRelay, startPeerkitRelay, startToxRelay } from "./_relay_setup.ts";
-import type { ReceiveCounts, WorkerReply, WorkerRequest } from "./_relay_worker.ts";
+import type { ReceiveCounts, RttResult, WorkerReply, WorkerRequest } from "./_relay_worker.ts";
 import type { SendResult } from "./_relay_peer.ts";
 import { median } from "./_measure.ts";
 
 const RATES = (Deno.args[0] ?? "2,4,8,16,32,48,64,96").split(",").map(Number);
 const STEP_MS = Number(Deno.args[1] ?? 2000);
 const ROUNDS = Number(Deno.args[2] ?? 1);
+const RTT_SAMPLES = Number(Deno.args[4] ?? 200);
 const DRAIN_MS = 500;
 const CLEAN = 0.99;
-if (RATES.some((r) => !(r > 0)) || !(STEP_MS >= 100) || !(ROUNDS >= 1)) {
-  console.error("usage: relay_throughput.ts [rates-MB/s,...] [ms-per-step>=100] [rounds>=1]");
+if (RATES.some((r) => !(r > 0)) || !(STEP_MS >= 100) || !(ROUNDS >= 1) || !(RTT_SAMPLES >= 0)) {
+  console.error(
+    "usage: relay_throughput.ts [rates-MB/s,...] [ms-per-step>=100] [rounds>=1] " +
+      "[sides=limit,peerkit,anchor] [rtt-samples>=0]",
+  );
   Deno.exit(2);
 }
 
@@ -92,7 +98,11 @@ async function cpuTicks(pid: number): Promise<number> {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-async function step(side: Side, offered: number | "greedy", round: number): Promise<Row> {
+/** Starts the side's relay (fresh) and links a sender and a receiver through it, then runs `fn`. */
+async function withPair<T>(
+  side: Side,
+  fn: (send: Peer, recv: Peer, relay: BenchRelay | null) => Promise<T>,
+): Promise<T> {
   const send = new Peer(), recv = new Peer();
   let relay: BenchRelay | null = null;
   try {
@@ -123,6 +133,16 @@ async function step(side: Side, offered: number | "greedy", round: number): Prom
         }),
       ]);
     }
+    return await fn(send, recv, relay);
+  } finally {
+    send.stop();
+    recv.stop();
+    await relay?.stop();
+  }
+}
+
+function step(side: Side, offered: number | "greedy", round: number): Promise<Row> {
+  return withPair(side, async (send, recv, relay) => {
     await recv.call({ cmd: "go", bytesPerSecond: 0, ms: 0 });
     const cpu0 = relay ? await cpuTicks(relay.pid) : 0;
     const bps = offered === "greedy" ? 0 : offered * 1e6;
@@ -144,11 +164,15 @@ async function step(side: Side, offered: number | "greedy", round: number): Prom
       clean: delivered >= CLEAN && !s.error,
       note: s.error ? `sender's socket failed after ${s.ms.toFixed(0)} ms: ${s.error}` : "",
     };
-  } finally {
-    send.stop();
-    recv.stop();
-    await relay?.stop();
-  }
+  });
+}
+
+/** Round trip of one 64-byte packet through the side's (fresh) relay to an echoing peer. */
+function rttStep(side: Side): Promise<RttResult> {
+  return withPair(side, async (send, recv) => {
+    await recv.call({ cmd: "echo" });
+    return (await send.call({ cmd: "rtt", samples: RTT_SAMPLES })).result as RttResult;
+  });
 }
 
 const pad = (s: string, n: number) => s.padStart(n);
@@ -208,6 +232,23 @@ for (let round = 1; round <= ROUNDS; round++) {
   }
 }
 
+const rtts = new Map<Side, RttResult>();
+if (RTT_SAMPLES > 0) {
+  console.log(`\nround trip, 64-byte packet to an echoing peer and back, ${RTT_SAMPLES} samples:`);
+  for (const side of SIDES) {
+    try {
+      const r = await rttStep(side);
+      rtts.set(side, r);
+      console.log(
+        `  ${side.padEnd(22)} median ${r.median.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms` +
+          (r.lost ? `, ${r.lost} lost` : ""),
+      );
+    } catch (e) {
+      console.log(`  ${side.padEnd(22)} failed: ${e}`);
+    }
+  }
+}
+
 const clean = (side: Side) => rows.filter((r) => r.side === side && r.clean);
 const best = (side: Side) => Math.max(0, ...clean(side).map((r) => r.deliveredMBps));
 /** Relay CPU milliseconds per delivered MB, median over the side's clean rows. */
@@ -239,6 +280,14 @@ if (SIDES.includes(pk) && SIDES.includes(limit)) {
   const r = ratio(pk, limit);
   console.log(
     `  peerkit / direct-connection limit: ${Number.isNaN(r) ? "n/a" : `${(100 * r).toFixed(0)} %`}`,
+  );
+}
+const rp = rtts.get(pk), ra = rtts.get(anchor);
+if (rp && ra) {
+  console.log(
+    `  median round trip: peerkit ${rp.median.toFixed(3)} ms, tox-bootstrapd ${
+      ra.median.toFixed(3)
+    } ms (${(ra.median / rp.median).toFixed(0)} times lower)`,
   );
 }
 console.log(
