@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * import { backend, type CryptoBackend } from "../crypto/mod.ts";
+ * import { backend } from "../crypto/mod.ts";
  * import { RelayServer } from "./server.ts";
  * const s = new RelayServer({ keyPair: backend().keyPair() });
  * const id = s.accept({ hostname: "127.0.0.1", port: 5000 }, 0)!;
@@ -83,7 +83,7 @@ const TICK_MS = 1000;
  *
  * @example
  * ```ts
- * import { backend, type CryptoBackend } from "../crypto/mod.ts";
+ * import { backend } from "../crypto/mod.ts";
  * import { RelayServer } from "./server.ts";
  * const s = new RelayServer({ keyPair: backend().keyPair(), rateBytesPerSecond: 0 });
  * s.accept({ hostname: "127.0.0.1", port: 1 }, 0);
