@@ -46,13 +46,21 @@ export interface Link {
   leftover: Uint8Array;
 }
 
+/** How long a handshake may take before the socket is closed. */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
+
 async function readExactly(conn: Deno.TcpConn, n: number): Promise<Uint8Array> {
   const buf = new Uint8Array(n + 65536);
   let got = 0;
-  while (got < n) {
-    const r = await conn.read(buf.subarray(got));
-    if (r === null) throw new Error("connection closed during the handshake");
-    got += r;
+  const timer = setTimeout(() => conn.close(), HANDSHAKE_TIMEOUT_MS);
+  try {
+    while (got < n) {
+      const r = await conn.read(buf.subarray(got));
+      if (r === null) throw new Error("connection closed during the handshake");
+      got += r;
+    }
+  } finally {
+    clearTimeout(timer);
   }
   return buf.subarray(0, got);
 }

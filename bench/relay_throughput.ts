@@ -50,11 +50,18 @@ class Peer {
   constructor() {
     this.#w.onmessage = (e: MessageEvent<WorkerReply>) => this.#waiting.shift()?.(e.data);
   }
+  /** Sends one request; rejects on the worker's error or after 60 s without an answer. */
   async call(req: WorkerRequest): Promise<WorkerReply & { ok: true }> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const r = await new Promise<WorkerReply>((resolve) => {
       this.#waiting.push(resolve);
+      timer = setTimeout(
+        () => resolve({ ok: false, error: `${req.cmd}: no answer in 60 s` }),
+        60_000,
+      );
       this.#w.postMessage(req);
     });
+    clearTimeout(timer);
     if (!r.ok) throw new Error(r.error);
     return r;
   }
