@@ -45,6 +45,11 @@ export interface CryptoBackend {
    * into a frame buffer) instead of a new array. Callers fall back to `seal` without it.
    */
   sealInto?(out: Uint8Array, message: Uint8Array, nonce: Uint8Array, key: Uint8Array): void;
+  /**
+   * Optional: `open` written into `out` (exactly `sealed.length - 16` bytes); false when the
+   * MAC does not verify (`out` is then unspecified). Callers fall back to `open` without it.
+   */
+  openInto?(out: Uint8Array, sealed: Uint8Array, nonce: Uint8Array, key: Uint8Array): boolean;
   /** Opens `MAC || ciphertext`; `null` when the MAC does not verify. */
   open(sealed: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array | null;
   /** Cryptographically secure random bytes. */

@@ -113,6 +113,13 @@ export function loadNativeSodium(): CryptoBackend | null {
       if (out.length !== m.length + MAC_SIZE) throw new RangeError("out must be m.length + 16");
       s.crypto_secretbox_easy(out, m, BigInt(m.length), n, k);
     },
+    openInto: (out, c, n, k) => {
+      checkNonceKey(n, k);
+      if (c.length < MAC_SIZE || out.length !== c.length - MAC_SIZE) {
+        throw new RangeError("out must be sealed.length - 16");
+      }
+      return s.crypto_secretbox_open_easy(out, c, BigInt(c.length), n, k) === 0;
+    },
     open: (c, n, k) => {
       checkNonceKey(n, k);
       if (c.length < MAC_SIZE) return null;

@@ -69,10 +69,19 @@ export class FrameCodec {
     return out;
   }
 
-  /** Opens one frame body (without its length); `null` on a bad MAC (the link is then dead). */
-  open(body: Uint8Array): Uint8Array | null {
+  /**
+   * Opens one frame body (without its length); `null` on a bad MAC (the link is then dead).
+   * With `scratch` (at least 2032 bytes) and a backend that can open in place, the packet is
+   * a view into `scratch`, valid until its next use: no allocation per frame.
+   */
+  open(body: Uint8Array, scratch?: Uint8Array): Uint8Array | null {
     if (body.length <= MAC_SIZE) return null;
-    const p = this.#b.open(body, this.#recv, this.#key);
+    const n = body.length - MAC_SIZE;
+    let p: Uint8Array | null;
+    if (scratch && this.#b.openInto && scratch.length >= n) {
+      p = scratch.subarray(0, n);
+      if (!this.#b.openInto(p, body, this.#recv, this.#key)) p = null;
+    } else p = this.#b.open(body, this.#recv, this.#key);
     if (!p) return null;
     incrementNonce(this.#recv);
     return p;
@@ -104,21 +113,34 @@ export class FrameReader {
    * {@link WireError} when a length field exceeds 2048: the stream is then unusable.
    */
   push(chunk: Uint8Array): Uint8Array[] {
-    let buf = chunk;
-    if (this.#pending) {
-      const joined = new Uint8Array(this.#pending.length + chunk.length);
-      joined.set(this.#pending, 0);
-      joined.set(chunk, this.#pending.length);
-      buf = joined;
-      this.#pending = null;
-    }
     const out: Uint8Array[] = [];
     let off = 0;
-    while (buf.length - off >= LENGTH_SIZE) {
-      const len = (buf[off]! << 8) | buf[off + 1]!;
-      if (len > MAX_PACKET_SIZE) {
-        throw new WireError("TOO_LARGE", `frame length ${len} exceeds ${MAX_PACKET_SIZE}`);
+    let p = this.#pending;
+    if (p) {
+      // Finish the frame left over from the last call: only its missing bytes are copied,
+      // not the whole chunk.
+      this.#pending = null;
+      if (p.length < LENGTH_SIZE) {
+        off = Math.min(LENGTH_SIZE - p.length, chunk.length);
+        p = join(p, chunk.subarray(0, off));
+        if (p.length < LENGTH_SIZE) {
+          this.#pending = p;
+          return out;
+        }
       }
+      const len = lengthAt(p, 0);
+      const take = Math.min(LENGTH_SIZE + len - p.length, chunk.length - off);
+      p = join(p, chunk.subarray(off, off + take));
+      off += take;
+      if (p.length < LENGTH_SIZE + len) {
+        this.#pending = p;
+        return out;
+      }
+      if (len > 0) out.push(p.subarray(LENGTH_SIZE));
+    }
+    const buf = chunk;
+    while (buf.length - off >= LENGTH_SIZE) {
+      const len = lengthAt(buf, off);
       if (buf.length - off - LENGTH_SIZE < len) break;
       if (len > 0) out.push(buf.subarray(off + LENGTH_SIZE, off + LENGTH_SIZE + len));
       off += LENGTH_SIZE + len;
@@ -126,4 +148,20 @@ export class FrameReader {
     if (off < buf.length) this.#pending = buf.slice(off);
     return out;
   }
+}
+
+/** The frame length at `off`; throws {@link WireError} beyond 2048. */
+function lengthAt(b: Uint8Array, off: number): number {
+  const len = (b[off]! << 8) | b[off + 1]!;
+  if (len > MAX_PACKET_SIZE) {
+    throw new WireError("TOO_LARGE", `frame length ${len} exceeds ${MAX_PACKET_SIZE}`);
+  }
+  return len;
+}
+
+function join(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
 }

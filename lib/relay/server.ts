@@ -26,6 +26,7 @@ import { toHex } from "../util/bytes.ts";
 import { WireError } from "../util/wire_error.ts";
 import {
   CLIENT_HANDSHAKE_SIZE,
+  MAX_PLAINTEXT_SIZE,
   MIN_ONION_REQUEST_EXCLUSIVE,
   NUM_CLIENT_CONNECTIONS,
   NUM_RESERVED_PORTS,
@@ -113,6 +114,7 @@ export class RelayServer {
   #bytesRelayed = 0;
   #packetsRelayed = 0;
   #accepted = 0;
+  readonly #scratch = new Uint8Array(MAX_PLAINTEXT_SIZE);
   readonly #drops = zeroCounts(DROP_REASONS);
   readonly #kills = zeroCounts(KILL_REASONS);
 
@@ -228,7 +230,8 @@ export class RelayServer {
       throw e;
     }
     for (const f of frames) {
-      const plain = c.codec!.open(f);
+      // Every handler copies what it keeps, so all frames share one plaintext buffer.
+      const plain = c.codec!.open(f, this.#scratch);
       if (!plain) return this.#kill(c, "bad_frame");
       if (c.state === "unconfirmed" && !this.#confirm(c, now)) return;
       this.#handlePacket(c, plain, now);

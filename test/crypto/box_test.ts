@@ -178,3 +178,29 @@ Deno.test("sealInto() writes exactly what seal() returns, where a backend has it
     );
   }
 });
+
+Deno.test("openInto() gives what open() gives, and false for a flipped bit, where a backend has it", () => {
+  for (const b of backends.filter((b) => b.openInto)) {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 24, maxLength: 24 }),
+        fc.uint8Array({ minLength: 0, maxLength: 2048 }),
+        fc.nat(),
+        (k, n, m, flip) => {
+          const c = tweetnaclBackend.seal(m, n, k);
+          const out = new Uint8Array(m.length);
+          assert.equal(b.openInto!(out, c, n, k), true);
+          assert.equal(toHex(out), toHex(m));
+          c[flip % c.length]! ^= 1;
+          assert.equal(b.openInto!(out, c, n, k), false);
+        },
+      ),
+      { numRuns: 100 },
+    );
+    assert.throws(
+      () => b.openInto!(new Uint8Array(3), new Uint8Array(20), NONCE, new Uint8Array(32)),
+      RangeError,
+    );
+  }
+});

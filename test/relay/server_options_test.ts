@@ -165,3 +165,17 @@ Deno.test("a seeded random source gives identical handshake bytes on both sides"
   assert.notEqual(other[0], first[0]);
   assert.notEqual(other[1], first[1]);
 });
+
+Deno.test("packets opened in the shared buffer reach handlers intact, several per read", async () => {
+  const got: string[] = [];
+  const net = await testNet({ onOnionRequest: (d) => void got.push(toHex(d)) });
+  const a = net.peer().connect();
+  const one = new Uint8Array(200).fill(1), two = new Uint8Array(300).fill(2);
+  one[0] = two[0] = 8; // onion request
+  const frames = [a.codec!.seal(one), a.codec!.seal(two)];
+  const joined = new Uint8Array(frames[0]!.length + frames[1]!.length);
+  joined.set(frames[0]!, 0);
+  joined.set(frames[1]!, frames[0]!.length);
+  net.server.receive(a.id, joined, net.now);
+  assert.deepEqual(got, [toHex(one.subarray(1)), toHex(two.subarray(1))]);
+});
