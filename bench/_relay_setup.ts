@@ -37,7 +37,7 @@ export async function rssKiB(pid: number): Promise<number> {
 
 /** Starts `peerkit relay serve` with extra flags on loopback. */
 export async function startPeerkitRelay(extra: string[] = []): Promise<BenchRelay> {
-  const r = await spawnLoopbackRelay(extra, { stderr: "inherit" });
+  const r = await spawnLoopbackRelay(extra, { stderr: "piped" });
   const s = r.process;
   const stop = async () => void await s.stop();
   return {

@@ -1,164 +1,302 @@
 /**
- * Throughput and round-trip time between two relay clients through `peerkit relay serve`
- * (rate limit off) and through tox-bootstrapd 0.2.18, side by side in one run, with the same
- * client (peerkit's RelayClient on libsodium) and the same load. Prints both and the ratio.
+ * What a TCP relay DELIVERS between two clients: `peerkit relay serve` (rate limit off)
+ * against tox-bootstrapd 0.2.18 in the same run, and both against THE LIMIT: the same two
+ * peers over one direct loopback TCP connection with the same handshake, framing and crypto
+ * and no relay between them.
  *
- *     deno run -A bench/relay_throughput.ts [seconds-per-window=3] [rtt-samples=500]
+ *     deno run -A bench/relay_throughput.ts [rates-MB/s=2,4,8,16,32,48,64,96] [ms-per-step=2000]
+ *       [rounds=1] [sides=limit,peerkit,anchor] [rtt-samples=200]
  *
- * Throughput: the sender streams 2000-byte data packets and keeps at most W KiB ahead of
- * what the receiver has acknowledged (acks every 4 packets and every 10 ms carry the highest
- * sequence number seen; 200 ms without an ack counts the packets in flight as lost, so a
- * relay that drops data does not stall the stream); MB/s counts bytes that arrived. W runs
- * over 32..512 KiB for both relays; each relay's best window is compared.
- * RTT: one 64-byte packet to the peer and back, repeated, median and p99.
+ * Method. The sender and the receiver each run on their own worker thread with the lean
+ * peer of bench/_relay_peer.ts (one libsodium seal per sent frame, one open per received
+ * frame, nothing else). Each step starts a FRESH relay process, links both peers through
+ * it, then the sender offers 2000-byte data packets for the step at a paced rate (a
+ * schedule topped up every millisecond, frames owed at once sealed into one write) or
+ * greedily (as fast as the socket takes them; backpressure is the only brake). The
+ * receiver counts the data frames that arrive during the step plus a 500 ms drain.
+ * Delivered MB/s = payload bytes that arrived / max(sending time, time of the last
+ * arrival). A step is CLEAN when at least 99 % of the offered frames (greedy: of the sent
+ * frames) arrived; otherwise it is a STALL row, shown like any other. Each side's best
+ * clean delivered rate is compared: peerkit / anchor and peerkit / limit. "relay cpu" is
+ * the relay process's CPU time during the step over the step's wall time. Last, the round
+ * trip of one 64-byte packet to an echoing peer and back through each side (fresh relay,
+ * `rtt-samples` sequential samples; median and p99).
  *
  * @module
  */
-import { backend, loadSodium, setBackend } from "../lib/crypto/mod.ts";
-import { RelayClient } from "../lib/relay/mod.ts";
-import { median } from "./_measure.ts";
 import { type BenchRelay, startPeerkitRelay, startToxRelay } from "./_relay_setup.ts";
+import type { ReceiveCounts, RttResult, WorkerReply, WorkerRequest } from "./_relay_worker.ts";
+import type { SendResult } from "./_relay_peer.ts";
+import { median } from "./_measure.ts";
 
-const seconds = Number(Deno.args[0] ?? 3);
-const samples = Number(Deno.args[1] ?? 500);
-setBackend(await loadSodium());
+const RATES = (Deno.args[0] ?? "2,4,8,16,32,48,64,96").split(",").map(Number);
+const STEP_MS = Number(Deno.args[1] ?? 2000);
+const ROUNDS = Number(Deno.args[2] ?? 1);
+const RTT_SAMPLES = Number(Deno.args[4] ?? 200);
+const DRAIN_MS = 500;
+const CLEAN = 0.99;
+if (RATES.some((r) => !(r > 0)) || !(STEP_MS >= 100) || !(ROUNDS >= 1) || !(RTT_SAMPLES >= 0)) {
+  console.error(
+    "usage: relay_throughput.ts [rates-MB/s,...] [ms-per-step>=100] [rounds>=1] " +
+      "[sides=limit,peerkit,anchor] [rtt-samples>=0]",
+  );
+  Deno.exit(2);
+}
 
-const CHUNK = 2000;
-const WINDOWS_KIB = [32, 64, 96, 128, 256, 512];
+/** One worker thread, answering requests in order. */
+class Peer {
+  readonly #w = new Worker(new URL("./_relay_worker.ts", import.meta.url), { type: "module" });
+  readonly #waiting: ((r: WorkerReply) => void)[] = [];
+  constructor() {
+    this.#w.onmessage = (e: MessageEvent<WorkerReply>) => this.#waiting.shift()?.(e.data);
+  }
+  /** Sends one request; rejects on the worker's error or after 60 s without an answer. */
+  async call(req: WorkerRequest): Promise<WorkerReply & { ok: true }> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const r = await new Promise<WorkerReply>((resolve) => {
+      this.#waiting.push(resolve);
+      timer = setTimeout(
+        () => resolve({ ok: false, error: `${req.cmd}: no answer in 60 s` }),
+        60_000,
+      );
+      this.#w.postMessage(req);
+    });
+    clearTimeout(timer);
+    if (!r.ok) throw new Error(r.error);
+    return r;
+  }
+  stop(): void {
+    this.#w.terminate();
+  }
+}
 
-async function pair(r: BenchRelay) {
-  const a = new RelayClient({ keyPair: backend().keyPair() });
-  const b = new RelayClient({ keyPair: backend().keyPair() });
-  const addr = { hostname: "127.0.0.1", port: r.tcpPort };
-  for (const c of [a, b]) c.addRelay(addr, r.publicKey);
-  a.addPeer(b.publicKey);
-  b.addPeer(a.publicKey);
-  await a.waitForPeer(b.publicKey, 10_000);
-  await b.waitForPeer(a.publicKey, 10_000);
-  return { a, b };
+type Side = "peerkit relay serve" | "tox-bootstrapd 0.2.18" | "direct (limit)";
+const SIDE_NAMES: Record<string, Side> = {
+  limit: "direct (limit)",
+  peerkit: "peerkit relay serve",
+  anchor: "tox-bootstrapd 0.2.18",
+};
+const SIDES: Side[] = (Deno.args[3] ?? "limit,peerkit,anchor").split(",").map((s) => {
+  const side = SIDE_NAMES[s];
+  if (!side) {
+    console.error(`unknown side ${s}: use limit, peerkit, anchor`);
+    Deno.exit(2);
+  }
+  return side;
+});
+
+interface Row {
+  side: Side;
+  round: number;
+  offered: number | "greedy";
+  sentMBps: number;
+  deliveredMBps: number;
+  deliveredPct: number;
+  cpuPct: number;
+  clean: boolean;
+  note: string;
+}
+
+const TICK = 100; // USER_HZ on Linux
+async function cpuTicks(pid: number): Promise<number> {
+  const f = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1]!.split(" ");
+  return Number(f[11]) + Number(f[12]); // utime, stime
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-async function throughput(
-  r: BenchRelay,
-  WINDOW: number,
-): Promise<{ mbps: number; lost: number }> {
-  const { a, b } = await pair(r);
+/** Starts the side's relay (fresh) and links a sender and a receiver through it, then runs `fn`. */
+async function withPair<T>(
+  side: Side,
+  fn: (send: Peer, recv: Peer, relay: BenchRelay | null) => Promise<T>,
+): Promise<T> {
+  const send = new Peer(), recv = new Peer();
+  let relay: BenchRelay | null = null;
   try {
-    let pump = () => {};
-    let sent = 0, acked = 0, recvBytes = 0, recvPkts = 0, maxSeq = 0;
-    const ack = new Uint8Array(5);
-    b.onData = (_p, d) => {
-      recvBytes += d.length;
-      recvPkts++;
-      const seq = (d[1]! << 24 | d[2]! << 16 | d[3]! << 8 | d[4]!) >>> 0;
-      if (seq > maxSeq) maxSeq = seq;
-      if (recvPkts % 4 === 0) sendAck();
-    };
-    const sendAck = () => {
-      ack[0] = 1;
-      new DataView(ack.buffer).setUint32(1, maxSeq);
-      b.send(a.publicKey, ack);
-    };
-    // Acks also flow on a timer, and a stream that got no ack for 200 ms counts its
-    // in-flight packets as lost (tox-bootstrapd drops data while a socket is backed up).
-    let lastAckSent = 0, lastProgress = performance.now();
-    const ackTimer = setInterval(() => {
-      if (maxSeq !== lastAckSent) {
-        lastAckSent = maxSeq;
-        sendAck();
-      }
-      if (performance.now() - lastProgress > 200) {
-        acked = sent;
-        lastProgress = performance.now();
-      }
-      pump();
-    }, 10);
-    a.onData = (_p, d) => {
-      const s = new DataView(d.buffer, d.byteOffset, d.byteLength).getUint32(1);
-      if (s > acked) {
-        acked = s;
-        lastProgress = performance.now();
-        pump();
-      }
-    };
-    const chunk = new Uint8Array(CHUNK);
-    const view = new DataView(chunk.buffer);
-    let running = true;
-    // The sender tops the window up whenever an ack arrives (and on the 10 ms timer).
-    pump = () => {
-      while (running && (sent - acked) * CHUNK < WINDOW) {
-        view.setUint32(1, sent + 1);
-        if (!a.send(b.publicKey, chunk)) break;
-        sent++;
-      }
-    };
-    pump();
-    await sleep(500);
-    const start = performance.now(), startBytes = recvBytes;
-    await sleep(seconds * 1000);
-    running = false;
-    const mbps = (recvBytes - startBytes) / 1e6 / ((performance.now() - start) / 1000);
-    clearInterval(ackTimer);
-    return { mbps, lost: sent - recvPkts };
+    const peerKey = (await recv.call({ cmd: "init" })).publicKey!;
+    const senderKey = (await send.call({ cmd: "init" })).publicKey!;
+    if (side === "direct (limit)") {
+      const { port } = await recv.call({ cmd: "listenDirect" });
+      await send.call({ cmd: "linkDirect", port: port!, peer: peerKey });
+    } else {
+      relay = side === "peerkit relay serve"
+        ? await startPeerkitRelay(["--rate", "0"])
+        : await startToxRelay();
+      const r = relay;
+      await Promise.all([
+        recv.call({
+          cmd: "linkRelay",
+          port: r.tcpPort,
+          relayKey: r.publicKey,
+          peer: senderKey,
+          receive: true,
+        }),
+        send.call({
+          cmd: "linkRelay",
+          port: r.tcpPort,
+          relayKey: r.publicKey,
+          peer: peerKey,
+          receive: false,
+        }),
+      ]);
+    }
+    return await fn(send, recv, relay);
   } finally {
-    await a.close();
-    await b.close();
+    send.stop();
+    recv.stop();
+    await relay?.stop();
   }
 }
 
-async function rtt(r: BenchRelay): Promise<{ median: number; p99: number }> {
-  const { a, b } = await pair(r);
-  try {
-    b.onData = (_p, d) => void b.send(a.publicKey, d);
-    const times: number[] = [];
-    const msg = new Uint8Array(64);
-    for (let i = 0; i < samples; i++) {
-      const got = Promise.withResolvers<void>();
-      a.onData = () => got.resolve();
-      const t0 = performance.now();
-      a.send(b.publicKey, msg);
-      const timer = setTimeout(() => got.reject(new Error("rtt sample lost")), 5000);
-      await got.promise;
-      clearTimeout(timer);
-      times.push(performance.now() - t0);
-    }
-    const s = [...times].sort((x, y) => x - y);
-    return { median: median(times), p99: s[Math.floor(s.length * 0.99)]! };
-  } finally {
-    await a.close();
-    await b.close();
-  }
+function step(side: Side, offered: number | "greedy", round: number): Promise<Row> {
+  return withPair(side, async (send, recv, relay) => {
+    await recv.call({ cmd: "go", bytesPerSecond: 0, ms: 0 });
+    const cpu0 = relay ? await cpuTicks(relay.pid) : 0;
+    const bps = offered === "greedy" ? 0 : offered * 1e6;
+    const s = (await send.call({ cmd: "go", bytesPerSecond: bps, ms: STEP_MS }))
+      .result as SendResult;
+    await sleep(DRAIN_MS);
+    const c = (await recv.call({ cmd: "report" })).result as ReceiveCounts;
+    const cpu1 = relay ? await cpuTicks(relay.pid) : 0;
+    await send.call({ cmd: "report" });
+    const delivered = c.frames / Math.max(1, s.offered);
+    return {
+      side,
+      round,
+      offered,
+      sentMBps: (s.sent * 2000) / s.ms / 1000,
+      deliveredMBps: c.bytes / Math.max(s.ms, c.lastMs) / 1000,
+      deliveredPct: 100 * delivered,
+      cpuPct: relay ? (100 * (cpu1 - cpu0) / TICK) / ((s.ms + DRAIN_MS) / 1000) : NaN,
+      clean: delivered >= CLEAN && !s.error,
+      note: s.error ? `sender's socket failed after ${s.ms.toFixed(0)} ms: ${s.error}` : "",
+    };
+  });
 }
 
-const best: Record<string, { mbps: number; window: number }> = {};
-const rtts: Record<string, { median: number; p99: number }> = {};
-for (const start of [() => startPeerkitRelay(["--rate", "0"]), startToxRelay]) {
-  const r = await start();
-  try {
-    const line: string[] = [];
-    for (const w of WINDOWS_KIB) {
-      const t = await throughput(r, w * 1024);
-      line.push(`${w}K ${t.mbps.toFixed(1)}`);
-      if (!best[r.name] || t.mbps > best[r.name]!.mbps) best[r.name] = { mbps: t.mbps, window: w };
-    }
-    rtts[r.name] = await rtt(r);
-    const b = best[r.name]!, l = rtts[r.name]!;
-    console.log(`${r.name}: MB/s by window: ${line.join(", ")}`);
-    console.log(
-      `${r.name}: best ${b.mbps.toFixed(1)} MB/s (window ${b.window} KiB); ` +
-        `rtt median ${l.median.toFixed(3)} ms, p99 ${l.p99.toFixed(3)} ms (${samples} samples)`,
-    );
-  } finally {
-    await r.stop();
-  }
+/** Round trip of one 64-byte packet through the side's (fresh) relay to an echoing peer. */
+function rttStep(side: Side): Promise<RttResult> {
+  return withPair(side, async (send, recv) => {
+    await recv.call({ cmd: "echo" });
+    return (await send.call({ cmd: "rtt", samples: RTT_SAMPLES })).result as RttResult;
+  });
 }
-const ours = "peerkit relay serve", theirs = "tox-bootstrapd 0.2.18";
+
+const pad = (s: string, n: number) => s.padStart(n);
+function print(r: Row): void {
+  console.log(
+    [
+      r.side.padEnd(22),
+      pad(String(r.round), 5),
+      pad(r.offered === "greedy" ? "greedy" : r.offered.toFixed(0), 8),
+      pad(r.sentMBps.toFixed(1), 8),
+      pad(r.deliveredMBps.toFixed(1), 10),
+      pad(r.deliveredPct.toFixed(1), 7),
+      pad(Number.isNaN(r.cpuPct) ? "-" : r.cpuPct.toFixed(0), 9),
+      r.clean ? "clean" : "STALL",
+      r.note,
+    ].join(" "),
+  );
+}
+
 console.log(
-  `ratio peerkit / tox-bootstrapd: throughput ${
-    (best[ours]!.mbps / best[theirs]!.mbps).toFixed(1)
-  }x` +
-    ` (best vs best); median rtt ${(rtts[ours]!.median / rtts[theirs]!.median).toFixed(4)}x` +
-    ` (${(rtts[theirs]!.median / rtts[ours]!.median).toFixed(0)} times lower)`,
+  `relay throughput: ${RATES.join(",")} MB/s paced + greedy, ${STEP_MS} ms per step, ` +
+    `${ROUNDS} round(s), fresh relay process per step, 2000-byte payloads, ` +
+    `clean = >= ${CLEAN * 100} % of offered frames delivered`,
+);
+console.log(
+  [
+    "side".padEnd(22),
+    pad("round", 5),
+    pad("offered", 8),
+    pad("sent", 8),
+    pad("delivered", 10),
+    pad("deliv%", 7),
+    pad("relay cpu", 9),
+    "status",
+  ].join(" "),
+);
+console.log(
+  `${"".padEnd(22)} ${pad("", 5)} ${pad("MB/s", 8)} ${pad("MB/s", 8)} ${pad("MB/s", 10)}`,
+);
+const rows: Row[] = [];
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const offered of [...RATES, "greedy" as const]) {
+    for (const side of SIDES) {
+      let row: Row;
+      try {
+        row = await step(side, offered, round);
+      } catch (e) {
+        console.log(
+          `${side.padEnd(22)} ${pad(String(round), 5)} ${offered}: failed: ${e}`,
+          (e as Error).stack,
+        );
+        continue;
+      }
+      rows.push(row);
+      print(row);
+    }
+  }
+}
+
+const rtts = new Map<Side, RttResult>();
+if (RTT_SAMPLES > 0) {
+  console.log(`\nround trip, 64-byte packet to an echoing peer and back, ${RTT_SAMPLES} samples:`);
+  for (const side of SIDES) {
+    try {
+      const r = await rttStep(side);
+      rtts.set(side, r);
+      console.log(
+        `  ${side.padEnd(22)} median ${r.median.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms` +
+          (r.lost ? `, ${r.lost} lost` : ""),
+      );
+    } catch (e) {
+      console.log(`  ${side.padEnd(22)} failed: ${e}`);
+    }
+  }
+}
+
+const clean = (side: Side) => rows.filter((r) => r.side === side && r.clean);
+const best = (side: Side) => Math.max(0, ...clean(side).map((r) => r.deliveredMBps));
+/** Relay CPU milliseconds per delivered MB, median over the side's clean rows. */
+const cpuPerMB = (side: Side) => {
+  const xs = clean(side).filter((r) => r.deliveredMBps > 0 && !Number.isNaN(r.cpuPct))
+    .map((r) => (10 * r.cpuPct) / r.deliveredMBps * ((STEP_MS + DRAIN_MS) / STEP_MS));
+  return xs.length ? median(xs) : NaN;
+};
+console.log("\nsummary (best clean delivered rate of each side, over all rounds):");
+for (const side of SIDES) {
+  const all = rows.filter((r) => r.side === side).length;
+  const cpu = cpuPerMB(side);
+  console.log(
+    `  ${side.padEnd(22)} ${
+      clean(side).length ? `${best(side).toFixed(1).padStart(6)} MB/s` : "   n/a (no clean step)"
+    }   ${all - clean(side).length} stall row(s) of ${all}` +
+      (Number.isNaN(cpu) ? "" : `; relay CPU ${cpu.toFixed(1)} ms per delivered MB (median)`),
+  );
+}
+const ratio = (a: Side, b: Side) => clean(a).length && clean(b).length ? best(a) / best(b) : NaN;
+const pk = "peerkit relay serve", anchor = "tox-bootstrapd 0.2.18", limit = "direct (limit)";
+if (SIDES.includes(pk) && SIDES.includes(anchor)) {
+  const r = ratio(pk, anchor);
+  console.log(
+    `  ratio peerkit / tox-bootstrapd: ${Number.isNaN(r) ? "n/a" : `${r.toFixed(1)}x`}`,
+  );
+}
+if (SIDES.includes(pk) && SIDES.includes(limit)) {
+  const r = ratio(pk, limit);
+  console.log(
+    `  peerkit / direct-connection limit: ${Number.isNaN(r) ? "n/a" : `${(100 * r).toFixed(0)} %`}`,
+  );
+}
+const rp = rtts.get(pk), ra = rtts.get(anchor);
+if (rp && ra) {
+  console.log(
+    `  median round trip: peerkit ${rp.median.toFixed(3)} ms, tox-bootstrapd ${
+      ra.median.toFixed(3)
+    } ms (${(ra.median / rp.median).toFixed(0)} times lower)`,
+  );
+}
+console.log(
+  "  (the machine's load affects every side: compare sides within one run, not across runs)",
 );

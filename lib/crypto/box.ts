@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import { decryptData, encryptData } from "./box.ts";
- * import { backend } from "./backend.ts";
+ * import { backend, trySharedKey } from "./backend.ts";
  * import { randomNonce } from "./nonce.ts";
  * const a = backend().keyPair(), b = backend().keyPair(), n = randomNonce();
  * const c = encryptData(b.publicKey, a.secretKey, n, new Uint8Array([7]));
@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import { backend } from "./backend.ts";
+import { backend, trySharedKey } from "./backend.ts";
 import { MAC_SIZE, NONCE_SIZE, SHARED_KEY_SIZE } from "./constants.ts";
 
 function checkNonceKey(nonce: Uint8Array, key: Uint8Array): void {
@@ -62,7 +62,7 @@ export function decryptSymmetric(
  * @example
  * ```ts
  * import { encryptData } from "./box.ts";
- * import { backend } from "./backend.ts";
+ * import { backend, trySharedKey } from "./backend.ts";
  * const a = backend().keyPair();
  * console.assert(encryptData(a.publicKey, a.secretKey, new Uint8Array(24), new Uint8Array([1])).length === 17);
  * ```
@@ -77,12 +77,13 @@ export function encryptData(
 }
 
 /**
- * `decrypt_data`: opens a box from `publicKey` to `secretKey`; `null` on failure.
+ * `decrypt_data`: opens a box from `publicKey` to `secretKey`; `null` on failure, also when
+ * `publicKey` is a low-order point.
  *
  * @example
  * ```ts
  * import { decryptData } from "./box.ts";
- * import { backend } from "./backend.ts";
+ * import { backend, trySharedKey } from "./backend.ts";
  * const a = backend().keyPair();
  * console.assert(decryptData(a.publicKey, a.secretKey, new Uint8Array(24), new Uint8Array(20)) === null);
  * ```
@@ -93,5 +94,6 @@ export function decryptData(
   nonce: Uint8Array,
   c: Uint8Array,
 ): Uint8Array | null {
-  return decryptSymmetric(backend().sharedKey(publicKey, secretKey), nonce, c);
+  const key = trySharedKey(backend(), publicKey, secretKey);
+  return key && decryptSymmetric(key, nonce, c);
 }

@@ -19,5 +19,6 @@ export * from "./box.ts";
 export * from "./nonce.ts";
 export * from "./hash.ts";
 export * from "./shared_key_cache.ts";
-export { loadSodium, useFastestBackend } from "./sodium.ts";
+export { loadSodium, loadSodiumWasm, useFastestBackend } from "./sodium.ts";
+export { loadNativeSodium } from "./sodium_native.ts";
 export * from "./x25519.ts";

@@ -1,22 +1,31 @@
 /**
- * A libsodium (WebAssembly) implementation of {@link CryptoBackend}. It is loaded on demand
- * because its start-up costs tens of milliseconds; tests prove byte-identical output with
- * tweetnacl.
+ * libsodium implementations of {@link CryptoBackend}: the system's native library when the
+ * process may load it (see ./sodium_native.ts), else the WebAssembly build. They are loaded
+ * on demand because the WebAssembly start-up costs tens of milliseconds; tests prove
+ * byte-identical output with tweetnacl.
  *
  * @example
  * ```ts
  * import { loadSodium } from "./sodium.ts";
  * const b = await loadSodium();
- * console.assert(b.name === "libsodium");
+ * console.assert(b.name === "libsodium" || b.name === "libsodium-native");
  * ```
  * @module
  */
-import { backend, type CryptoBackend, setBackend } from "./backend.ts";
+import {
+  backend,
+  checkKeySizes,
+  type CryptoBackend,
+  LowOrderKeyError,
+  setBackend,
+} from "./backend.ts";
+import { loadNativeSodium } from "./sodium_native.ts";
 
 let loaded: CryptoBackend | undefined;
 
 /**
- * Loads libsodium-wrappers once and returns it as a backend.
+ * The fastest libsodium available: the native library ({@link loadNativeSodium}) when it
+ * loads, otherwise the WebAssembly build ({@link loadSodiumWasm}).
  *
  * @example
  * ```ts
@@ -26,6 +35,20 @@ let loaded: CryptoBackend | undefined;
  * ```
  */
 export async function loadSodium(): Promise<CryptoBackend> {
+  return loadNativeSodium() ?? await loadSodiumWasm();
+}
+
+/**
+ * Loads libsodium-wrappers (WebAssembly) once and returns it as a backend.
+ *
+ * @example
+ * ```ts
+ * import { loadSodiumWasm } from "./sodium.ts";
+ * const b = await loadSodiumWasm();
+ * console.assert(b.name === "libsodium");
+ * ```
+ */
+export async function loadSodiumWasm(): Promise<CryptoBackend> {
   if (loaded) return loaded;
   const mod = await import("libsodium-wrappers");
   const s = mod.default;
@@ -40,7 +63,14 @@ export async function loadSodium(): Promise<CryptoBackend> {
       publicKey: s.crypto_scalarmult_base(sk),
       secretKey: Uint8Array.from(sk),
     }),
-    sharedKey: (pk, sk) => s.crypto_box_beforenm(pk, sk),
+    sharedKey: (pk, sk) => {
+      checkKeySizes(pk, sk);
+      try {
+        return s.crypto_box_beforenm(pk, sk);
+      } catch {
+        throw new LowOrderKeyError(); // the only failure left once the sizes are right
+      }
+    },
     seal: (m, n, k) => s.crypto_secretbox_easy(m, n, k),
     open: (c, n, k) => {
       if (c.length < 16) return null;
@@ -56,8 +86,9 @@ export async function loadSodium(): Promise<CryptoBackend> {
 }
 
 /**
- * Makes libsodium the backend of every layer (it is 2.4-12x faster than tweetnacl, see
- * docs/benchmarks.md) and returns its name; keeps tweetnacl when libsodium cannot load.
+ * Makes libsodium (native when it loads) the backend of every layer (2.4-24x faster than
+ * tweetnacl, see docs/benchmarks.md) and returns its name; keeps tweetnacl when libsodium
+ * cannot load.
  * Long-running network commands call this once at start; short commands such as `keygen`
  * stay on tweetnacl because loading libsodium costs about 45 ms.
  *
@@ -65,7 +96,8 @@ export async function loadSodium(): Promise<CryptoBackend> {
  * ```ts
  * import { useFastestBackend } from "./sodium.ts";
  * import { setBackend, tweetnaclBackend } from "./backend.ts";
- * console.assert(["libsodium", "tweetnacl"].includes(await useFastestBackend()));
+ * const name = await useFastestBackend();
+ * console.assert(["libsodium-native", "libsodium", "tweetnacl"].includes(name));
  * setBackend(tweetnaclBackend);
  * ```
  */

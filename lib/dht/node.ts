@@ -24,6 +24,7 @@
  * @module
  */
 import type { Addr } from "../net/addr.ts";
+import { LowOrderKeyError } from "../crypto/backend.ts";
 import { toHex } from "../util/bytes.ts";
 import { WireError } from "../util/wire_error.ts";
 import { type DhtCipher, naclCipher } from "./cipher.ts";
@@ -152,7 +153,7 @@ export class DhtNode {
       else if (kind === KIND.LAN_DISCOVERY) this.#onLanDiscovery(data, from, now);
       else this.#onDhtPacket(data, from, now);
     } catch (e) {
-      if (e instanceof WireError) this.stats.dropMalformed++;
+      if (e instanceof WireError || e instanceof LowOrderKeyError) this.stats.dropMalformed++;
       else this.stats.dropError++;
     }
     return true;

@@ -19,7 +19,7 @@
  */
 import type { Addr } from "../net/addr.ts";
 import type { KeyPair } from "../crypto/backend.ts";
-import { backend } from "../crypto/backend.ts";
+import { backend, trySharedKey } from "../crypto/backend.ts";
 import { decryptSymmetric, encryptSymmetric } from "../crypto/box.ts";
 import { concat } from "../util/bytes.ts";
 import { WireError } from "../util/wire_error.ts";
@@ -212,8 +212,8 @@ export function openAnnounceResponse(
 ): { sendback: Uint8Array; reply: AnnounceReplyPlain } | null {
   const p = decodeOnion(bytes);
   if (p.type !== "announce_response") throw new WireError("BAD_TYPE", "not an announce response");
-  const key = backend().sharedKey(destPublicKey, senderSecretKey);
-  const plain = decryptSymmetric(key, p.nonce, p.encrypted);
+  const key = trySharedKey(backend(), destPublicKey, senderSecretKey);
+  const plain = key && decryptSymmetric(key, p.nonce, p.encrypted);
   if (!plain) return null;
   return { sendback: p.sendback, reply: decodeAnnounceReply(plain) };
 }
@@ -271,7 +271,7 @@ export function openDataResponse(
   const p = decodeOnion(bytes);
   if (p.type !== "data_response") throw new WireError("BAD_TYPE", "not a data response");
   if (p.ephemeralPublicKey.length !== PUBLIC_KEY_SIZE) return null;
-  const key = backend().sharedKey(p.ephemeralPublicKey, dataSecretKey);
-  const plain = decryptSymmetric(key, p.nonce, p.encrypted);
+  const key = trySharedKey(backend(), p.ephemeralPublicKey, dataSecretKey);
+  const plain = key && decryptSymmetric(key, p.nonce, p.encrypted);
   return plain ? { nonce: p.nonce, plain } : null;
 }

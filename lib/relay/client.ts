@@ -115,8 +115,7 @@ export class RelayClientConnection {
     this.#pending = createClientHandshake(
       opts.keyPair,
       opts.serverPublicKey,
-      crypto,
-      this.#random,
+      { crypto, random: this.#random },
     );
     this.#queue(this.#pending.bytes);
   }
@@ -146,7 +145,7 @@ export class RelayClientConnection {
         this.#o.serverPublicKey,
         this.#o.keyPair.secretKey,
         this.#hs,
-        this.#crypto,
+        { crypto: this.#crypto },
       );
       this.#pending = null;
       if (!keys) return this.close("bad server handshake");

@@ -34,16 +34,16 @@ export class FrameCodec {
   #key: Uint8Array;
   #send: Uint8Array;
   #recv: Uint8Array;
-  readonly #crypto: CryptoBackend | undefined;
+  readonly #b: CryptoBackend;
 
   /**
    * A codec for one established link.
    *
    * @param keys session key and the two nonces (copied)
-   * @param crypto backend to seal and open with (default: the current one at each call)
+   * @param crypto backend (default: the process backend now)
    */
-  constructor(keys: SessionKeys, crypto?: CryptoBackend) {
-    this.#crypto = crypto;
+  constructor(keys: SessionKeys, crypto: CryptoBackend = backend()) {
+    this.#b = crypto;
     this.#key = Uint8Array.from(keys.key);
     this.#send = Uint8Array.from(keys.sendNonce);
     this.#recv = Uint8Array.from(keys.recvNonce);
@@ -57,19 +57,31 @@ export class FrameCodec {
     if (packet.length === 0 || packet.length > MAX_PLAINTEXT_SIZE) {
       throw new RangeError(`packet of ${packet.length} bytes cannot be framed`);
     }
-    const sealed = (this.#crypto ?? backend()).seal(packet, this.#send, this.#key);
+    const n = packet.length + MAC_SIZE;
+    const out = new Uint8Array(LENGTH_SIZE + n);
+    out[0] = n >> 8;
+    out[1] = n & 0xff;
+    // Straight into the frame where the backend can; otherwise one copy.
+    if (this.#b.sealInto) {
+      this.#b.sealInto(out.subarray(LENGTH_SIZE), packet, this.#send, this.#key);
+    } else out.set(this.#b.seal(packet, this.#send, this.#key), LENGTH_SIZE);
     incrementNonce(this.#send);
-    const out = new Uint8Array(LENGTH_SIZE + sealed.length);
-    out[0] = sealed.length >> 8;
-    out[1] = sealed.length & 0xff;
-    out.set(sealed, LENGTH_SIZE);
     return out;
   }
 
-  /** Opens one frame body (without its length); `null` on a bad MAC (the link is then dead). */
-  open(body: Uint8Array): Uint8Array | null {
+  /**
+   * Opens one frame body (without its length); `null` on a bad MAC (the link is then dead).
+   * With `scratch` (at least 2032 bytes) and a backend that can open in place, the packet is
+   * a view into `scratch`, valid until its next use: no allocation per frame.
+   */
+  open(body: Uint8Array, scratch?: Uint8Array): Uint8Array | null {
     if (body.length <= MAC_SIZE) return null;
-    const p = (this.#crypto ?? backend()).open(body, this.#recv, this.#key);
+    const n = body.length - MAC_SIZE;
+    let p: Uint8Array | null;
+    if (scratch && this.#b.openInto && scratch.length >= n) {
+      p = scratch.subarray(0, n);
+      if (!this.#b.openInto(p, body, this.#recv, this.#key)) p = null;
+    } else p = this.#b.open(body, this.#recv, this.#key);
     if (!p) return null;
     incrementNonce(this.#recv);
     return p;
@@ -101,21 +113,34 @@ export class FrameReader {
    * {@link WireError} when a length field exceeds 2048: the stream is then unusable.
    */
   push(chunk: Uint8Array): Uint8Array[] {
-    let buf = chunk;
-    if (this.#pending) {
-      const joined = new Uint8Array(this.#pending.length + chunk.length);
-      joined.set(this.#pending, 0);
-      joined.set(chunk, this.#pending.length);
-      buf = joined;
-      this.#pending = null;
-    }
     const out: Uint8Array[] = [];
     let off = 0;
-    while (buf.length - off >= LENGTH_SIZE) {
-      const len = (buf[off]! << 8) | buf[off + 1]!;
-      if (len > MAX_PACKET_SIZE) {
-        throw new WireError("TOO_LARGE", `frame length ${len} exceeds ${MAX_PACKET_SIZE}`);
+    let p = this.#pending;
+    if (p) {
+      // Finish the frame left over from the last call: only its missing bytes are copied,
+      // not the whole chunk.
+      this.#pending = null;
+      if (p.length < LENGTH_SIZE) {
+        off = Math.min(LENGTH_SIZE - p.length, chunk.length);
+        p = join(p, chunk.subarray(0, off));
+        if (p.length < LENGTH_SIZE) {
+          this.#pending = p;
+          return out;
+        }
       }
+      const len = lengthAt(p, 0);
+      const take = Math.min(LENGTH_SIZE + len - p.length, chunk.length - off);
+      p = join(p, chunk.subarray(off, off + take));
+      off += take;
+      if (p.length < LENGTH_SIZE + len) {
+        this.#pending = p;
+        return out;
+      }
+      if (len > 0) out.push(p.subarray(LENGTH_SIZE));
+    }
+    const buf = chunk;
+    while (buf.length - off >= LENGTH_SIZE) {
+      const len = lengthAt(buf, off);
       if (buf.length - off - LENGTH_SIZE < len) break;
       if (len > 0) out.push(buf.subarray(off + LENGTH_SIZE, off + LENGTH_SIZE + len));
       off += LENGTH_SIZE + len;
@@ -123,4 +148,20 @@ export class FrameReader {
     if (off < buf.length) this.#pending = buf.slice(off);
     return out;
   }
+}
+
+/** The frame length at `off`; throws {@link WireError} beyond 2048. */
+function lengthAt(b: Uint8Array, off: number): number {
+  const len = (b[off]! << 8) | b[off + 1]!;
+  if (len > MAX_PACKET_SIZE) {
+    throw new WireError("TOO_LARGE", `frame length ${len} exceeds ${MAX_PACKET_SIZE}`);
+  }
+  return len;
+}
+
+function join(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
 }

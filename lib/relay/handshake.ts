@@ -15,7 +15,7 @@
  * ```
  * @module
  */
-import { backend, type CryptoBackend, type KeyPair } from "../crypto/mod.ts";
+import { backend, type CryptoBackend, type KeyPair, trySharedKey } from "../crypto/mod.ts";
 import { WireError } from "../util/wire_error.ts";
 import {
   CLIENT_HANDSHAKE_SIZE,
@@ -33,6 +33,22 @@ export interface SessionKeys {
   sendNonce: Uint8Array;
   /** Nonce expected on the next packet received. */
   recvNonce: Uint8Array;
+}
+
+/**
+ * Crypto and randomness of a handshake, so a simulation can seed and replay it. Defaults:
+ * the process backend ({@link backend}) and its random source.
+ */
+export interface HandshakeOptions {
+  /** Backend for X25519 and the boxes. */
+  crypto?: CryptoBackend;
+  /** Random bytes for the temporary secret key and the nonces. */
+  random?: (n: number) => Uint8Array;
+}
+
+function resolve(o: HandshakeOptions): { b: CryptoBackend; random: (n: number) => Uint8Array } {
+  const b = o.crypto ?? backend();
+  return { b, random: o.random ?? ((n) => b.randomBytes(n)) };
 }
 
 /** The parts of a 128-byte client handshake. */
@@ -111,9 +127,9 @@ export interface PendingClientHandshake {
 export function createClientHandshake(
   self: KeyPair,
   serverPublicKey: Uint8Array,
-  b: CryptoBackend = backend(),
-  random: (n: number) => Uint8Array = (n) => b.randomBytes(n),
+  opts: HandshakeOptions = {},
 ): PendingClientHandshake {
+  const { b, random } = resolve(opts);
   const temp = b.keyPairFromSecretKey(random(PUBLIC_KEY_SIZE));
   const baseNonce = random(NONCE_SIZE);
   const nonce = random(NONCE_SIZE);
@@ -130,7 +146,9 @@ export function createClientHandshake(
 
 /**
  * Server side: opens a 128-byte client handshake and builds the 96-byte reply. `null` when
- * the box does not open (the server then closes the connection).
+ * the box does not open or a key in it is a low-order point (the server then closes the
+ * connection). Computes two X25519s: one with the client's long-term key, one for the
+ * session.
  *
  * @example
  * ```ts
@@ -142,36 +160,39 @@ export function createClientHandshake(
 export function acceptClientHandshake(
   server: KeyPair,
   bytes: Uint8Array,
+  opts: HandshakeOptions = {},
 ): { clientPublicKey: Uint8Array; reply: Uint8Array; session: SessionKeys } | null {
   const h = decodeClientHandshake(bytes);
-  const b = backend();
-  const plain = b.open(h.sealed, h.nonce, b.sharedKey(h.publicKey, server.secretKey));
+  const { b, random } = resolve(opts);
+  // One X25519 with the client's long-term key opens its box and seals ours.
+  const longTerm = trySharedKey(b, h.publicKey, server.secretKey);
+  if (!longTerm) return null;
+  const plain = b.open(h.sealed, h.nonce, longTerm);
   if (!plain || plain.length !== HANDSHAKE_PLAIN_SIZE) return null;
   const clientTemp = plain.subarray(0, PUBLIC_KEY_SIZE);
   const recvNonce = plain.slice(PUBLIC_KEY_SIZE);
-  const temp = b.keyPair();
-  const sendNonce = b.randomBytes(NONCE_SIZE);
+  const temp = b.keyPairFromSecretKey(random(PUBLIC_KEY_SIZE));
+  const key = trySharedKey(b, clientTemp, temp.secretKey);
+  if (!key) return null;
+  const sendNonce = random(NONCE_SIZE);
   const mine = new Uint8Array(HANDSHAKE_PLAIN_SIZE);
   mine.set(temp.publicKey, 0);
   mine.set(sendNonce, PUBLIC_KEY_SIZE);
-  const n2 = b.randomBytes(NONCE_SIZE);
-  const sealed = b.seal(mine, n2, b.sharedKey(h.publicKey, server.secretKey));
+  const n2 = random(NONCE_SIZE);
+  const sealed = b.seal(mine, n2, longTerm);
   const reply = new Uint8Array(SERVER_HANDSHAKE_SIZE);
   reply.set(n2, 0);
   reply.set(sealed, NONCE_SIZE);
   return {
     clientPublicKey: h.publicKey.slice(),
     reply,
-    session: {
-      key: b.sharedKey(clientTemp, temp.secretKey),
-      sendNonce: Uint8Array.from(sendNonce),
-      recvNonce,
-    },
+    session: { key, sendNonce: Uint8Array.from(sendNonce), recvNonce },
   };
 }
 
 /**
- * Client side: opens the server's 96-byte reply. `null` when it does not open.
+ * Client side: opens the server's 96-byte reply. `null` when it does not open or carries a
+ * low-order temporary key.
  *
  * @example
  * ```ts
@@ -187,19 +208,20 @@ export function openServerHandshake(
   serverPublicKey: Uint8Array,
   clientSecretKey: Uint8Array,
   reply: Uint8Array,
-  b: CryptoBackend = backend(),
+  opts: Pick<HandshakeOptions, "crypto"> = {},
 ): SessionKeys | null {
   if (reply.length !== SERVER_HANDSHAKE_SIZE) {
     throw new WireError("BAD_LENGTH", `server handshake of ${reply.length} bytes, want 96`);
   }
-  const plain = b.open(
-    reply.subarray(NONCE_SIZE),
-    reply.subarray(0, NONCE_SIZE),
-    b.sharedKey(serverPublicKey, clientSecretKey),
-  );
+  const b = opts.crypto ?? backend();
+  const longTerm = trySharedKey(b, serverPublicKey, clientSecretKey);
+  if (!longTerm) return null;
+  const plain = b.open(reply.subarray(NONCE_SIZE), reply.subarray(0, NONCE_SIZE), longTerm);
   if (!plain || plain.length !== HANDSHAKE_PLAIN_SIZE) return null;
+  const key = trySharedKey(b, plain.subarray(0, PUBLIC_KEY_SIZE), pending.temp.secretKey);
+  if (!key) return null;
   return {
-    key: b.sharedKey(plain.subarray(0, PUBLIC_KEY_SIZE), pending.temp.secretKey),
+    key,
     sendNonce: Uint8Array.from(pending.baseNonce),
     recvNonce: plain.slice(PUBLIC_KEY_SIZE),
   };

@@ -20,12 +20,13 @@
  * ```
  * @module
  */
-import { backend } from "../crypto/mod.ts";
+import { backend, type CryptoBackend } from "../crypto/mod.ts";
 import type { Addr } from "../net/addr.ts";
 import { toHex } from "../util/bytes.ts";
 import { WireError } from "../util/wire_error.ts";
 import {
   CLIENT_HANDSHAKE_SIZE,
+  MAX_PLAINTEXT_SIZE,
   MIN_ONION_REQUEST_EXCLUSIVE,
   NUM_CLIENT_CONNECTIONS,
   NUM_RESERVED_PORTS,
@@ -91,7 +92,11 @@ const TICK_MS = 1000;
  * ```
  */
 export class RelayServer {
-  readonly #o: Required<Omit<RelayServerOptions, "onOnionRequest" | "onForwardRequest">>;
+  readonly #o: Required<
+    Omit<RelayServerOptions, "onOnionRequest" | "onForwardRequest" | "crypto" | "random">
+  >;
+  readonly #crypto: CryptoBackend;
+  readonly #random: (n: number) => Uint8Array;
   readonly #onion?: RelayServerOptions["onOnionRequest"];
   readonly #forward?: RelayServerOptions["onForwardRequest"];
   readonly #conns = new Map<number, Conn>();
@@ -109,6 +114,7 @@ export class RelayServer {
   #bytesRelayed = 0;
   #packetsRelayed = 0;
   #accepted = 0;
+  readonly #scratch = new Uint8Array(MAX_PLAINTEXT_SIZE);
   readonly #drops = zeroCounts(DROP_REASONS);
   readonly #kills = zeroCounts(KILL_REASONS);
 
@@ -134,6 +140,8 @@ export class RelayServer {
     };
     this.#onion = opts.onOnionRequest;
     this.#forward = opts.onForwardRequest;
+    const crypto = this.#crypto = opts.crypto ?? backend();
+    this.#random = opts.random ?? ((n) => crypto.randomBytes(n));
   }
 
   /** The relay's public key. */
@@ -202,11 +210,14 @@ export class RelayServer {
       c.hsLen += take;
       rest = rest.subarray(take);
       if (c.hsLen < CLIENT_HANDSHAKE_SIZE) return;
-      const acc = acceptClientHandshake(this.#o.keyPair, c.hs);
+      const acc = acceptClientHandshake(this.#o.keyPair, c.hs, {
+        crypto: this.#crypto,
+        random: this.#random,
+      });
       c.hs = null;
       if (!acc) return this.#kill(c, "bad_handshake");
       c.key = acc.clientPublicKey;
-      c.codec = new FrameCodec(acc.session);
+      c.codec = new FrameCodec(acc.session, this.#crypto);
       c.state = "unconfirmed";
       this.#queueRaw(c, acc.reply);
       if (rest.length === 0) return;
@@ -219,7 +230,8 @@ export class RelayServer {
       throw e;
     }
     for (const f of frames) {
-      const plain = c.codec!.open(f);
+      // Every handler copies what it keeps, so all frames share one plaintext buffer.
+      const plain = c.codec!.open(f, this.#scratch);
       if (!plain) return this.#kill(c, "bad_frame");
       if (c.state === "unconfirmed" && !this.#confirm(c, now)) return;
       this.#handlePacket(c, plain, now);
@@ -275,12 +287,15 @@ export class RelayServer {
 
   /**
    * Sends a plaintext packet (starting with its id, e.g. 9 for onion responses) to a confirmed
-   * connection. Returns false when the connection is gone or its queue is full.
+   * connection. Returns false when the connection is gone or its queue is full. `now`
+   * (default: the time of the last call that had one) starts the slow-reader grace period
+   * when the queue is full.
    */
-  sendPacket(id: number, plaintext: Uint8Array): boolean {
+  sendPacket(id: number, plaintext: Uint8Array, now: number = this.#now): boolean {
+    this.#now = now;
     const c = this.#conns.get(id);
     if (!c || c.state !== "confirmed") return false;
-    return this.#write(c, plaintext, false, 0);
+    return this.#write(c, plaintext, false, now);
   }
 
   /** True while `id` is a confirmed connection. */
@@ -312,7 +327,7 @@ export class RelayServer {
         continue;
       }
       if (now - c.lastPinged >= this.#o.pingIntervalMs) {
-        const id = backend().randomBytes(PING_ID_SIZE);
+        const id = this.#random(PING_ID_SIZE).slice();
         if (id.every((b) => b === 0)) id[7] = 1;
         this.#write(c, encodePacket({ type: "ping", pingId: id }), true, now);
         c.pingId = id;
@@ -369,6 +384,9 @@ export class RelayServer {
   #handlePacket(c: Conn, plain: Uint8Array, now: number): void {
     const id = plain[0]!;
     if (id >= NUM_RESERVED_PORTS) return this.#handleData(c, plain, now);
+    // Control packets make the relay answer, route or send a UDP datagram (onion requests):
+    // all of them count against the rate limit, out-of-band packets by their payload below.
+    if (id !== PACKET_ID.OOB_SEND) c.bucket?.spend(plain.length, now);
     if (id === PACKET_ID.CONNECT_NOTIFICATION && plain.length === 2) return;
     let p: RelayPacket;
     try {

@@ -32,7 +32,7 @@ export interface RelayServerDriverOptions extends RelayServerOptions {
   network?: Network;
   /** Clock (default the real one). */
   clock?: Clock;
-  /** Bytes read per socket read once a client is confirmed (default 16 KiB; 2 KiB before). */
+  /** Bytes read per socket read once a client is confirmed and busy (default 64 KiB; 2 KiB before). */
   readBufferBytes?: number;
   /** Told about every connection the server closes, with the reason. */
   onKill?: (conn: number, reason: KillReason, addr: Addr) => void;
@@ -78,7 +78,7 @@ export class RelayServerDriver implements AsyncDisposable {
     this.core = core;
     this.#listeners = listeners;
     this.#clock = opts.clock ?? realClock;
-    this.#readBytes = opts.readBufferBytes ?? 16 * 1024;
+    this.#readBytes = opts.readBufferBytes ?? 64 * 1024;
     this.#onKill = opts.onKill;
     for (const l of listeners) this.#tasks.track(this.#acceptLoop(l));
     this.#schedule();
@@ -108,7 +108,7 @@ export class RelayServerDriver implements AsyncDisposable {
 
   /** Sends a plaintext packet (id first) to a confirmed connection; see {@link RelayServer.sendPacket}. */
   sendPacket(conn: number, plaintext: Uint8Array): boolean {
-    const ok = this.core.sendPacket(conn, plaintext);
+    const ok = this.core.sendPacket(conn, plaintext, this.#clock.now());
     this.#pump();
     return ok;
   }

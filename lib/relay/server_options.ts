@@ -8,7 +8,7 @@
  * ```
  * @module
  */
-import type { KeyPair } from "../crypto/mod.ts";
+import type { CryptoBackend, KeyPair } from "../crypto/mod.ts";
 import type { Addr } from "../net/addr.ts";
 
 /** Why the server closed a connection. */
@@ -49,7 +49,11 @@ export interface RelayServerOptions {
   maxClientsPerIp?: number;
   /** Deadline for the handshake and the first packet, ms (default 10000). */
   handshakeTimeoutMs?: number;
-  /** Relayed bytes per second per client (data and out-of-band); 0 = off (default 1 MiB/s). */
+  /**
+   * Bytes per second per client of everything it makes the relay send: data and out-of-band
+   * payloads, plus every control packet (onion requests, pings, pongs, routing requests,
+   * notifications) at its plaintext size; 0 = off (default 1 MiB/s).
+   */
   rateBytesPerSecond?: number;
   /** Burst allowance of the rate limit in bytes (default 256 KiB). */
   rateBurstBytes?: number;
@@ -61,6 +65,10 @@ export interface RelayServerOptions {
   pingIntervalMs?: number;
   /** Keep-alive timeout (default 10000). */
   pingTimeoutMs?: number;
+  /** Crypto backend for handshakes and frames (default: the process backend at construction). */
+  crypto?: CryptoBackend;
+  /** Random bytes for handshakes and ping ids (default: the crypto backend's). */
+  random?: (n: number) => Uint8Array;
   /** Receives onion requests (payload after id 8); without it they are ignored. */
   onOnionRequest?: (payload: Uint8Array, conn: number, now: number) => void;
   /** Receives forward requests (id 10); without it they are dropped (see docs/relay.md). */

@@ -7,7 +7,9 @@ import {
   decryptSymmetric,
   encryptData,
   encryptSymmetric,
+  loadNativeSodium,
   loadSodium,
+  loadSodiumWasm,
   setBackend,
   sha256,
   sha512,
@@ -33,7 +35,12 @@ const BOXED = "f3ffc7703f9400e52a7dfb4b3d3305d9" + // MAC first
   "e9da99832b61ca01b6de56244a9e88d5f9b37973f622a43d14a6599b1f654cb45a74e355a5";
 
 const sodium = await loadSodium();
-const backends: CryptoBackend[] = [tweetnaclBackend, sodium];
+const native = loadNativeSodium();
+const backends: CryptoBackend[] = [
+  tweetnaclBackend,
+  await loadSodiumWasm(),
+  ...(native ? [native] : []),
+];
 
 for (const b of backends) {
   Deno.test(`${b.name}: public key from secret key matches the NaCl vectors`, () => {
@@ -62,27 +69,29 @@ for (const b of backends) {
   });
 }
 
-Deno.test("libsodium and tweetnacl give byte-identical boxes and shared keys", () => {
-  fc.assert(
-    fc.property(
-      fc.uint8Array({ minLength: 32, maxLength: 32 }),
-      fc.uint8Array({ minLength: 32, maxLength: 32 }),
-      fc.uint8Array({ minLength: 24, maxLength: 24 }),
-      fc.uint8Array({ minLength: 1, maxLength: 2048 }),
-      (skA, skB, nonce, m) => {
-        const pkB = tweetnaclBackend.keyPairFromSecretKey(skB).publicKey;
-        assert.equal(toHex(sodium.keyPairFromSecretKey(skB).publicKey), toHex(pkB));
-        const k1 = tweetnaclBackend.sharedKey(pkB, skA);
-        const k2 = sodium.sharedKey(pkB, skA);
-        assert.equal(toHex(k1), toHex(k2));
-        const c = tweetnaclBackend.seal(m, nonce, k1);
-        assert.equal(toHex(sodium.seal(m, nonce, k2)), toHex(c));
-        assert.equal(toHex(sodium.open(c, nonce, k2)!), toHex(m));
-      },
-    ),
-    { numRuns: 200 },
-  );
-});
+for (const sodium of backends.slice(1)) {
+  Deno.test(`${sodium.name} and tweetnacl give byte-identical boxes and shared keys`, () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 24, maxLength: 24 }),
+        fc.uint8Array({ minLength: 1, maxLength: 2048 }),
+        (skA, skB, nonce, m) => {
+          const pkB = tweetnaclBackend.keyPairFromSecretKey(skB).publicKey;
+          assert.equal(toHex(sodium.keyPairFromSecretKey(skB).publicKey), toHex(pkB));
+          const k1 = tweetnaclBackend.sharedKey(pkB, skA);
+          const k2 = sodium.sharedKey(pkB, skA);
+          assert.equal(toHex(k1), toHex(k2));
+          const c = tweetnaclBackend.seal(m, nonce, k1);
+          assert.equal(toHex(sodium.seal(m, nonce, k2)), toHex(c));
+          assert.equal(toHex(sodium.open(c, nonce, k2)!), toHex(m));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+}
 
 Deno.test("encryptData/decryptData round-trip between two identities on either backend", () => {
   for (const b of backends) {
@@ -140,4 +149,58 @@ Deno.test("native X25519 key derivation equals tweetnacl's and libsodium's", asy
     toHex(tweetnaclBackend.keyPairFromSecretKey(kp.secretKey).publicKey),
     toHex(kp.publicKey),
   );
+});
+
+Deno.test("sealInto() writes exactly what seal() returns, where a backend has it", () => {
+  const withInto = backends.filter((b) => b.sealInto);
+  for (const b of withInto) {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 24, maxLength: 24 }),
+        fc.uint8Array({ minLength: 0, maxLength: 2048 }),
+        (k, n, m) => {
+          const frame = new Uint8Array(m.length + 16 + 3);
+          b.sealInto!(frame.subarray(2, 2 + m.length + 16), m, n, k);
+          assert.equal(
+            toHex(frame.subarray(2, 2 + m.length + 16)),
+            toHex(tweetnaclBackend.seal(m, n, k)),
+          );
+          assert.equal(frame[0], 0);
+          assert.equal(frame[frame.length - 1], 0);
+        },
+      ),
+      { numRuns: 100 },
+    );
+    assert.throws(
+      () => b.sealInto!(new Uint8Array(5), new Uint8Array(1), NONCE, new Uint8Array(32)),
+      RangeError,
+    );
+  }
+});
+
+Deno.test("openInto() gives what open() gives, and false for a flipped bit, where a backend has it", () => {
+  for (const b of backends.filter((b) => b.openInto)) {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 24, maxLength: 24 }),
+        fc.uint8Array({ minLength: 0, maxLength: 2048 }),
+        fc.nat(),
+        (k, n, m, flip) => {
+          const c = tweetnaclBackend.seal(m, n, k);
+          const out = new Uint8Array(m.length);
+          assert.equal(b.openInto!(out, c, n, k), true);
+          assert.equal(toHex(out), toHex(m));
+          c[flip % c.length]! ^= 1;
+          assert.equal(b.openInto!(out, c, n, k), false);
+        },
+      ),
+      { numRuns: 100 },
+    );
+    assert.throws(
+      () => b.openInto!(new Uint8Array(3), new Uint8Array(20), NONCE, new Uint8Array(32)),
+      RangeError,
+    );
+  }
 });

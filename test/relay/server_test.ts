@@ -279,7 +279,9 @@ Deno.test("rate limit: relayed bytes beyond the burst pause the sender's reads",
   frame[0] = 16;
   a.sendRaw(frame);
   assert.equal(b.take().length, 1);
-  assert.equal(net.server.readPauseMs(a.id, net.now), 50); // 500 bytes of debt at 10 kB/s
-  assert.equal(net.server.readPauseMs(a.id, net.now + 50), 0);
+  // 1500 data bytes + the 33-byte routing request + the 9-byte confirming ping - 1000 of
+  // burst = 542 bytes of debt at 10 kB/s
+  assert.equal(net.server.readPauseMs(a.id, net.now), 55);
+  assert.equal(net.server.readPauseMs(a.id, net.now + 55), 0);
   assert.equal(net.server.readPauseMs(b.id, net.now), 0);
 });
