@@ -83,3 +83,10 @@ Deno.test("MemoryNetwork copies datagrams so later sender writes do not leak", (
   clock.advance(0);
   assert.equal(got?.[0], 7);
 });
+
+Deno.test("MemoryNetwork.bindDatagram on a taken address rejects instead of throwing", async () => {
+  const net = new MemoryNetwork({ clock: new VirtualClock() });
+  await using _a = await net.bindDatagram(A);
+  const second = net.bindDatagram(A); // must not throw synchronously
+  await assert.rejects(second, /in use/);
+});
