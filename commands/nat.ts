@@ -53,7 +53,7 @@ Exit 0 verdict reached, 1 no server answered, 2 usage error.`;
  * The command's retransmission timing: requests at 0, 80, 240 and 560 ms, given up at
  * 880 ms. A filtered test costs 0.88 s, so a full verdict takes about 0.9 s plus three
  * round trips without loss, and stays under 3 s at 20 ms one-way latency and 5 % loss even
- * when each test needs its last request (0.6 + 0.88 + 0.6 + 0.6 s); four requests make a
+ * when each test needs its last request (0.6 + 0.88 + 0.6 s); four requests make a
  * wrong answer from loss alone (about 0.1^4 per test) rare.
  */
 export const NAT_TIMING: Readonly<{ rto: number; attempts: number; rm: number }> = {
