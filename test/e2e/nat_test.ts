@@ -219,3 +219,44 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "relay serve on the dual-stack default: peerkit nat over IPv4 and IPv6, stun parses every answer",
+  ...needs(["stun"]),
+  async fn() {
+    const udp = freePort();
+    const s = await spawnRelayServe([
+      "--json",
+      "relay",
+      "serve",
+      "--udp-port",
+      String(udp),
+      "--tcp-port",
+      String(freePort()),
+    ], { tempHome: true });
+    const home = await tempHome();
+    try {
+      const doc = JSON.parse(s.firstLine());
+      const dual = doc.udp.startsWith("[::]");
+      const args = ["--home", home, "--json", "nat", "--relay", `${IP1}:${udp}`];
+      if (dual) args.push("--relay", `[::1]:${udp}`);
+      const r = await peerkit(args);
+      assert.equal(r.code, 0, r.stderr);
+      const d = JSON.parse(r.stdout);
+      assert.equal(d.ipv4.udp, true);
+      assert.equal(d.ipv4.mapped.split(":")[0], IP1);
+      // No alternate: the NAT's behaviour cannot be tested, and the verdict says so.
+      assert.equal(d.verdict, "unknown");
+      if (dual) assert.equal(d.ipv6.mapped.startsWith("[::1]:"), true);
+      const out = await new Deno.Command("stun", { args: [`${IP1}:${udp}`, "-v"], stdin: "null" })
+        .output();
+      const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+      assert.match(text, /MappedAddress = 127\.0\.0\.1:\d+/);
+      assert.doesNotMatch(text, /problem parsing/, text.slice(-2000));
+    } finally {
+      await s.stop();
+      await Deno.remove(home, { recursive: true });
+    }
+  },
+});

@@ -7,6 +7,7 @@ import { UdpHost } from "../../lib/node/host.ts";
 import { RelayNode } from "../../lib/relay/node.ts";
 import { decodeStun, encodeStun, findAttribute } from "../../lib/nat/wire.ts";
 import { serveStunOnHost } from "../../lib/nat/service.ts";
+import { StunResponder } from "../../lib/nat/responder.ts";
 import { discoverNat } from "../../lib/nat/driver.ts";
 import { freePortPair, IP1, IP2 } from "./_loopback.ts";
 
@@ -147,4 +148,81 @@ Deno.test("STUN on a host: a rate-limited source is counted, and close() unregis
     client.close();
     await stun.close();
   }
+});
+
+Deno.test("regression: a responder on a wildcard socket sends no RESPONSE-ORIGIN or SOURCE-ADDRESS of [::]", () => {
+  const r = new StunResponder({ primary: { hostname: "::", port: 33445 } });
+  const from = { hostname: "127.0.0.1", port: 4000 };
+  const at = { hostname: "::", port: 33445 };
+  const modern = decodeStun(r.handleDatagram(from, bindingRequest(0), 0, at)!.data);
+  assert.deepEqual(findAttribute(modern, "xorMappedAddress")?.addr, from);
+  assert.equal(findAttribute(modern, "responseOrigin"), undefined);
+  const old = decodeStun(r.handleDatagram(from, bindingRequest(1, true), 0, at)!.data, {
+    legacy: true,
+  });
+  assert.deepEqual(findAttribute(old, "mappedAddress")?.addr, from);
+  assert.equal(findAttribute(old, "sourceAddress"), undefined);
+  // A specific address is still named.
+  const named = new StunResponder({ primary: { hostname: "127.0.0.1", port: 33445 } });
+  const m = decodeStun(named.handleDatagram(from, bindingRequest(2), 0)!.data);
+  assert.deepEqual(findAttribute(m, "responseOrigin")?.addr, {
+    hostname: "127.0.0.1",
+    port: 33445,
+  });
+});
+
+Deno.test("fuzz: bit-flipped and truncated STUN and DHT datagrams through the relay node's table never throw", async () => {
+  const kp = nacl.keyPair();
+  await using node = await RelayNode.start({ keyPair: kp, hostname: IP1, stun: {} });
+  const me = nacl.keyPair();
+  const key = nacl.sharedKey(kp.publicKey, me.secretKey);
+  const seeds = [
+    bindingRequest(0),
+    bindingRequest(1),
+    bindingRequest(2, true),
+    sealDhtPacket(
+      { type: "pingRequest", pingId: new Uint8Array(8) },
+      me.publicKey,
+      key,
+      new Uint8Array(24),
+    ),
+  ];
+  const table = node.dht.host.table;
+  const from = { hostname: "127.0.0.2", port: 9 };
+  let rnd = 12345;
+  const next = () => (rnd = (rnd * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  for (let i = 0; i < 3000; i++) {
+    const s = seeds[i % seeds.length]!;
+    const b = s.slice(0, i % 5 === 0 ? Math.floor(next() * s.length) : s.length);
+    for (let k = 0; k < 1 + (i % 3); k++) {
+      if (b.length > 0) b[Math.floor(next() * b.length)]! ^= 1 << Math.floor(next() * 8);
+    }
+    table.dispatch(b, from, i);
+  }
+  assert.equal(table.errorCount(), 0);
+  assert.equal(table.stats.matcherErrors, 0);
+  const s = node.stun!.stats();
+  assert.ok(s.answered + s.rateLimited + s.malformed + s.ignored + s.errors > 0);
+  await new Promise((r) => setTimeout(r, 50)); // let the replies to 127.0.0.2:9 go out
+});
+
+Deno.test("regression: RFC 3489 answers carry no SOFTWARE (stun 0.97 rejects unpadded text)", () => {
+  const r = new StunResponder({ primary: { hostname: "::", port: 33445 } });
+  const from = { hostname: "127.0.0.1", port: 4000 };
+  // A 28-byte legacy request leaves room for SOFTWARE once SOURCE-ADDRESS is left out.
+  const req = bindingRequest(3, true);
+  const m = decodeStun(r.handleDatagram(from, req, 0, { hostname: "::", port: 33445 })!.data, {
+    legacy: true,
+  });
+  assert.equal(findAttribute(m, "software"), undefined);
+  const modern = new StunResponder({ primary: { hostname: "127.0.0.1", port: 3478 } });
+  const big = encodeStun({
+    class: "request",
+    method: 1,
+    transactionId: new Uint8Array(12).fill(7),
+    attributes: [{ type: "software", text: "a client with a long name" }],
+    fingerprint: true,
+  });
+  const a = decodeStun(modern.handleDatagram(from, big, 0)!.data);
+  assert.equal(findAttribute(a, "software")?.text, "peerkit");
 });
