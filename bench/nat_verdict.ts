@@ -14,7 +14,11 @@
  * time per side and the ratio to the anchor. Loopback has no NAT, so no test times out here;
  * the lab adds NATs, latency and loss.
  *
- *     deno run -A bench/nat_verdict.ts [--runs 10]
+ * Runs are `--pause-ms` apart (default 600): `relay serve` rate-limits STUN per source IP
+ * (10 per second, burst 20) and one check sends it 5 requests, so back-to-back checks from
+ * 127.0.0.1 would measure the limiter (retransmissions after the 4th run), not a check.
+ *
+ *     deno run -A bench/nat_verdict.ts [--runs 10] [--pause-ms 600]
  *
  * @module
  */
@@ -31,6 +35,10 @@ import { median } from "./_measure.ts";
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 const runsArg = Deno.args.indexOf("--runs");
 const RUNS = runsArg >= 0 ? Math.max(1, Math.min(100, Number(Deno.args[runsArg + 1]) || 10)) : 10;
+const pauseArg = Deno.args.indexOf("--pause-ms");
+const PAUSE_MS = pauseArg >= 0
+  ? Math.max(0, Math.min(10_000, Number(Deno.args[pauseArg + 1]) || 0))
+  : 600;
 const PROCESS_TIMEOUT_MS = 30_000;
 
 interface Run {
@@ -109,7 +117,10 @@ async function stunClient(server: string): Promise<Run> {
 
 async function series(name: string, one: () => Promise<Run>): Promise<[string, Run[]]> {
   const runs: Run[] = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await one());
+  for (let i = 0; i < RUNS; i++) {
+    if (i > 0 && PAUSE_MS > 0) await new Promise((r) => setTimeout(r, PAUSE_MS));
+    runs.push(await one());
+  }
   return [name, runs];
 }
 
@@ -124,7 +135,11 @@ function row(name: string, runs: Run[]): string {
 
 const best = (runs: Run[]) => Math.min(...runs.filter((r) => r.clean).map((r) => r.ms));
 
-console.log(`# NAT verdict time on loopback, ${RUNS} runs per row (${new Date().toISOString()})`);
+console.log(
+  `# NAT verdict time on loopback, ${RUNS} runs per row, ${PAUSE_MS} ms apart (${
+    new Date().toISOString()
+  })`,
+);
 console.log(`# deno ${Deno.version.deno}, ${Deno.build.os}/${Deno.build.arch}`);
 const haveStun = which("stun") !== null, haveCoturn = which("turnserver") !== null;
 if (!haveStun) {
