@@ -208,6 +208,16 @@ try {
       console.log(`${server.padEnd(28)} ${name.padEnd(36)} ${r.toFixed(2)}x`);
     }
   }
+  const [ours, theirs] = results;
+  if (ours && theirs) {
+    console.log(
+      "\n## Servers: coturn's best / relay serve's best, same client (> 1: relay serve is faster)\n",
+    );
+    for (const [name, runs] of ours.rows) {
+      const other = theirs.rows.find(([n]) => n === name);
+      if (other) console.log(`${name.padEnd(36)} ${(best(other[1]) / best(runs)).toFixed(2)}x`);
+    }
+  }
 } finally {
   await coturn?.[Symbol.asyncDispose]();
   await relay.stop();
