@@ -53,8 +53,8 @@ export interface StunService extends AsyncDisposable {
   responder: StunResponder;
   /** Every local address answered on, the host's first. */
   addresses: Addr[];
-  /** Counters of the responder and its driver. */
-  stats(): StunResponderStats & StunResponderDriverStats;
+  /** Counters of the responder and its driver, and `failures` of the handler itself. */
+  stats(): StunResponderStats & StunResponderDriverStats & { failures: number };
   /** Unregisters from the table and closes the alternate sockets (not the host's). */
   close(): Promise<void>;
 }
@@ -99,9 +99,11 @@ export async function serveStunOnHost(
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   const legacy = { legacy: opts.legacy ?? true };
+  let failures = 0;
   host.table.registerMatcher(STUN_LAYER, (d) => isStunPacket(d, legacy), (data, from) => {
-    // The driver counts its own send failures; nothing here can throw later.
-    void driver.handle({ data, from }, primary);
+    // The driver counts its own send failures; anything else that goes wrong later (the
+    // handler is async, beyond the table's guard) is counted here, never left unhandled.
+    driver.handle({ data, from }, primary).catch(() => failures++);
   });
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -112,7 +114,7 @@ export async function serveStunOnHost(
   return {
     responder,
     addresses: driver.addresses,
-    stats: () => ({ ...responder.stats, ...driver.stats }),
+    stats: () => ({ ...responder.stats, ...driver.stats, failures }),
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -294,6 +294,7 @@ export class RelayNode implements AsyncDisposable {
         s.tooLarge,
       ),
       peerkit_stun_send_errors_total: c("STUN replies the socket refused.", s.sendErrors),
+      peerkit_stun_failures_total: c("STUN requests whose handling failed (dropped).", s.failures),
     };
   }
 

@@ -226,3 +226,25 @@ Deno.test("regression: RFC 3489 answers carry no SOFTWARE (stun 0.97 rejects unp
   const a = decodeStun(modern.handleDatagram(from, big, 0)!.data);
   assert.equal(findAttribute(a, "software")?.text, "peerkit");
 });
+
+Deno.test("regression: a STUN handler that fails after the table's guard is counted, not an unhandled rejection", async () => {
+  await using host = new UdpHost({
+    socket: await denoNetwork.bindDatagram({ hostname: IP1, port: 0 }),
+  });
+  await using stun = await serveStunOnHost(host);
+  stun.responder.handleDatagram = () => {
+    throw new TypeError("a bug in the responder");
+  };
+  host.start();
+  const client = await denoNetwork.bindDatagram({ hostname: IP1, port: 0 });
+  try {
+    await client.send(bindingRequest(0), host.localAddr);
+    for (let i = 0; i < 100 && stun.stats().failures === 0; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.equal(stun.stats().failures, 1);
+    assert.equal(host.table.stats.matched.get("stun"), 1);
+  } finally {
+    client.close();
+  }
+});
