@@ -25,8 +25,9 @@ import {
 import { usageError } from "../lib/util/errors.ts";
 import { type Addr, formatAddr, parseAddr } from "../lib/net/addr.ts";
 import { parseIp } from "../lib/net/ip.ts";
-import type { DiscoverNatResult } from "../lib/nat/driver.ts";
-import type { NatReport, NatVerdict } from "../lib/nat/report.ts";
+import { familyJson, type FamilyResult, formatNatReport, withLocalIp } from "./_nat_report.ts";
+
+export { type FamilyResult, formatNatReport, withLocalIp } from "./_nat_report.ts";
 
 /** Help text shown after the options. */
 export const NAT_EXAMPLES = `
@@ -86,7 +87,7 @@ export interface NatCommandOptions {
   servers: NatServerSpec[];
   /** Give up on the whole check after this. */
   timeoutMs: number;
-  /** Local IPv4 address to bind (default 0.0.0.0:0). */
+  /** Local address to bind for servers of its family (default 0.0.0.0:0 and [::]:0). */
   listen?: Addr;
 }
 
@@ -175,120 +176,6 @@ export function parseStunAlternate(text: string, host: string | undefined, udpPo
   return a;
 }
 
-/** One address family's result as printed and in `--json`. */
-export interface FamilyResult {
-  /** The discovery's report and counters. */
-  report: DiscoverNatResult;
-  /** Its verdict. */
-  verdict: NatVerdict;
-}
-
-/**
- * `report` with its local IP filled in when the socket was bound to a wildcard and the
- * mapped IP is one of this host's own (`localIps`): no NAT rewrote the address, so the
- * verdict can say "open". Pure.
- *
- * @example
- * ```ts
- * import { withLocalIp } from "./nat.ts";
- * const r = { local: { hostname: "0.0.0.0", port: 5 }, mapped: { hostname: "192.0.2.7", port: 5 } };
- * console.assert(withLocalIp(r, ["192.0.2.7"]).local?.hostname === "192.0.2.7");
- * console.assert(withLocalIp(r, ["192.0.2.8"]).local?.hostname === "0.0.0.0");
- * ```
- */
-export function withLocalIp<T extends Pick<NatReport, "local" | "mapped">>(
-  report: T,
-  localIps: readonly string[],
-): T {
-  const { local, mapped } = report;
-  if (!local || !mapped) return report;
-  const wild = parseIp(local.hostname)?.every((b) => b === 0) ?? false;
-  if (!wild || !localIps.includes(mapped.hostname)) return report;
-  return { ...report, local: { hostname: mapped.hostname, port: local.port } };
-}
-
-const fmt = (a: Addr | null) => a ? formatAddr(a) : "-";
-
-/**
- * The human report, one fact a line, as `tailscale netcheck` prints it.
- *
- * @example
- * ```ts
- * import { formatNatReport } from "./nat.ts";
- * const lines = formatNatReport({ ipv4: null, ipv6: null, verdict: { level: "blocked", summary: "UDP blocked: relay only" }, elapsedMs: 880 });
- * console.assert(lines.at(-1) === "verdict: UDP blocked: relay only");
- * ```
- */
-export function formatNatReport(r: {
-  ipv4: FamilyResult | null;
-  ipv6: FamilyResult | null;
-  verdict: NatVerdict;
-  elapsedMs: number;
-}): string[] {
-  const main = r.ipv4?.report.udp ? r.ipv4 : r.ipv6?.report.udp ? r.ipv6 : r.ipv4 ?? r.ipv6;
-  const rows: [string, string][] = [];
-  const udp = !!(r.ipv4?.report.udp || r.ipv6?.report.udp);
-  rows.push(["UDP", udp ? "yes" : "no answer"]);
-  for (const [name, f] of [["IPv4", r.ipv4], ["IPv6", r.ipv6]] as const) {
-    if (!f) rows.push([name, "no servers"]);
-    else if (!f.report.udp) rows.push([name, "no answer"]);
-    else rows.push([name, `${fmt(f.report.mapped)} (local ${fmt(f.report.local)})`]);
-  }
-  if (main?.report.udp) {
-    const m = main.report;
-    rows.push(["mapping", m.mapping]);
-    rows.push(["filtering", m.filtering]);
-    rows.push(["hairpinning", m.hairpinning]);
-    rows.push(["port preserved", m.preservesPort]);
-    if (m.mappingVaries !== "unknown") rows.push(["varies by server", m.mappingVaries]);
-  }
-  const lines = [`NAT report (${Math.round(r.elapsedMs)} ms):`];
-  for (const [k, v] of rows) lines.push(`  ${(k + ":").padEnd(18)}${v}`);
-  const servers = [...(r.ipv4?.report.servers ?? []), ...(r.ipv6?.report.servers ?? [])];
-  if (servers.length > 0) lines.push("  servers:");
-  for (const s of servers) {
-    const rtt = s.rttMs === null ? "no answer" : `${s.rttMs.toFixed(1)} ms`;
-    const notes = [
-      s.other ? `other ${formatAddr(s.other)}` : s.rttMs === null ? "" : "no OTHER-ADDRESS",
-      s.software ?? "",
-      s.error ? `error ${s.error}` : "",
-    ].filter((x) => x !== "");
-    lines.push(
-      `    ${formatAddr(s.server).padEnd(24)}${rtt.padEnd(11)}${notes.join(", ")}`.trimEnd(),
-    );
-  }
-  lines.push(`verdict: ${r.verdict.summary}`);
-  return lines;
-}
-
-/** A report as it goes into the `--json` document. */
-function familyJson(f: FamilyResult | null) {
-  if (!f) return null;
-  const r = f.report;
-  return {
-    verdict: f.verdict.level,
-    udp: r.udp,
-    local: r.local ? formatAddr(r.local) : null,
-    mapped: r.mapped ? formatAddr(r.mapped) : null,
-    primary: r.primary ? formatAddr(r.primary) : null,
-    mapping: r.mapping,
-    filtering: r.filtering,
-    hairpinning: r.hairpinning,
-    preservesPort: r.preservesPort,
-    mappingVaries: r.mappingVaries,
-    servers: r.servers.map((s) => ({
-      server: formatAddr(s.server),
-      rttMs: s.rttMs === null ? null : Math.round(s.rttMs * 10) / 10,
-      mapped: s.mapped ? formatAddr(s.mapped) : null,
-      other: s.other ? formatAddr(s.other) : null,
-      software: s.software,
-      error: s.error,
-    })),
-    sendErrors: r.sendErrors,
-    ignored: r.ignored,
-  };
-}
-
 /** Resolves specs to addresses, IPv4 first; names that do not resolve are returned apart. */
 async function resolveServers(specs: NatServerSpec[]) {
   const v4: Addr[] = [], v6: Addr[] = [], unresolved: string[] = [];
@@ -361,10 +248,11 @@ export async function runNat(o: NatCommandOptions, g: GlobalOptions, io: Io): Pr
     const report = withLocalIp(raw, ips);
     return { report, verdict: natVerdict(report) };
   };
+  const listenV6 = o.listen !== undefined && o.listen.hostname.includes(":");
   const [ipv4, ipv6] = await Promise.all([
-    run(v4, o.listen ?? { hostname: "0.0.0.0", port: 0 }),
+    run(v4, !listenV6 && o.listen ? o.listen : { hostname: "0.0.0.0", port: 0 }),
     // Without an IPv6 route the sends fail at once and the family reports no answer.
-    run(v6, { hostname: "::", port: 0 }),
+    run(v6, listenV6 && o.listen ? o.listen : { hostname: "::", port: 0 }),
   ]);
   const elapsedMs = performance.now() - t0;
   const main = ipv4?.report.udp ? ipv4 : ipv6?.report.udp ? ipv6 : ipv4 ?? ipv6;
@@ -403,7 +291,7 @@ export function registerNat(program: Program, run: Runner): void {
     .option("-s, --stun <host:port>", "STUN server to ask (repeatable)", collect)
     .option("-r, --relay <host:port[:pubkey]>", "peerkit relay's UDP port (repeatable)", collect)
     .option("-t, --timeout <seconds>", "give up on the whole check after this long", "5")
-    .option("--listen <addr>", "local IPv4 address to bind (HOST:PORT)")
+    .option("--listen <addr>", "local address to bind for servers of its family (HOST:PORT)")
     .addHelpText("after", NAT_EXAMPLES)
     .action((opts) => run(async (g, io) => runNat(await parseNatOptions(opts), g, io)));
 }

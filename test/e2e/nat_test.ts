@@ -240,7 +240,8 @@ Deno.test({
       const doc = JSON.parse(s.firstLine());
       const dual = doc.udp.startsWith("[::]");
       const args = ["--home", home, "--json", "nat", "--relay", `${IP1}:${udp}`];
-      if (dual) args.push("--relay", `[::1]:${udp}`);
+      // An IPv6 --listen is for the IPv6 servers; IPv4 keeps its default socket.
+      if (dual) args.push("--relay", `[::1]:${udp}`, "--listen", "[::1]:0");
       const r = await peerkit(args);
       assert.equal(r.code, 0, r.stderr);
       const d = JSON.parse(r.stdout);
@@ -248,7 +249,10 @@ Deno.test({
       assert.equal(d.ipv4.mapped.split(":")[0], IP1);
       // No alternate: the NAT's behaviour cannot be tested, and the verdict says so.
       assert.equal(d.verdict, "unknown");
-      if (dual) assert.equal(d.ipv6.mapped.startsWith("[::1]:"), true);
+      if (dual) {
+        assert.equal(d.ipv6.mapped.startsWith("[::1]:"), true);
+        assert.equal(d.ipv6.local, d.ipv6.mapped);
+      }
       const out = await new Deno.Command("stun", { args: [`${IP1}:${udp}`, "-v"], stdin: "null" })
         .output();
       const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
