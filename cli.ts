@@ -15,6 +15,7 @@ import { EXIT, type GlobalOptions, type Io, resolvePath, userCwd } from "./comma
 import { registerKeygen } from "./commands/keygen.ts";
 import { registerBootstrap } from "./commands/bootstrap.ts";
 import { registerLookup } from "./commands/lookup.ts";
+import { registerNat } from "./commands/nat.ts";
 import { registerPunch } from "./commands/punch.ts";
 import { registerRelay } from "./commands/relay.ts";
 import { registerConnect } from "./commands/connect.ts";
@@ -116,6 +117,7 @@ export async function main(argv: string[], output: Output = processOutput): Prom
   registerKeygen(program, run);
   registerBootstrap(program, run);
   registerLookup(program, run);
+  registerNat(program, run);
   registerPunch(program, run);
   registerRelay(program, run);
   registerConnect(program, run);

@@ -35,10 +35,15 @@ Examples:
   $ peerkit relay serve --host 127.0.0.1 --udp-port 33445 --tcp-port 33445 \\
       --bootstrap 127.0.0.1:33500:<64 HEX> --metrics 127.0.0.1:9100 --json
   $ peerkit relay serve --rate 0                 # no per-client rate limit
+  $ peerkit relay serve --host 192.0.2.10 --stun-alternate 192.0.2.11:3479
+                                                 # STUN with RFC 5780 OTHER-ADDRESS
 
 Key files are tox-bootstrapd's (64 raw bytes, public key first). A --key file must exist
 (a typo must not start a server under a new identity) unless --create-key is given; without
 --key, <home>/relay.key is used and created when missing.
+The UDP port also answers STUN Binding requests ('peerkit nat --relay HOST:PORT'); with
+--stun-alternate (a second IP of this host and a free port) it answers from the other
+addresses too, so mapping and filtering can be tested against it.
 --rate is relayed bytes per second per client (suffixes k, M): default 1M; 0 turns it off.
 Stops cleanly (clients closed, totals printed, exit 0) on SIGINT, SIGTERM or SIGHUP; there
 is no reload: restart it to change flags.
@@ -75,6 +80,7 @@ const relayServeSchema = (z: Zod) => {
     maxPerIp: int("--max-per-ip", 0, 1_000_000).default(256),
     rate: z.string().regex(/^\d+(\.\d+)?[kKmM]?$/, "--rate must be BYTES[k|M]").default("1M"),
     metrics: z.string().min(1).optional(),
+    stunAlternate: z.string().min(1).optional(),
   }).strict();
 };
 
@@ -102,6 +108,8 @@ export interface RelayServeOptions {
   rate: number;
   /** Metrics listen address. */
   metrics?: Addr;
+  /** Second IP and port the STUN responder answers from (RFC 5780 OTHER-ADDRESS). */
+  stunAlternate?: Addr;
 }
 
 function parseRate(s: string): number {
@@ -161,6 +169,9 @@ export async function parseRelayServeOptions(raw: unknown): Promise<RelayServeOp
     maxPerIp: o.maxPerIp,
     rate: parseRate(o.rate),
     metrics: o.metrics === undefined ? undefined : parseHostPort(o.metrics, "--metrics", checkHost),
+    stunAlternate: o.stunAlternate === undefined
+      ? undefined
+      : (await import("./nat.ts")).parseStunAlternate(o.stunAlternate, o.host, o.udpPort),
   };
 }
 
@@ -271,6 +282,7 @@ export async function runRelayServe(
       udpPort: o.udpPort,
       bootstrapInfo: { version: encodeVersion(VERSION), motd: o.motd },
       forwarding: true,
+      stun: o.stunAlternate ? { alternate: o.stunAlternate } : {},
       tcpPorts: o.tcpPorts,
       bootstrap: o.bootstrap,
       maxClients: o.maxClients,
@@ -309,9 +321,11 @@ export async function runRelayServe(
     const tcp = node.tcpAddrs.map(formatAddr);
     const ma = metricsServer?.addr as Deno.NetAddr | undefined;
     const metrics = ma ? formatAddr({ hostname: ma.hostname, port: ma.port }) : null;
-    emit(g, io, { publicKey, udp, tcp, metrics, rate: o.rate }, [
+    const stun = (node.stun?.addresses ?? []).map(formatAddr);
+    emit(g, io, { publicKey, udp, tcp, metrics, rate: o.rate, stun }, [
       `public key: ${publicKey}`,
-      `udp (DHT): ${udp}`,
+      `udp (DHT, STUN): ${udp}`,
+      ...(stun.length > 1 ? [`stun (RFC 5780 other addresses): ${stun.slice(1).join(" ")}`] : []),
       ...tcp.map((t) => `tcp (relay): ${t}`),
       ...(metrics ? [`metrics: http://${metrics}/metrics`] : []),
     ]);
@@ -366,6 +380,7 @@ export function registerRelay(program: Program, run: Runner): void {
     .option("--rate <bytes>", "relayed bytes per second per client (k, M; 0: off)", "1M")
     .option("--motd <text>", "message of the day for 0xf0 bootstrap-info requests", "peerkit")
     .option("--metrics <host:port>", "serve Prometheus metrics at http://HOST:PORT/metrics")
+    .option("--stun-alternate <host:port>", "second IP and port STUN answers from (needs --host)")
     .addHelpText("after", RELAY_EXAMPLES)
     .action((opts) =>
       run(async (g, io) => runRelayServe(await parseRelayServeOptions(opts), g, io))

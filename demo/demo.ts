@@ -8,6 +8,7 @@
  */
 import { dhtStage } from "./stages/dht.ts";
 import { keysStage } from "./stages/keys.ts";
+import { natStage } from "./stages/nat.ts";
 import { relayStage } from "./stages/relay.ts";
 
 type Stage = {
@@ -24,6 +25,10 @@ const stages: Stage[] = [
   {
     title: "relay: two peers that reach each other only through a TCP relay",
     run: (say, signal) => relayStage(say, signal),
+  },
+  {
+    title: "nat: what stands in front of this host (STUN against the relay)",
+    run: (say, signal) => natStage(say, signal),
   },
   { title: "punch: a direct UDP path through NATs" },
   { title: "connect and send: an encrypted session moving from relay to direct path" },

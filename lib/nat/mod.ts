@@ -34,3 +34,4 @@ export * from "./rate.ts";
 export * from "./responder.ts";
 export * from "./driver.ts";
 export * from "./responder_driver.ts";
+export * from "./service.ts";

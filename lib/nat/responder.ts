@@ -85,6 +85,11 @@ function sourceKey(hostname: string): string {
   return v4.length === 4 ? v4.join(".") : toHex(v4.subarray(0, 8)) + "::/64";
 }
 
+function isWildcardIp(hostname: string): boolean {
+  const ip = parseIp(hostname);
+  return ip !== null && ip.every((b) => b === 0);
+}
+
 /** The responder core (see the module notes). */
 export class StunResponder {
   readonly #primary: Addr;
@@ -169,16 +174,19 @@ export class StunResponder {
       ? { hostname: this.#otherIp(local.hostname), port: this.#otherPort(local.port) }
       : null;
     const legacy = req.transactionId.length !== 12;
+    // On a wildcard socket (`[::]` taking IPv4 too) the address the request arrived on is
+    // unknown: say nothing rather than `[::]`, which an RFC 3489 client cannot even parse.
+    const origin = isWildcardIp(src.hostname) ? [] : [src];
     const wanted: StunAttribute[] = legacy
       ? [
         { type: "mappedAddress", addr: from },
-        { type: "sourceAddress", addr: src },
+        ...origin.map((addr) => ({ type: "sourceAddress", addr }) as const),
         ...(other ? [{ type: "changedAddress", addr: other } as const] : []),
       ]
       : [
         { type: "xorMappedAddress", addr: from },
         ...(other ? [{ type: "otherAddress", addr: other } as const] : []),
-        { type: "responseOrigin", addr: src },
+        ...origin.map((addr) => ({ type: "responseOrigin", addr }) as const),
       ];
     const reply = this.#fit(
       req,
@@ -213,7 +221,10 @@ export class StunResponder {
       msg.fingerprint = true;
     }
     for (const a of later) tryAdd(a);
-    if (this.#software) tryAdd({ type: "software", text: this.#software });
+    // RFC 3489 clients (Debian's stun 0.97) reject a SERVER text whose length is not a
+    // multiple of 4, so they get none.
+    const legacy = req.transactionId.length !== 12;
+    if (this.#software && !legacy) tryAdd({ type: "software", text: this.#software });
     return encodeStun(msg);
   }
 
@@ -248,8 +259,7 @@ export class StunResponder {
   #localAddress(at: Addr | undefined): Addr {
     if (!at) return this.#primary;
     if (!this.#alternate) {
-      const wildcard = at.hostname === "0.0.0.0" || at.hostname === "::";
-      return wildcard ? { hostname: this.#primary.hostname, port: at.port } : at;
+      return isWildcardIp(at.hostname) ? { hostname: this.#primary.hostname, port: at.port } : at;
     }
     const ours = this.addresses;
     const exact = ours.find((a) => a.port === at.port && sameIp(a.hostname, at.hostname));

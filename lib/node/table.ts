@@ -8,6 +8,11 @@
  * dropped; the table never throws. Kinds nobody registered are counted and dropped, as
  * c-toxcore drops unknown kinds.
  *
+ * Some protocols cannot be told apart by their first byte (a STUN Binding request begins
+ * 0x00/0x01, like a Tox ping): a layer claims those with a predicate through
+ * {@link PacketTable.registerMatcher}. Matchers are tried in registration order before the
+ * kind table, and their handlers are guarded and counted like every other.
+ *
  * @example
  * ```ts
  * import { PacketTable } from "./table.ts";
@@ -33,6 +38,15 @@ export interface TableEntry {
   handler: PacketHandler;
 }
 
+/** Claims a datagram for a matcher's layer; must be cheap and must not throw. */
+export type PacketPredicate = (data: Uint8Array) => boolean;
+
+/** One matcher: a layer, its predicate and its handler. */
+export interface MatcherEntry extends TableEntry {
+  /** True for the datagrams this layer takes. */
+  matches: PacketPredicate;
+}
+
 /** Counters of a {@link PacketTable}. */
 export interface TableStats {
   /** Datagrams handed to a handler. */
@@ -41,6 +55,10 @@ export interface TableStats {
   unknown: number;
   /** Handler failures per kind (the datagram was dropped). */
   errors: Map<number, number>;
+  /** Datagrams each matcher claimed, by layer (handled or failed). */
+  matched: Map<string, number>;
+  /** Matcher predicates that threw (the datagram then went on to the kind table). */
+  matcherErrors: number;
 }
 
 /**
@@ -56,7 +74,14 @@ export interface TableStats {
  */
 export class PacketTable {
   /** Counters. */
-  readonly stats: TableStats = { dispatched: 0, unknown: 0, errors: new Map() };
+  readonly stats: TableStats = {
+    dispatched: 0,
+    unknown: 0,
+    errors: new Map(),
+    matched: new Map(),
+    matcherErrors: 0,
+  };
+  #matchers: MatcherEntry[] = [];
   readonly #entries: (TableEntry | undefined)[] = new Array(256).fill(undefined);
   #fallback: TableEntry | undefined;
   readonly #onError: ((kind: number, layer: string, error: unknown) => void) | undefined;
@@ -82,8 +107,34 @@ export class PacketTable {
     for (const k of list) this.#entries[k] = { layer, handler };
   }
 
-  /** Removes every kind `layer` registered (and its fallback). */
+  /**
+   * Registers a predicate tried before the kind table: a datagram it passes goes to
+   * `handler` whatever its first byte. One matcher per layer (a second replaces the first).
+   *
+   * @example
+   * ```ts
+   * import { PacketTable } from "./table.ts";
+   * const t = new PacketTable();
+   * const got: string[] = [];
+   * t.register("dht", [0x00], () => got.push("dht"));
+   * t.registerMatcher("stun", (d) => d.length === 20, () => got.push("stun"));
+   * const from = { hostname: "127.0.0.1", port: 1 };
+   * t.dispatch(new Uint8Array(20), from, 0);
+   * t.dispatch(new Uint8Array(82), from, 0);
+   * console.assert(got.join() === "stun,dht" && t.stats.matched.get("stun") === 1);
+   * ```
+   */
+  registerMatcher(layer: string, matches: PacketPredicate, handler: PacketHandler): void {
+    this.#matchers = [...this.#matchers.filter((m) => m.layer !== layer), {
+      layer,
+      matches,
+      handler,
+    }];
+  }
+
+  /** Removes every kind `layer` registered (and its fallback and matcher). */
   unregister(layer: string): void {
+    this.#matchers = this.#matchers.filter((m) => m.layer !== layer);
     for (let k = 0; k < 256; k++) {
       if (this.#entries[k]?.layer === layer) this.#entries[k] = undefined;
     }
@@ -99,7 +150,18 @@ export class PacketTable {
   route(data: Uint8Array): TableEntry | undefined {
     const kind = data[0];
     if (kind === undefined) return undefined;
-    return this.#entries[kind] ?? this.#fallback;
+    return this.#match(data) ?? this.#entries[kind] ?? this.#fallback;
+  }
+
+  #match(data: Uint8Array): MatcherEntry | undefined {
+    for (const m of this.#matchers) {
+      try {
+        if (m.matches(data)) return m;
+      } catch {
+        this.stats.matcherErrors++;
+      }
+    }
+    return undefined;
   }
 
   /** Hands `data` to its handler, guarded; returns false when it was dropped. Never throws. */
@@ -109,6 +171,7 @@ export class PacketTable {
       this.stats.unknown++;
       return false;
     }
+    if ("matches" in e) this.stats.matched.set(e.layer, (this.stats.matched.get(e.layer) ?? 0) + 1);
     try {
       e.handler(data, from, now);
       this.stats.dispatched++;

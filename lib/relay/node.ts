@@ -27,6 +27,7 @@ import { OnionNode, type OnionSend } from "../onion/mod.ts";
 import { type ExtraMetrics, formatMetrics } from "./metrics.ts";
 import type { KillReason, RelayServerOptions } from "./server_options.ts";
 import { RelayServerDriver } from "./server_driver.ts";
+import { serveStunOnHost, type StunService, type StunServiceOptions } from "../nat/service.ts";
 
 /** The onion's datagram kinds: 0x80-0x8e (requests, announces, data, returns). */
 const ONION_UDP_KINDS: readonly number[] = Array.from({ length: 0x8f - 0x80 }, (_, i) => 0x80 + i);
@@ -56,6 +57,11 @@ export interface RelayNodeOptions
   bootstrapInfo?: { version: number; motd: string };
   /** Forward 0x90-0x92 and TCP id 10 as tox-bootstrapd does (default false: drop, counted). */
   forwarding?: boolean;
+  /**
+   * Answer STUN Binding requests on the DHT's UDP port (and on the alternate's addresses,
+   * for RFC 5780 discovery) (default: no STUN).
+   */
+  stun?: StunServiceOptions;
 }
 
 /**
@@ -79,6 +85,8 @@ export class RelayNode implements AsyncDisposable {
   readonly relay: RelayServerDriver;
   /** UDP kinds beside the DHT and onion: bootstrap info, counted drops of the rest. */
   readonly extras: UdpExtras;
+  /** The STUN responder on the UDP port, when `stun` was given. */
+  readonly stun: StunService | undefined;
   readonly #clock: Clock;
   #timer: TimerId | null = null;
   #closed = false;
@@ -89,8 +97,10 @@ export class RelayNode implements AsyncDisposable {
     relay: RelayServerDriver,
     extras: UdpExtras,
     clock: Clock,
+    stun: StunService | undefined,
   ) {
     this.dht = dht;
+    this.stun = stun;
     this.extras = extras;
     this.onion = onion;
     this.relay = relay;
@@ -108,6 +118,7 @@ export class RelayNode implements AsyncDisposable {
     const host = new UdpHost({ socket, clock });
     let relay: RelayServerDriver | undefined;
     let dht: DhtDriver | undefined;
+    let stun: StunService | undefined;
     try {
       const onion = new OnionNode({
         keyPair: opts.keyPair,
@@ -160,12 +171,15 @@ export class RelayNode implements AsyncDisposable {
           ? (addr, data, conn, now) => dispatch(forwarder.handleTcpRequest(addr, data, conn, now))
           : undefined,
       });
+      // STUN claims its datagrams by cookie, length and fingerprint before the kind table.
+      if (opts.stun) stun = await serveStunOnHost(host, { network: net, clock, ...opts.stun });
       host.start();
       dht.start();
       for (const b of opts.bootstrap ?? []) dht.bootstrap(b.addr, b.publicKey);
-      return new RelayNode(dht, onion, relay, extras, clock);
+      return new RelayNode(dht, onion, relay, extras, clock, stun);
     } catch (e) {
       // Whatever was opened before the failure is closed again.
+      await stun?.close();
       await relay?.close();
       await dht?.close();
       await host.close();
@@ -255,7 +269,33 @@ export class RelayNode implements AsyncDisposable {
         value: this.onion.announceEntries,
       },
     };
-    return formatMetrics(this.relay.core.stats(), { ...extra, ...this.extras.metrics() });
+    return formatMetrics(this.relay.core.stats(), {
+      ...extra,
+      ...this.extras.metrics(),
+      ...this.#stunMetrics(),
+    });
+  }
+
+  #stunMetrics(): ExtraMetrics {
+    if (!this.stun) return {};
+    const s = this.stun.stats();
+    const c = (help: string, value: number) => ({ help, type: "counter" as const, value });
+    return {
+      peerkit_stun_answered_total: c("STUN Binding requests answered.", s.answered),
+      peerkit_stun_errors_total: c("STUN error responses sent (420).", s.errors),
+      peerkit_stun_rate_limited_total: c(
+        "STUN requests dropped by the per-source limit.",
+        s.rateLimited,
+      ),
+      peerkit_stun_malformed_total: c("STUN-looking datagrams that did not decode.", s.malformed),
+      peerkit_stun_ignored_total: c("STUN messages that are not Binding requests.", s.ignored),
+      peerkit_stun_too_large_total: c(
+        "STUN replies withheld by the amplification bound.",
+        s.tooLarge,
+      ),
+      peerkit_stun_send_errors_total: c("STUN replies the socket refused.", s.sendErrors),
+      peerkit_stun_failures_total: c("STUN requests whose handling failed (dropped).", s.failures),
+    };
   }
 
   #tick(): void {
@@ -271,6 +311,7 @@ export class RelayNode implements AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
+    await this.stun?.close();
     await this.relay.close();
     await this.dht.close();
     await this.dht.host.close();

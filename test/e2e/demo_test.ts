@@ -12,5 +12,6 @@ Deno.test("the demo runs every built stage on loopback and exits 0", async () =>
   assert.equal(out.code, 0, text + new TextDecoder().decode(out.stderr));
   assert.match(text, /bob opens it: "hello bob, only you can read this"/);
   assert.match(text, /eve .* fails, as it must/);
+  assert.match(text, /verdict: open: no NAT seen/);
   assert.doesNotMatch(text, /FAILED/);
 });
