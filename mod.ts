@@ -22,3 +22,7 @@ export * as dht from "./lib/dht/mod.ts";
 export * as relay from "./lib/relay/mod.ts";
 /** The onion: codecs, the node side (hops and announce store), client packet builders. */
 export * as onion from "./lib/onion/mod.ts";
+/** NAT diagnostics: the STUN codec, the sans-IO client and RFC 5780 discovery, the responder. */
+export * as nat from "./lib/nat/mod.ts";
+/** One UDP socket per node: the packet table every layer registers in, and its host. */
+export * as node from "./lib/node/mod.ts";

@@ -29,3 +29,15 @@ export * from "./driver.ts";
 export * from "./lists.ts";
 export * from "./pending.ts";
 export * from "./sim.ts";
+export {
+  type BootstrapInfo,
+  BootstrapInfoResponder,
+  decodeBootstrapInfo,
+  decodeVersion,
+  encodeBootstrapInfo,
+  encodeVersion,
+  isBootstrapInfoRequest,
+} from "./bootstrap_info.ts";
+export { Forwarder, type ForwarderOptions } from "./forwarding.ts";
+export { decodeForwardPacket, encodeForwardPacket, type ForwardPacket } from "./forwarding_wire.ts";
+export { type UdpExtras, udpExtras } from "./udp_extras.ts";
