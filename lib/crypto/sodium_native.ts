@@ -15,6 +15,7 @@
  * @module
  */
 import { checkKeySizes, type CryptoBackend, type KeyPair, LowOrderKeyError } from "./backend.ts";
+import { ffiAllowed } from "../util/ffi.ts";
 import { MAC_SIZE, PUBLIC_KEY_SIZE, SECRET_KEY_SIZE, SHARED_KEY_SIZE } from "./constants.ts";
 
 const SYMBOLS = {
@@ -44,13 +45,6 @@ export const NATIVE_SODIUM_NAMES: readonly string[] = [
 let tried = false;
 let loaded: CryptoBackend | null = null;
 
-function ffiGranted(): boolean {
-  try {
-    return Deno.permissions.querySync({ name: "ffi" }).state === "granted";
-  } catch {
-    return false;
-  }
-}
 
 function checkNonceKey(n: Uint8Array, k: Uint8Array): void {
   if (n.length !== 24 || k.length !== SHARED_KEY_SIZE) {
@@ -72,7 +66,7 @@ function checkNonceKey(n: Uint8Array, k: Uint8Array): void {
 export function loadNativeSodium(): CryptoBackend | null {
   if (tried) return loaded;
   tried = true;
-  if (!ffiGranted()) return null;
+  if (!ffiAllowed()) return null;
   let lib: Deno.DynamicLibrary<typeof SYMBOLS> | null = null;
   for (const name of NATIVE_SODIUM_NAMES) {
     try {

@@ -31,6 +31,7 @@
  */
 import type { Addr } from "./addr.ts";
 import { formatIp, parseIp } from "./ip.ts";
+import { ffiAllowed } from "../util/ffi.ts";
 import { ClosedError, type Datagram, type DatagramSocket } from "./types.ts";
 
 /** Datagrams per system call. */
@@ -111,7 +112,7 @@ function loadLibc(): Libc | null {
   libc = null;
   try {
     if (Deno.build.os !== "linux" || !["x86_64", "aarch64"].includes(Deno.build.arch)) return null;
-    if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return null;
+    if (!ffiAllowed()) return null;
     libc = Deno.dlopen("libc.so.6", SYMBOLS).symbols;
   } catch {
     libc = null;
