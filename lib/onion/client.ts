@@ -159,6 +159,22 @@ export class OnionClient {
     return this.#self.entries.filter((e) => e.isStored === IS_STORED.YOU).length;
   }
 
+  /** Live paths of both sets (announcing and searching), with their nodes' keys. */
+  livePaths(
+    now: number,
+  ): { set: "announce" | "search"; id: number; nodes: Uint8Array[]; relay?: string }[] {
+    const show = (set: "announce" | "search", p: PathEntry) => {
+      const nodes = p.path.nodes.map((n) => n.publicKey);
+      return p.relay === undefined
+        ? { set, id: p.id, nodes }
+        : { set, id: p.id, nodes, relay: p.relay };
+    };
+    return [
+      ...this.#selfPaths.live(now).map((p) => show("announce", p)),
+      ...this.#friendPaths.live(now).map((p) => show("search", p)),
+    ];
+  }
+
   /** Starts searching for `publicKey` (a friend's real key); idempotent. */
   addFriend(publicKey: Uint8Array): void {
     const k = toHex(publicKey);

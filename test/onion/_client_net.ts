@@ -41,6 +41,8 @@ export interface NetClient {
   dht: Extract<OnionClientTransmit, { to: "dht" }>[];
   /** 0x86 datagrams it received, for replay tests. */
   received: Uint8Array[];
+  /** Transmits by kind. */
+  sent: { udp: number; relay: number };
 }
 
 /** Options of {@link ClientNet}. */
@@ -152,6 +154,7 @@ export class ClientNet {
       events: [],
       dht: [],
       received: [],
+      sent: { udp: 0, relay: 0 },
     };
     const ep = this.net.attach(addr, (data) => {
       if (data[0] === 0x86) c.received.push(data);
@@ -180,9 +183,12 @@ export class ClientNet {
       t && k < 10_000;
       t = c.client.pollTransmit(), k++
     ) {
-      if (t.to === "udp") this.#eps.get(c)!.send(t.data, t.addr);
-      else if (t.to === "dht") c.dht.push(t);
+      if (t.to === "udp") {
+        c.sent.udp++;
+        this.#eps.get(c)!.send(t.data, t.addr);
+      } else if (t.to === "dht") c.dht.push(t);
       else {
+        c.sent.relay++;
         const idx = Number(t.relay.slice(5));
         const relay = this.nodes[idx]!;
         if (!relay.alive) continue;
