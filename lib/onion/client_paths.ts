@@ -163,10 +163,13 @@ export class PathSet {
     return fresh;
   }
 
-  /** Records a send through `p`. */
+  /**
+   * Records a send through `p`. As in c-toxcore, sends past the unanswered-use limit no
+   * longer move `lastUsed`, so a path that keeps being tried still times out.
+   */
   used(p: PathEntry, now: number): void {
+    if (p.uses < this.#t.pathMaxNoResponseUses) p.lastUsed = now;
     p.uses++;
-    p.lastUsed = now;
   }
 
   /** Records an answer through the path `id` (ignored once replaced). */
