@@ -19,7 +19,7 @@ import {
   type OnionClientOptions,
   type OnionClientTransmit,
 } from "../../lib/onion/client.ts";
-import { seededRandom } from "../../lib/onion/client_paths.ts";
+import { randomInt, seededRandom } from "../../lib/onion/client_paths.ts";
 
 /** An onion node of the test network. */
 export interface NetNode {
@@ -50,7 +50,8 @@ export interface ClientNetOptions {
   nodes: number;
   seed?: number;
   loss?: number;
-  latencyMs?: number;
+  /** One-way latency, fixed or a [min, max] range drawn per datagram (default 20). */
+  latencyMs?: number | [number, number];
 }
 
 function mulberry(seed: number): () => number {
@@ -77,9 +78,13 @@ export class ClientNet {
   constructor(opts: ClientNetOptions) {
     const seed = opts.seed ?? 1;
     this.random = seededRandom(seed);
+    const lat = opts.latencyMs ?? 20;
+    const jitter = mulberry(seed + 1);
     this.net = new MemoryNetwork({
       clock: this.clock,
-      latencyMs: opts.latencyMs ?? 20,
+      latencyMs: typeof lat === "number"
+        ? lat
+        : () => Math.round(lat[0] + jitter() * (lat[1] - lat[0])),
       loss: opts.loss ?? 0,
       random: mulberry(seed),
     });
@@ -132,12 +137,22 @@ export class ClientNet {
     }
   }
 
-  /** Adds a client at 192.168.x.y; `nodes` defaults to every node. */
-  addClient(opts: Partial<OnionClientOptions> = {}): NetClient {
+  /**
+   * Adds a client at 192.168.x.y; it knows every node, or `known` random ones (what a DHT
+   * would have given it).
+   */
+  addClient(opts: Partial<OnionClientOptions> = {}, known?: number): NetClient {
     const i = this.clients.length;
     const realKeyPair = opts.realKeyPair ?? this.#keyPair();
     const dhtKeyPair = opts.dhtKeyPair ?? this.#keyPair();
-    const all = this.nodes.map((n) => ({ publicKey: n.keyPair.publicKey, addr: n.addr }));
+    let all = this.nodes.map((n) => ({ publicKey: n.keyPair.publicKey, addr: n.addr }));
+    if (known !== undefined) {
+      const pick: typeof all = [];
+      while (pick.length < known && all.length > 0) {
+        pick.push(all.splice(randomInt(this.random, all.length), 1)[0]!);
+      }
+      all = pick;
+    }
     const client = new OnionClient({
       realKeyPair,
       dhtKeyPair,
