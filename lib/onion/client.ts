@@ -79,6 +79,7 @@ export class OnionClient {
       replay: new DhtPkReplayGuard(),
       requests: new FriendRequestFilter(opts.nospam ?? random(4)),
       selfRefill: undefined,
+      lastAnnounce: undefined,
       lastResponse: undefined,
       announced: false,
       lastNoReplay: -1n,
@@ -108,6 +109,11 @@ export class OnionClient {
   /** The nodes we announce to, closest to our key first. */
   get announceNodes(): readonly ListNode[] {
     return this.#s.self.entries;
+  }
+
+  /** The announce nodes of a friend's search list, closest to its key first. */
+  searchNodes(publicKey: Uint8Array): readonly ListNode[] {
+    return this.#s.friends.get(toHex(publicKey))?.list.entries ?? [];
   }
 
   /** How many announce nodes currently store us. */
@@ -147,6 +153,8 @@ export class OnionClient {
       lastRefill: undefined,
       recent: new Map(),
       queued: [],
+      runCount: 0,
+      lastSeen: undefined,
     });
   }
 
@@ -156,10 +164,20 @@ export class OnionClient {
     this.#s.replay.forget(publicKey);
   }
 
-  /** Marks a friend as directly connected (net_crypto up): DHT-PK packets stop until it is not. */
-  setFriendConnected(publicKey: Uint8Array, connected: boolean): void {
+  /**
+   * Marks a friend as directly connected (net_crypto up): searches and DHT-PK packets stop
+   * until it is not; `now` dates the start of the search backoff when it goes offline.
+   */
+  setFriendConnected(publicKey: Uint8Array, connected: boolean, now?: number): void {
     const f = this.#s.friends.get(toHex(publicKey));
-    if (f) f.connected = connected;
+    if (!f) return;
+    if (f.connected && !connected) {
+      // As c-toxcore: going offline restarts the fast search and the replay counter.
+      f.runCount = 0;
+      f.lastSeen = now;
+      this.#s.replay.forget(f.publicKey);
+    }
+    f.connected = connected;
   }
 
   /** The friend's data key, once an announce node reported it. */

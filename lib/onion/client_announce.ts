@@ -21,7 +21,7 @@ import type { Addr } from "../net/addr.ts";
 import { toHex } from "../util/bytes.ts";
 import { IS_STORED } from "./announce_wire.ts";
 import { buildAnnounceRequest, openAnnounceResponse } from "./client_packets.ts";
-import type { AnnounceList } from "./client_list.ts";
+import type { AnnounceList, ListNode } from "./client_list.ts";
 import { randomInt } from "./client_paths.ts";
 import {
   type ClientState,
@@ -78,26 +78,73 @@ export function maintainList(
   now: number,
 ): void {
   const t = s.timings;
-  for (const n of list.entries) {
-    const settled = friend ? friend.dataPublicKey !== undefined : n.isStored === IS_STORED.YOU;
-    const interval = settled ? t.nodePingIntervalMs : t.notAnnouncedIntervalMs;
-    if (n.lastPinged !== undefined && now - n.lastPinged < interval) continue;
+  if (friend?.connected) return; // c-toxcore searches only for friends that are not online
+  const friendInterval = friend ? searchInterval(s, friend, now) : 0;
+  // c-toxcore also pings one node at random when the list has gone quiet: for a search, no
+  // answer within interval / 8 and no ping for 15 s; for our announce, no announce for 15 s.
+  let pingRandom = friend
+    ? list.entries.every((e) =>
+      now - e.lastResponse >= friendInterval / t.searchNodes &&
+      (e.lastPinged === undefined || now - e.lastPinged >= t.nodePingIntervalMs)
+    )
+    : s.lastAnnounce === undefined || now - s.lastAnnounce >= t.nodePingIntervalMs;
+  const entries = list.entries;
+  for (let i = 0; i < entries.length; i++) {
+    const n = entries[i]!;
+    const interval = friend ? friendInterval : announceInterval(s, n, now);
+    const due = n.lastPinged === undefined || now - n.lastPinged >= interval;
+    const lucky = pingRandom && randomInt(s.random, entries.length - i) === 0;
+    if (!due && !lucky) continue;
     // Searches always carry a zero ping id: a valid one would make the node store the
     // searcher instead of answering with the friend's entry (c-toxcore does the same).
     if (sendAnnounce(s, friend, n, friend ? ZERO_PING : n.pingId, n.pathId, now)) {
       n.lastPinged = now;
       n.pingsSinceResponse++;
+      pingRandom = false;
+      if (!friend) s.lastAnnounce = now;
     }
   }
+  if (list.full) {
+    if (friend) friend.runCount++;
+    return;
+  }
   const last = friend ? friend.lastRefill : s.selfRefill;
-  if (list.full || (last !== undefined && now - last < t.notAnnouncedIntervalMs)) return;
-  if (friend) friend.lastRefill = now;
-  else s.selfRefill = now;
+  if (last !== undefined && now - last < t.notAnnouncedIntervalMs) return;
+  if (friend) {
+    friend.lastRefill = now;
+    friend.runCount++;
+  } else s.selfRefill = now;
   const pool = nodePool(s).filter((n) => list.wouldAdd(n.publicKey));
   for (let i = 0; i < t.bootstrapFanout && pool.length > 0; i++) {
     const n = pool.splice(randomInt(s.random, pool.length), 1)[0]!;
     sendAnnounce(s, friend, n, ZERO_PING, undefined, now);
   }
+}
+
+/**
+ * c-toxcore `do_announce`'s interval for one of our announce nodes: 3 s until it stores us
+ * through a live path, 15 s once it does, 120 s once node and path have lasted 90 s without
+ * a missed answer.
+ */
+function announceInterval(s: ClientState, n: ListNode, now: number): number {
+  const t = s.timings;
+  const path = n.pathId === undefined ? undefined : s.selfPaths.get(n.pathId, now);
+  if (n.isStored !== IS_STORED.YOU || !path) return t.notAnnouncedIntervalMs;
+  const stable = now - n.added >= t.timeToStableMs && n.pingsSinceResponse === 0 &&
+    now - path.created >= t.timeToStableMs && path.uses === 0;
+  return stable ? t.announceStableIntervalMs : t.nodePingIntervalMs;
+}
+
+/**
+ * c-toxcore `do_friend`'s search interval: 3 s for the first 17 rounds, then 90 s, or a
+ * quarter of the time since the friend was last seen when that is longer (at most 40 min).
+ */
+function searchInterval(s: ClientState, f: Friend, now: number): number {
+  const t = s.timings;
+  if (f.runCount < t.searchBeginningRuns) return t.notAnnouncedIntervalMs;
+  f.lastSeen ??= now;
+  const backoff = Math.min((now - f.lastSeen) / t.searchBackoffFactor, t.searchMaxIntervalMs);
+  return Math.max(t.searchIntervalMs, backoff);
 }
 
 /** Handles a 0x84: matches its sendback, opens it, updates the list, reports events, asks closer nodes. */

@@ -30,6 +30,18 @@ export interface OnionClientTimings {
   nodePingIntervalMs: number;
   /** Interval while a node does not store us yet (ANNOUNCE_INTERVAL_NOT_ANNOUNCED, 3 s). */
   notAnnouncedIntervalMs: number;
+  /** Interval to a node that stores us once node and path have lasted `timeToStableMs` (ANNOUNCE_INTERVAL_STABLE, 120 s). */
+  announceStableIntervalMs: number;
+  /** How long a node and its path must last to count as stable (TIME_TO_STABLE, 90 s). */
+  timeToStableMs: number;
+  /** Search rounds at the fast 3 s interval (RUN_COUNT_FRIEND_ANNOUNCE_BEGINNING, 17). */
+  searchBeginningRuns: number;
+  /** Search interval after those rounds (ANNOUNCE_FRIEND, 90 s). */
+  searchIntervalMs: number;
+  /** ...or the time since the friend was last seen divided by this, if longer (ONION_FRIEND_BACKOFF_FACTOR, 4). */
+  searchBackoffFactor: number;
+  /** Longest search interval (ONION_FRIEND_MAX_PING_INTERVAL, 40 min). */
+  searchMaxIntervalMs: number;
   /** A node is dropped after this many unanswered pings (ONION_NODE_MAX_PINGS, 3)... */
   nodeMaxPings: number;
   /** ...and this long since the last one (ONION_NODE_TIMEOUT, 15 s). */
@@ -67,6 +79,12 @@ export const TOXCORE_ONION_CLIENT: Readonly<OnionClientTimings> = Object.freeze(
   pathMaxLifetimeMs: 1_200_000,
   nodePingIntervalMs: 15_000,
   notAnnouncedIntervalMs: 3_000,
+  announceStableIntervalMs: 120_000,
+  timeToStableMs: 90_000,
+  searchBeginningRuns: 17,
+  searchIntervalMs: 90_000,
+  searchBackoffFactor: 4,
+  searchMaxIntervalMs: 2_400_000,
   nodeMaxPings: 3,
   nodeTimeoutMs: 15_000,
   requestTimeoutMs: 10_000,

@@ -39,6 +39,8 @@ export interface ListNode {
   lastResponse: number;
   /** The path its last answer came through (reused so its stored return path stays ours). */
   pathId: number | undefined;
+  /** When it entered the list. */
+  readonly added: number;
 }
 
 /** Nodes closest to one key that answered our announces or searches. */
@@ -101,6 +103,7 @@ export class AnnounceList {
       pingsSinceResponse: 0,
       lastResponse: now,
       pathId: undefined,
+      added: now,
     };
     this.#entries.push(node);
     this.#entries.sort((a, b) => closer(this.target, a.publicKey, b.publicKey));

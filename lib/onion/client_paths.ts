@@ -41,7 +41,7 @@ export interface RelayEntry {
 
 /** One path of a set and its bookkeeping. */
 export interface PathEntry {
-  /** Unique per client; responses name the path through the request's pending entry. */
+  /** Unique in its set; `id % paths` is its slot. Requests record it to credit answers. */
   readonly id: number;
   /** Keys and nodes. */
   readonly path: OnionPath;
@@ -112,7 +112,7 @@ export class PathSet {
   readonly #t: OnionClientTimings;
   readonly #dht: KeyPair;
   readonly #random: RandomBytes;
-  static #nextId = 1;
+  #nextRound = 1;
   /** Paths made so far (replacements included). */
   created = 0;
 
@@ -150,15 +150,24 @@ export class PathSet {
   }
 
   /**
-   * A random slot's path, replaced first when empty or dead; `null` when there are not
-   * enough distinct nodes (3, or 2 plus a relay). With `relays` non-empty, hop A is one of
-   * them.
+   * The path in a slot, replaced first when empty or dead (or not starting at a relay while
+   * relays are given); `null` when there are not enough distinct nodes (3, or 2 plus a
+   * relay). The slot is random, or the one `preferred` (an earlier path id) was in, so a node
+   * whose path died gets that slot's replacement (c-toxcore `random_path` with `path_num`).
    */
-  pick(now: number, nodes: readonly PathNode[], relays: readonly RelayEntry[]): PathEntry | null {
-    const slot = randomInt(this.#random, this.#slots.length);
+  pick(
+    now: number,
+    nodes: readonly PathNode[],
+    relays: readonly RelayEntry[],
+    preferred?: number,
+  ): PathEntry | null {
+    const n = this.#slots.length;
+    const slot = preferred === undefined ? randomInt(this.#random, n) : preferred % n;
     const cur = this.#slots[slot];
-    if (cur && !this.isDead(cur, now)) return cur;
-    const fresh = this.#make(now, nodes, relays);
+    if (cur && !this.isDead(cur, now) && (relays.length === 0 || cur.relay !== undefined)) {
+      return cur;
+    }
+    const fresh = this.#make(now, nodes, relays, slot);
     if (fresh) this.#slots[slot] = fresh;
     return fresh;
   }
@@ -180,7 +189,12 @@ export class PathSet {
     p.lastSuccess = now;
   }
 
-  #make(now: number, nodes: readonly PathNode[], relays: readonly RelayEntry[]): PathEntry | null {
+  #make(
+    now: number,
+    nodes: readonly PathNode[],
+    relays: readonly RelayEntry[],
+    slot: number,
+  ): PathEntry | null {
     const chosen: PathNode[] = [];
     let relay: RelayEntry | undefined;
     if (relays.length > 0) {
@@ -201,7 +215,7 @@ export class PathSet {
     const path = createOnionPath([chosen[0]!, chosen[1]!, chosen[2]!], this.#dht, temp);
     this.created++;
     const entry: PathEntry = {
-      id: PathSet.#nextId++,
+      id: this.#nextRound++ * this.#slots.length + slot,
       path,
       created: now,
       lastSuccess: undefined,

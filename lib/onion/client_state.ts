@@ -53,6 +53,10 @@ export interface Friend {
   recent: Map<string, number>;
   /** Payloads waiting until it is found (friend requests). */
   queued: Uint8Array[];
+  /** Search rounds run (c-toxcore `run_count`; reset when the friend goes offline). */
+  runCount: number;
+  /** When it was last connected (start of the search backoff). */
+  lastSeen: number | undefined;
 }
 
 /** An announce or search request waiting for its answer, by sendback. */
@@ -88,6 +92,7 @@ export interface ClientState {
   replay: DhtPkReplayGuard;
   requests: FriendRequestFilter;
   selfRefill: number | undefined;
+  lastAnnounce: number | undefined;
   lastResponse: number | undefined;
   announced: boolean;
   lastNoReplay: bigint;
@@ -123,7 +128,7 @@ export function relays(s: ClientState): readonly RelayEntry[] {
   return s.opts.udp === false ? (s.opts.relays?.() ?? []) : [];
 }
 
-/** Wraps `req` for `dest` through a path of `set` (the preferred one if alive). */
+/** Wraps `req` for `dest` through a path of `set` (in the preferred path's slot, if given). */
 export function sendThroughPath(
   s: ClientState,
   set: PathSet,
@@ -133,9 +138,7 @@ export function sendThroughPath(
   now: number,
 ): PathEntry | null {
   if (s.opts.udp === false && relays(s).length === 0) return null;
-  let p = preferred === undefined ? undefined : set.get(preferred, now);
-  if (p && s.opts.udp === false && !p.relay) p = undefined;
-  const path = p ?? set.pick(now, nodePool(s), relays(s));
+  const path = set.pick(now, nodePool(s), relays(s), preferred);
   if (!path) return null;
   const nonce = s.random(NONCE_SIZE);
   if (path.relay !== undefined) {
