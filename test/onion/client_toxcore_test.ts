@@ -1,0 +1,139 @@
+/**
+ * The onion client against a real c-toxcore 0.2.18 client, with tox-bootstrapd daemons as
+ * the whole network: the peerkit client sends a friend request to the c-toxcore client's
+ * Tox ID, and receives the DHT-PK packets the c-toxcore client sends it through the onion.
+ */
+import assert from "node:assert/strict";
+import { backend } from "../../lib/crypto/mod.ts";
+import { parseToxId } from "../../lib/identity/tox_id.ts";
+import { formatPublicKey } from "../../lib/identity/pubkey.ts";
+import type { Addr } from "../../lib/net/addr.ts";
+import { OnionClient, type OnionClientEvent } from "../../lib/onion/client.ts";
+import type { PathNode } from "../../lib/onion/client_packets.ts";
+import { fromHex } from "../../lib/util/bytes.ts";
+import { needs } from "../_support/env.ts";
+import { startToxClient } from "../_support/toxclient.ts";
+import { type Bootstrapd, startBootstrapd } from "../_support/toxcore.ts";
+
+/** An OnionClient on its own UDP socket, with a once-a-second round. */
+class UdpClient implements AsyncDisposable {
+  readonly events: OnionClientEvent[] = [];
+  readonly client: OnionClient;
+  readonly realKeyPair = backend().keyPair();
+  readonly dhtKeyPair = backend().keyPair();
+  readonly #sock: Deno.DatagramConn;
+  readonly #loop: Promise<void>;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(nodes: PathNode[]) {
+    const client = new OnionClient({
+      realKeyPair: this.realKeyPair,
+      dhtKeyPair: this.dhtKeyPair,
+      nodes: () => nodes,
+    });
+    const sock = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    this.client = client;
+    this.#sock = sock;
+    this.#loop = (async () => {
+      try {
+        for (;;) {
+          const [data] = await sock.receive();
+          client.handlePacket(data, performance.now());
+          this.flush();
+        }
+      } catch { /* closed */ }
+    })();
+    const round = () => {
+      this.client.handleTimeout(performance.now());
+      this.flush();
+      this.#timer = setTimeout(round, 1000);
+    };
+    round();
+  }
+
+  flush(): void {
+    for (let t = this.client.pollTransmit(); t; t = this.client.pollTransmit()) {
+      if (t.to === "udp") this.#send(t.data, t.addr);
+    }
+    for (let e = this.client.pollEvent(); e; e = this.client.pollEvent()) this.events.push(e);
+  }
+
+  #send(data: Uint8Array, to: Addr): void {
+    this.#sock.send(data, { transport: "udp", ...to }).catch(() => {});
+  }
+
+  has(type: OnionClientEvent["type"]): boolean {
+    return this.events.some((e) => e.type === type);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#sock.close();
+    await this.#loop;
+  }
+}
+
+async function until(done: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
+Deno.test({
+  name: "interop: a c-toxcore client gets peerkit's friend request and sends it DHT-PK packets",
+  ...needs(["tox-bootstrapd", "gcc", "pkg-config"]),
+  async fn() {
+    const daemons: Bootstrapd[] = [];
+    try {
+      const first = await startBootstrapd({ tcpRelay: false });
+      daemons.push(first);
+      const entry = { host: "127.0.0.1", port: first.udpPort, publicKeyHex: first.publicKeyHex };
+      for (let i = 0; i < 4; i++) {
+        daemons.push(await startBootstrapd({ tcpRelay: false, bootstrap: [entry] }));
+      }
+      await using carol = await startToxClient({ name: "carol" });
+      for (const d of daemons) await carol.bootstrap("127.0.0.1", d.udpPort, d.publicKeyHex);
+      await carol.waitForOnline(30_000);
+      const nodes = daemons.map((d) => ({
+        publicKey: d.publicKey,
+        addr: { hostname: "127.0.0.1", port: d.udpPort },
+      }));
+      await using me = new UdpClient(nodes);
+      const id = parseToxId(carol.toxId);
+      assert.equal(formatPublicKey(id.publicKey), carol.publicKey);
+      const t0 = performance.now();
+      me.client.sendFriendRequest(
+        id.publicKey,
+        id.nospam,
+        new TextEncoder().encode("hello carol"),
+        t0,
+      );
+      me.flush();
+      const req = await carol.waitFor((e) => e.kind === "friend_request", 40_000);
+      assert.ok(req.kind === "friend_request");
+      assert.equal(req.publicKey, formatPublicKey(me.realKeyPair.publicKey));
+      assert.equal(req.text, "hello carol");
+      const tRequest = performance.now() - t0;
+
+      // Carol befriends us: her onion client searches us and sends DHT-PK through the onion.
+      const t1 = performance.now();
+      await carol.addFriendNoRequest(formatPublicKey(me.realKeyPair.publicKey));
+      const ok = await until(() => me.has("dhtpk"), 60_000);
+      assert.ok(ok, `no DHT-PK from carol; events ${me.events.map((e) => e.type)}`);
+      const dhtpk = me.events.find((e) => e.type === "dhtpk");
+      assert.ok(dhtpk?.type === "dhtpk");
+      assert.deepEqual(dhtpk.publicKey, id.publicKey);
+      assert.deepEqual(dhtpk.dhtPublicKey, fromHex(carol.dhtPublicKey));
+      assert.equal(dhtpk.via, "onion");
+      console.log(
+        `c-toxcore interop: friend request arrived after ${Math.round(tRequest)} ms, ` +
+          `c-toxcore's first DHT-PK after ${Math.round(performance.now() - t1)} ms (real time)`,
+      );
+    } finally {
+      for (const d of daemons) await d.stop();
+    }
+  },
+});
