@@ -128,6 +128,14 @@ Deno.test({
       assert.deepEqual(dhtpk.publicKey, id.publicKey);
       assert.deepEqual(dhtpk.dhtPublicKey, fromHex(carol.dhtPublicKey));
       assert.equal(dhtpk.via, "onion");
+      // Its close nodes: the daemons (and maybe us), all on loopback, none a TCP relay here.
+      assert.ok(dhtpk.nodes.length >= 1 && dhtpk.nodes.length <= 4, `${dhtpk.nodes.length} nodes`);
+      for (const n of dhtpk.nodes) {
+        assert.equal(n.addr.hostname, "127.0.0.1");
+        assert.ok(!n.tcp);
+      }
+      const known = new Set(daemons.map((d) => d.publicKeyHex));
+      assert.ok(dhtpk.nodes.some((n) => known.has(formatPublicKey(n.publicKey))));
       console.log(
         `c-toxcore interop: friend request arrived after ${Math.round(tRequest)} ms, ` +
           `c-toxcore's first DHT-PK after ${Math.round(performance.now() - t1)} ms (real time)`,
