@@ -2,6 +2,8 @@
  * The onion client against a real c-toxcore 0.2.18 client, with tox-bootstrapd daemons as
  * the whole network: the peerkit client sends a friend request to the c-toxcore client's
  * Tox ID, and receives the DHT-PK packets the c-toxcore client sends it through the onion.
+ * A second test times a c-toxcore pair and a peerkit pair finding each other on the same
+ * daemons.
  */
 import assert from "node:assert/strict";
 import { backend } from "../../lib/crypto/mod.ts";
@@ -82,18 +84,23 @@ async function until(done: () => boolean, ms: number): Promise<boolean> {
   return true;
 }
 
+async function startDaemons(): Promise<Bootstrapd[]> {
+  const daemons: Bootstrapd[] = [];
+  const first = await startBootstrapd({ tcpRelay: false });
+  daemons.push(first);
+  const entry = { host: "127.0.0.1", port: first.udpPort, publicKeyHex: first.publicKeyHex };
+  for (let i = 0; i < 4; i++) {
+    daemons.push(await startBootstrapd({ tcpRelay: false, bootstrap: [entry] }));
+  }
+  return daemons;
+}
+
 Deno.test({
   name: "interop: a c-toxcore client gets peerkit's friend request and sends it DHT-PK packets",
   ...needs(["tox-bootstrapd", "gcc", "pkg-config"]),
   async fn() {
-    const daemons: Bootstrapd[] = [];
+    const daemons = await startDaemons();
     try {
-      const first = await startBootstrapd({ tcpRelay: false });
-      daemons.push(first);
-      const entry = { host: "127.0.0.1", port: first.udpPort, publicKeyHex: first.publicKeyHex };
-      for (let i = 0; i < 4; i++) {
-        daemons.push(await startBootstrapd({ tcpRelay: false, bootstrap: [entry] }));
-      }
       await using carol = await startToxClient({ name: "carol" });
       for (const d of daemons) await carol.bootstrap("127.0.0.1", d.udpPort, d.publicKeyHex);
       await carol.waitForOnline(30_000);
@@ -139,6 +146,52 @@ Deno.test({
       console.log(
         `c-toxcore interop: friend request arrived after ${Math.round(tRequest)} ms, ` +
           `c-toxcore's first DHT-PK after ${Math.round(performance.now() - t1)} ms (real time)`,
+      );
+    } finally {
+      for (const d of daemons) await d.stop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "interop: time to find a friend, a c-toxcore pair beside a peerkit pair on the same daemons",
+  ...needs(["tox-bootstrapd", "gcc", "pkg-config"]),
+  async fn() {
+    const daemons = await startDaemons();
+    try {
+      await using alice = await startToxClient({ name: "alice" });
+      await using bob = await startToxClient({ name: "bob" });
+      for (const c of [alice, bob]) {
+        for (const d of daemons) await c.bootstrap("127.0.0.1", d.udpPort, d.publicKeyHex);
+      }
+      await alice.waitForOnline(30_000);
+      await bob.waitForOnline(30_000);
+      const nodes = daemons.map((d) => ({
+        publicKey: d.publicKey,
+        addr: { hostname: "127.0.0.1", port: d.udpPort },
+      }));
+      // c-toxcore: friends by key on both sides, until both report the friend connection
+      // (DHT-PK found through the onion, then the net_crypto handshake).
+      const t0 = performance.now();
+      const bobOnAlice = await alice.addFriendNoRequest(bob.publicKey);
+      const aliceOnBob = await bob.addFriendNoRequest(alice.publicKey);
+      await alice.waitForFriend(bobOnAlice, { timeoutMs: 60_000 });
+      await bob.waitForFriend(aliceOnBob, { timeoutMs: 60_000 });
+      const toxcoreMs = performance.now() - t0;
+      // peerkit: until both hold the other's DHT-PK (where c-toxcore starts its handshake).
+      await using p = new UdpClient(nodes);
+      await using q = new UdpClient(nodes);
+      const t1 = performance.now();
+      p.client.addFriend(q.realKeyPair.publicKey);
+      q.client.addFriend(p.realKeyPair.publicKey);
+      assert.ok(await until(() => p.has("dhtpk") && q.has("dhtpk"), 60_000), "peerkit pair");
+      const peerkitMs = performance.now() - t1;
+      console.log(
+        `time to find a friend (real time, shared machine, one run): c-toxcore pair ` +
+          `${Math.round(toxcoreMs)} ms to friend connection; peerkit pair ` +
+          `${Math.round(peerkitMs)} ms to DHT-PK both ways; ratio peerkit/c-toxcore ` +
+          `${(peerkitMs / toxcoreMs).toFixed(2)}`,
       );
     } finally {
       for (const d of daemons) await d.stop();
