@@ -91,13 +91,19 @@ export function maintainList(
   const entries = list.entries;
   for (let i = 0; i < entries.length; i++) {
     const n = entries[i]!;
+    // After 3 unanswered pings a node is left alone until it times out (15 s later).
+    if (n.pingsSinceResponse >= t.nodeMaxPings) continue;
     const interval = friend ? friendInterval : announceInterval(s, n, now);
     const due = n.lastPinged === undefined || now - n.lastPinged >= interval;
     const lucky = pingRandom && randomInt(s.random, entries.length - i) === 0;
     if (!due && !lucky) continue;
     // Searches always carry a zero ping id: a valid one would make the node store the
     // searcher instead of answering with the friend's entry (c-toxcore does the same).
-    if (sendAnnounce(s, friend, n, friend ? ZERO_PING : n.pingId, n.pathId, now)) {
+    // A long-lived node's last chance goes through a random path (c-toxcore does the same).
+    const lastChance = !friend && n.pingsSinceResponse === t.nodeMaxPings - 1 &&
+      now - n.added >= t.timeToStableMs;
+    const pathId = lastChance ? undefined : n.pathId;
+    if (sendAnnounce(s, friend, n, friend ? ZERO_PING : n.pingId, pathId, now)) {
       n.lastPinged = now;
       n.pingsSinceResponse++;
       pingRandom = false;

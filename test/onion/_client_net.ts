@@ -1,7 +1,7 @@
 /**
  * Test helper: real {@link OnionNode}s and {@link OnionClient}s on the in-memory network in
  * virtual time. Nodes know each other from a static list (no DHT); every node and client
- * runs `handleTimeout` once per virtual second. A node can be killed (it stops answering)
+ * runs `handleTimeout` once per virtual second, each client at its own random phase. A node can be killed (it stops answering)
  * and a node can act as a TCP relay for clients with `udp: false`.
  * @module
  */
@@ -178,6 +178,14 @@ export class ClientNet {
     });
     this.#eps.set(c, ep);
     this.clients.push(c);
+    // Each client runs its own 1 s round, at a random phase, as independent processes do.
+    const round = () => {
+      if (this.#stopped) return;
+      client.handleTimeout(this.clock.now());
+      this.flush(c);
+      this.clock.setTimeout(round, 1000);
+    };
+    this.clock.setTimeout(round, randomInt(this.random, 1000));
     return c;
   }
 
@@ -225,10 +233,6 @@ export class ClientNet {
     if (this.#stopped) return;
     const now = this.clock.now();
     for (const n of this.nodes) if (n.alive) n.node.handleTimeout(now);
-    for (const c of this.clients) {
-      c.client.handleTimeout(now);
-      this.flush(c);
-    }
     this.clock.setTimeout(() => this.#tick(), 1000);
   }
 

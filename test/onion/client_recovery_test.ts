@@ -18,9 +18,19 @@ Deno.test("OnionClient replaces a path whose hop died and stays reachable", () =
   const hop = net.nodes.find((n) => keyEquals(n.keyPair.publicKey, path.nodes[0]!))!;
   hop.alive = false;
   const created = a.client.stats.pathsCreated;
-  net.run(40_000);
+  // Nodes whose announces went through the broken path stop answering; they are pinged again
+  // in the same slot until the path is dead (4 unanswered uses, 4-10 s) and replaced, or they
+  // drop out of the list (3 missed pings). Stored nodes are pinged every 15 s: give it 90 s.
+  net.run(90_000);
   const later = net.clock.now();
-  assert.ok(!a.client.livePaths(later).some((p) => p.id === path.id), "the broken path is gone");
+  const stale = a.client.announceNodes.filter((e) => e.pathId === path.id);
+  assert.deepEqual(stale, [], "no announce node still relies on the broken path");
+  const dead = hop.keyPair.publicKey;
+  const live = a.client.livePaths(later);
+  for (const e of a.client.announceNodes.filter((e) => e.isStored === 2)) {
+    const p = live.find((x) => x.id === e.pathId);
+    if (p) assert.ok(!p.nodes.some((k) => keyEquals(k, dead)), "no stored node via the dead hop");
+  }
   assert.ok(a.client.stats.pathsCreated > created, "a new path was made");
   assert.ok(a.client.storedOn >= 8, `still stored on ${a.client.storedOn} nodes`);
   assert.ok(b.client.sendData(a.realKeyPair.publicKey, new Uint8Array([0x42, 7]), later) > 0);

@@ -62,3 +62,30 @@ Deno.test("announces to nodes that store us slow from 3 s to 15 s, then 120 s on
   assert.ok(a.client.storedOn >= 10, "still stored");
   net.stop();
 });
+
+Deno.test("a node that missed 3 pings is not pinged again and leaves the list 15 s later", () => {
+  const net = new ClientNet({ nodes: 30, seed: 54 });
+  // Pings every 3 s, faster than the 15 s timeout: without the rule the dead node would be
+  // pinged for ever and never time out.
+  const a = net.addClient({ timings: { nodePingIntervalMs: 3_000 } });
+  net.run(20_000);
+  const node = a.client.announceNodes[0]!;
+  const target = net.nodes.find((n) =>
+    n.keyPair.publicKey.every((b, i) => b === node.publicKey[i])
+  )!;
+  target.alive = false;
+  const pings = new Set<number>();
+  let goneAt: number | undefined;
+  for (let t = 0; t < 90; t++) {
+    net.run(1000);
+    if (node.lastPinged !== undefined) pings.add(node.lastPinged);
+    if (goneAt === undefined && !a.client.announceNodes.includes(node)) goneAt = net.clock.now();
+  }
+  const before = [...pings].filter((x) => x < goneAt!);
+  // The ping in flight when it died may be among them: at most one more than the limit.
+  assert.ok(before.length >= 3 && before.length <= 4, `${before.length} pings after it died`);
+  assert.ok(goneAt !== undefined, "dropped from the list");
+  assert.ok(goneAt! - Math.max(...before) >= 15_000, "15 s after the last ping");
+  assert.ok(a.client.storedOn >= 10, "the others still store us");
+  net.stop();
+});
