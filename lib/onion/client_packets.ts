@@ -52,7 +52,7 @@ export interface OnionPath {
 
 /**
  * Makes a path: layer 1 keyed with the client's DHT key pair, layers 2 and 3 with fresh
- * temporary key pairs.
+ * temporary key pairs (or the two given, for seeded runs).
  *
  * @example
  * ```ts
@@ -66,9 +66,10 @@ export interface OnionPath {
 export function createOnionPath(
   nodes: readonly [PathNode, PathNode, PathNode],
   dhtKeyPair: KeyPair,
+  tempKeyPairs?: readonly [KeyPair, KeyPair],
 ): OnionPath {
   const b = backend();
-  const t2 = b.keyPair(), t3 = b.keyPair();
+  const [t2, t3] = tempKeyPairs ?? [b.keyPair(), b.keyPair()];
   return {
     nodes,
     publicKeys: [dhtKeyPair.publicKey, t2.publicKey, t3.publicKey],
@@ -220,7 +221,7 @@ export function openAnnounceResponse(
 
 /**
  * A 0x85 data request for the announced peer `destPublicKey` (its real pk), encrypted with
- * a fresh ephemeral key to the peer's published data key. `plain` is what the peer opens
+ * a fresh ephemeral key (or the one given) to the peer's published data key. `plain` is what the peer opens
  * (in Tox clients: `[sender real pk][box to the peer's real pk]`).
  *
  * @example
@@ -237,9 +238,10 @@ export function buildDataRequest(f: {
   dataPublicKey: Uint8Array;
   plain: Uint8Array;
   nonce?: Uint8Array;
+  ephemeral?: KeyPair;
 }): Uint8Array {
   const nonce = f.nonce ?? backend().randomBytes(NONCE_SIZE);
-  const eph = backend().keyPair();
+  const eph = f.ephemeral ?? backend().keyPair();
   const key = backend().sharedKey(f.dataPublicKey, eph.secretKey);
   return encodeOnion({
     type: "data_request",
