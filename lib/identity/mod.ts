@@ -11,3 +11,4 @@
 export * from "./keyfile.ts";
 export * from "./home.ts";
 export * from "./pubkey.ts";
+export * from "./tox_id.ts";

@@ -30,3 +30,10 @@ export {
   type OnionNodeOptions,
   type OnionStats,
 } from "./node.ts";
+export * from "./client.ts";
+export * from "./client_types.ts";
+export * from "./client_constants.ts";
+export * from "./client_paths.ts";
+export * from "./client_friend_request.ts";
+export * from "./client_data.ts";
+export * from "./dhtpk.ts";
