@@ -43,7 +43,7 @@ const NETWORK_LABEL: Record<NetworkQuestion, string> = {
  * const id = "3F1C".repeat(16);
  * const b = recordAttempt(emptyBeliefs(0), id, "direct", true, 0);
  * const lines = describeBeliefs(b, id, 240_000);
- * console.assert(lines.includes("direct to 3F1C…: 0.67 (1 try, last 4 min ago)"));
+ * console.assert(lines.includes("direct to 3F1C…: 0.66 (1 try, last 4 min ago)"));
  * ```
  */
 export function describeBeliefs(b: Beliefs, peer: string | undefined, now: number): string[] {
