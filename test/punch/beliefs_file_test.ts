@@ -127,6 +127,33 @@ Deno.test("saveBeliefs() keeps the file bounded: at most the default number of p
   });
 });
 
+Deno.test("loadBeliefs() prunes what it loads: faded peers go, at most the default number stay", async () => {
+  await withHome(async (home) => {
+    await Deno.mkdir(home);
+    const v = JSON.parse(JSON.stringify(emptyBeliefs(0)));
+    const entry = (t: number) => ({ a: 2, b: 1, t });
+    for (let i = 0; i < DEFAULT_MAX_PEERS + 6; i++) {
+      const t = NOW - 2000 + i;
+      v.peers[i.toString(16).padStart(64, "0").toUpperCase()] = {
+        direct: entry(t),
+        birthday: { a: 1, b: 2, t },
+        relay: { a: 2, b: 1, t },
+      };
+    }
+    v.peers["F".repeat(64)] = {
+      direct: entry(NOW - 48 * HOUR_MS),
+      birthday: { a: 1, b: 2, t: NOW - 48 * HOUR_MS },
+      relay: { a: 2, b: 1, t: NOW - 48 * HOUR_MS },
+    };
+    await Deno.writeTextFile(beliefsPath(home), JSON.stringify(v));
+    const { b, lines } = await loadWarn(home);
+    assert.deepEqual(lines, []);
+    assert.equal(Object.keys(b.peers).length, DEFAULT_MAX_PEERS);
+    assert.ok(!("F".repeat(64) in b.peers));
+    assert.ok(!("0".repeat(64) in b.peers));
+  });
+});
+
 const valid = () => JSON.parse(JSON.stringify(sample()));
 const CORRUPT: [string, () => string][] = [
   ["bad JSON", () => "{not json"],
