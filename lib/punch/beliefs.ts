@@ -56,6 +56,7 @@ export {
   DOUBT_MEAN,
   DOUBT_MIN_EVIDENCE,
   doubtfulForMs,
+  HEADSTART_FROM_MEAN,
   isDoubtful,
   NETWORK_FALSE_BELOW,
   NETWORK_MIN_EVIDENCE,
@@ -67,6 +68,7 @@ export {
   reconsiderAfterMs,
   RELAY_BUDGET_MS,
   RELAY_HEADSTART_MAX_MS,
+  relayHeadStartMs,
 } from "./beliefs_plan.ts";
 export {
   DESCRIBE_MAX_PEERS,

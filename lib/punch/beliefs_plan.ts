@@ -56,6 +56,8 @@ export const BIRTHDAY_BUDGET_MS = 18_000;
 export const RELAY_BUDGET_MS = 10_000;
 /** The longest head start UDP gets over the relay (when UDP is believed certain). */
 export const RELAY_HEADSTART_MAX_MS = 2_000;
+/** A punch whose mean is at or below this gets no head start: it runs beside the relay. */
+export const HEADSTART_FROM_MEAN = 0.25;
 /** A belief with a mean below this... */
 export const DOUBT_MEAN = 0.2;
 /** ...resting on at least this much evidence (effective tries) is doubtful: skipped. */
@@ -132,6 +134,21 @@ export function reconsiderAfterMs(b: Beliefs, peer: string, kind: PathKind, now:
 }
 
 /**
+ * The head start a punch with belief mean `m` gets over the relay: 0 up to
+ * {@link HEADSTART_FROM_MEAN}, rising linearly to {@link RELAY_HEADSTART_MAX_MS} at 1.
+ *
+ * @example
+ * ```ts
+ * import { relayHeadStartMs } from "./beliefs_plan.ts";
+ * console.assert(relayHeadStartMs(0.1) === 0 && relayHeadStartMs(1) === 2_000);
+ * ```
+ */
+export function relayHeadStartMs(m: number): number {
+  const x = (m - HEADSTART_FROM_MEAN) / (1 - HEADSTART_FROM_MEAN);
+  return Math.round(RELAY_HEADSTART_MAX_MS * Math.min(1, Math.max(0, x)));
+}
+
+/**
  * What the own network's beliefs say about a yes/no property: `true`/`false` once
  * {@link NETWORK_MIN_EVIDENCE} backs a clear mean, else `undefined`.
  *
@@ -160,8 +177,9 @@ export function networkVerdict(x: Beta, o: BeliefOptions = KIND_OPTIONS.eim): bo
  * - A doubtful punch ({@link isDoubtful}) or a UDP belief that says "blocked here" is left
  *   out while a relay is at hand (tried again once it fades: {@link reconsiderAfterMs});
  *   without a relay it is kept, after the others.
- * - UDP runs sequentially from 0; the relay starts after a head start of
- *   {@link RELAY_HEADSTART_MAX_MS} times the first punch's mean, at once when none is planned.
+ * - UDP runs sequentially from 0; the relay starts after {@link relayHeadStartMs} of the
+ *   first punch's mean, at once when none is planned. A punch retried after its failures
+ *   faded has a low mean, so it runs in the background of a relay that starts at once.
  *
  * @example
  * ```ts
@@ -234,7 +252,7 @@ export function planAttempts(
   }
   if (ctx.haveRelay) {
     const first = plan[0];
-    const start = first ? Math.round(RELAY_HEADSTART_MAX_MS * mean(bel(first.kind))) : 0;
+    const start = first ? relayHeadStartMs(mean(bel(first.kind))) : 0;
     const reason = kinds.length === 0
       ? `no punch can work (${hardWhy})`
       : first

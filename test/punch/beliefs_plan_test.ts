@@ -4,6 +4,7 @@ import {
   BIRTHDAY_BUDGET_MS,
   DIRECT_BUDGET_MS,
   emptyBeliefs,
+  HEADSTART_FROM_MEAN,
   HOUR_MS,
   isDoubtful,
   MINUTE_MS,
@@ -14,6 +15,7 @@ import {
   recordNetwork,
   RELAY_BUDGET_MS,
   RELAY_HEADSTART_MAX_MS,
+  relayHeadStartMs,
 } from "../../lib/punch/beliefs.ts";
 
 const ID = "3F1C".repeat(16);
@@ -32,7 +34,7 @@ Deno.test("planAttempts() with nothing learned: direct, then the relay after a h
     plan.map(({ kind, startAfterMs, budgetMs }) => ({ kind, startAfterMs, budgetMs })),
     [
       { kind: "direct", startAfterMs: 0, budgetMs: DIRECT_BUDGET_MS },
-      { kind: "relay", startAfterMs: RELAY_HEADSTART_MAX_MS / 2, budgetMs: RELAY_BUDGET_MS },
+      { kind: "relay", startAfterMs: relayHeadStartMs(0.5), budgetMs: RELAY_BUDGET_MS },
     ],
   );
   assert.ok(plan.every((p) => p.why.length > 0));
@@ -71,7 +73,7 @@ Deno.test("planAttempts() with hardness unknown: direct, then birthday after dir
   assert.deepEqual(plan.map((p) => [p.kind, p.startAfterMs]), [
     ["direct", 0],
     ["birthday", DIRECT_BUDGET_MS],
-    ["relay", RELAY_HEADSTART_MAX_MS / 2],
+    ["relay", relayHeadStartMs(0.5)],
   ]);
   assert.equal(plan[1]!.budgetMs, BIRTHDAY_BUDGET_MS);
 });
@@ -127,7 +129,7 @@ Deno.test("planAttempts() gives direct a longer head start the more it has worke
   for (let i = 0; i < 9; i++) b = recordAttempt(b, ID, "direct", true, i);
   const plan = planAttempts(b, ID, 10, EASY);
   assert.equal(plan[0]!.kind, "direct");
-  assert.ok(plan[1]!.startAfterMs > RELAY_HEADSTART_MAX_MS * 0.85, `${plan[1]!.startAfterMs}`);
+  assert.ok(plan[1]!.startAfterMs > RELAY_HEADSTART_MAX_MS * 0.8, `${plan[1]!.startAfterMs}`);
   assert.ok(plan[1]!.startAfterMs <= RELAY_HEADSTART_MAX_MS);
 });
 
@@ -139,4 +141,28 @@ Deno.test("isDoubtful() needs both a low mean and enough evidence", () => {
 
 Deno.test("reconsiderAfterMs() is 0 for a peer never tried", () => {
   assert.equal(reconsiderAfterMs(emptyBeliefs(0), ID, "direct", 0), 0);
+});
+
+Deno.test("relayHeadStartMs() is 0 for a weak punch and rises to the maximum at certainty", () => {
+  assert.equal(relayHeadStartMs(0), 0);
+  assert.equal(relayHeadStartMs(HEADSTART_FROM_MEAN), 0);
+  assert.equal(relayHeadStartMs(1), RELAY_HEADSTART_MAX_MS);
+  assert.equal(relayHeadStartMs(2), RELAY_HEADSTART_MAX_MS);
+  let last = -1;
+  for (let m = 0; m <= 1; m += 0.05) {
+    const h = relayHeadStartMs(m);
+    assert.ok(h >= last);
+    last = h;
+  }
+  assert.ok(relayHeadStartMs(0.5) > 0 && relayHeadStartMs(0.5) < RELAY_HEADSTART_MAX_MS);
+});
+
+Deno.test("planAttempts() retries a faded direct punch beside a relay that starts at once", () => {
+  let b = failDirect(emptyBeliefs(0), 10, 0);
+  const now = 10 * MINUTE_MS;
+  const at = now + reconsiderAfterMs(b, ID, "direct", now);
+  const plan = planAttempts(b, ID, at, EASY);
+  assert.deepEqual(plan.map((p) => [p.kind, p.startAfterMs]), [["direct", 0], ["relay", 0]]);
+  b = recordAttempt(b, ID, "direct", false, at + DIRECT_BUDGET_MS);
+  assert.equal(kinds(b, at + DIRECT_BUDGET_MS, EASY), "relay");
 });
