@@ -213,27 +213,16 @@ export function planAttempts(
     peerHard === undefined ? "unknown" : peerHard ? "hard" : "easy"
   }`;
 
-  let kinds: PathKind[];
-  if (selfHard === true && peerHard === true) kinds = [];
-  else if (selfHard === true) kinds = ["birthday"];
-  else if (peerHard === true) kinds = eif === true ? ["direct", "birthday"] : ["birthday"];
-  else if (selfHard === false && peerHard === false) kinds = ["direct"];
-  else kinds = ["direct", "birthday"];
-
-  const notes: string[] = [];
+  const kinds = punchKinds(selfHard, peerHard, eif);
   const udpBlocked = isDoubtful(udp, KIND_OPTIONS.udp);
   const doubtful = (k: PathKind) => udpBlocked || isDoubtful(bel(k), KIND_OPTIONS[k]);
-  for (const k of kinds) {
-    if (!doubtful(k)) continue;
-    const x = bel(k);
-    notes.push(
-      udpBlocked
-        ? `UDP looks blocked here (${fmt(mean(udp))} after ${tries(udp, "udp")})`
-        : `${k} keeps failing (${fmt(mean(x))} after ${tries(x, k)}; retried in ${
-          formatDuration(doubtfulForMs(stored[k], now, KIND_OPTIONS[k]))
-        })`,
+  const notes = udpBlocked && kinds.length > 0
+    ? [`UDP looks blocked here (${fmt(mean(udp))} after ${tries(udp, "udp")})`]
+    : kinds.filter(doubtful).map((k) =>
+      `${k} keeps failing (${fmt(mean(bel(k)))} after ${tries(bel(k), k)}; retried in ${
+        formatDuration(doubtfulForMs(stored[k], now, KIND_OPTIONS[k]))
+      })`
     );
-  }
   const good = kinds.filter((k) => !doubtful(k));
   const udpKinds = ctx.haveRelay ? good : [...good, ...kinds.filter(doubtful)];
 
@@ -269,6 +258,19 @@ export function planAttempts(
     });
   }
   return plan;
+}
+
+/** The punches that can work given the NATs' hardness (see {@link planAttempts}). */
+function punchKinds(
+  selfHard: boolean | undefined,
+  peerHard: boolean | undefined,
+  eif: boolean | undefined,
+): PathKind[] {
+  if (selfHard === true && peerHard === true) return [];
+  if (selfHard === true) return ["birthday"];
+  if (peerHard === true) return eif === true ? ["direct", "birthday"] : ["birthday"];
+  if (selfHard === false && peerHard === false) return ["direct"];
+  return ["direct", "birthday"];
 }
 
 function fmt(p: number): string {
