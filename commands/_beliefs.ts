@@ -22,13 +22,40 @@ import { ensureStateDir } from "../lib/identity/home.ts";
 import { PeerkitError } from "../lib/util/errors.ts";
 import { type Beliefs, emptyBeliefs, lastUpdate, pruneBeliefs } from "../lib/punch/beliefs.ts";
 
-/** File name of the beliefs inside the state directory. */
+/**
+ * File name of the beliefs inside the state directory.
+ *
+ * @example
+ * ```ts
+ * import { BELIEFS_FILE, beliefsPath } from "./_beliefs.ts";
+ * console.assert(beliefsPath("/h").endsWith(BELIEFS_FILE));
+ * ```
+ */
 export const BELIEFS_FILE = "beliefs.json";
 
-/** A beliefs file larger than this is not read (1024 peers take about 200 KiB). */
+/**
+ * A beliefs file larger than this is not read (1024 peers take about 200 KiB).
+ *
+ * @example
+ * ```ts
+ * import { MAX_BELIEFS_FILE_BYTES } from "./_beliefs.ts";
+ * console.assert(MAX_BELIEFS_FILE_BYTES === 4 * 1024 * 1024);
+ * ```
+ */
 export const MAX_BELIEFS_FILE_BYTES = 4 * 1024 * 1024;
 
-/** The largest pseudo-count accepted from the file. */
+/**
+ * The largest pseudo-count accepted from the file.
+ *
+ * @example
+ * ```ts
+ * import { MAX_COUNT, parseBeliefs } from "./_beliefs.ts";
+ * import { emptyBeliefs } from "../lib/punch/beliefs.ts";
+ * const b = emptyBeliefs(0);
+ * b.network.udp.a = MAX_COUNT * 2;
+ * console.assert(!parseBeliefs(b, 0).ok);
+ * ```
+ */
 export const MAX_COUNT = 1e6;
 
 /**

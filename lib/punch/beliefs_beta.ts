@@ -13,7 +13,16 @@
  * @module
  */
 
-/** Pseudo-counts of success (`a`) and failure (`b`); `t` is the ms time of the last update. */
+/**
+ * Pseudo-counts of success (`a`) and failure (`b`); `t` is the ms time of the last update.
+ *
+ * @example
+ * ```ts
+ * import { type Beta, mean } from "./beliefs_beta.ts";
+ * const x: Beta = { a: 9, b: 1, t: 0 };
+ * console.assert(mean(x) === 0.9);
+ * ```
+ */
 export interface Beta {
   /** Pseudo-count of successes, prior included; never negative. */
   a: number;
@@ -23,7 +32,16 @@ export interface Beta {
   t: number;
 }
 
-/** How fast evidence fades and what it fades toward. */
+/**
+ * How fast evidence fades and what it fades toward.
+ *
+ * @example
+ * ```ts
+ * import { type BeliefOptions, decayed } from "./beliefs_beta.ts";
+ * const o: BeliefOptions = { halfLifeMs: 1000, prior: { a: 1, b: 1 } };
+ * console.assert(decayed({ a: 3, b: 1, t: 0 }, 1000, o).a === 2);
+ * ```
+ */
 export interface BeliefOptions {
   /** Time after which half of the evidence above the prior is forgotten, ms (> 0). */
   halfLifeMs: number;
@@ -31,9 +49,25 @@ export interface BeliefOptions {
   prior: { a: number; b: number };
 }
 
-/** One minute in ms. */
+/**
+ * One minute in ms.
+ *
+ * @example
+ * ```ts
+ * import { HOUR_MS, MINUTE_MS } from "./beliefs_beta.ts";
+ * console.assert(60 * MINUTE_MS === HOUR_MS);
+ * ```
+ */
 export const MINUTE_MS = 60_000;
-/** One hour in ms. */
+/**
+ * One hour in ms.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_BELIEF_OPTIONS, HOUR_MS } from "./beliefs_beta.ts";
+ * console.assert(DEFAULT_BELIEF_OPTIONS.halfLifeMs === HOUR_MS);
+ * ```
+ */
 export const HOUR_MS = 60 * MINUTE_MS;
 
 /**
@@ -52,7 +86,16 @@ export const DEFAULT_BELIEF_OPTIONS: BeliefOptions = Object.freeze({
   prior: Object.freeze({ a: 1, b: 1 }),
 });
 
-/** Evidence (pseudo-counts above the prior) below which a belief counts as fully faded. */
+/**
+ * Evidence (pseudo-counts above the prior) below which a belief counts as fully faded.
+ *
+ * @example
+ * ```ts
+ * import { decayed, evidence, FADED_EVIDENCE, HOUR_MS } from "./beliefs_beta.ts";
+ * const x = decayed({ a: 2, b: 1, t: 0 }, 5 * HOUR_MS);
+ * console.assert(evidence(x) < FADED_EVIDENCE);
+ * ```
+ */
 export const FADED_EVIDENCE = 0.05;
 
 /**

@@ -23,7 +23,15 @@ import {
   peerKey,
 } from "./beliefs_store.ts";
 
-/** At most this many peers are listed when no peer is asked for. */
+/**
+ * At most this many peers are listed when no peer is asked for.
+ *
+ * @example
+ * ```ts
+ * import { DESCRIBE_MAX_PEERS } from "./beliefs_describe.ts";
+ * console.assert(DESCRIBE_MAX_PEERS > 0);
+ * ```
+ */
 export const DESCRIBE_MAX_PEERS = 20;
 
 const NETWORK_LABEL: Record<NetworkQuestion, string> = {

@@ -26,7 +26,18 @@ import {
 } from "./beliefs_store.ts";
 import { formatDuration, formatTries } from "./beliefs_describe.ts";
 
-/** One step of a plan. */
+/**
+ * One step of a plan.
+ *
+ * @example
+ * ```ts
+ * import { type PlannedAttempt, RELAY_BUDGET_MS } from "./beliefs_plan.ts";
+ * const p: PlannedAttempt = {
+ *   kind: "relay", startAfterMs: 0, budgetMs: RELAY_BUDGET_MS, why: "relay: at once",
+ * };
+ * console.assert(p.budgetMs > 0);
+ * ```
+ */
 export interface PlannedAttempt {
   /** The path to try. */
   kind: PathKind;
@@ -38,7 +49,17 @@ export interface PlannedAttempt {
   why: string;
 }
 
-/** What the planner knows besides the beliefs. */
+/**
+ * What the planner knows besides the beliefs.
+ *
+ * @example
+ * ```ts
+ * import { type PlanContext, planAttempts } from "./beliefs_plan.ts";
+ * import { emptyBeliefs } from "./beliefs_store.ts";
+ * const ctx: PlanContext = { selfHard: true, peerHard: true, haveRelay: false };
+ * console.assert(planAttempts(emptyBeliefs(0), "00".repeat(32), 0, ctx).length === 0);
+ * ```
+ */
 export interface PlanContext {
   /** This side's NAT maps per destination (symmetric); `undefined` = not measured. */
   selfHard: boolean | undefined;
@@ -48,25 +69,106 @@ export interface PlanContext {
   haveRelay: boolean;
 }
 
-/** Budget of a direct punch: two rounds at Tox's 3 s punch interval. */
+/**
+ * Budget of a direct punch: two rounds at Tox's 3 s punch interval.
+ *
+ * @example
+ * ```ts
+ * import { DIRECT_BUDGET_MS } from "./beliefs_plan.ts";
+ * console.assert(DIRECT_BUDGET_MS === 2 * 3_000);
+ * ```
+ */
 export const DIRECT_BUDGET_MS = 6_000;
-/** Budget of a birthday punch: six rounds of 48 ports at 3 s, the sixth adding the low-port sweep. */
+/**
+ * Budget of a birthday punch: six rounds of 48 ports at 3 s, the sixth adding the low-port sweep.
+ *
+ * @example
+ * ```ts
+ * import { BIRTHDAY_BUDGET_MS, DIRECT_BUDGET_MS } from "./beliefs_plan.ts";
+ * console.assert(BIRTHDAY_BUDGET_MS > DIRECT_BUDGET_MS);
+ * ```
+ */
 export const BIRTHDAY_BUDGET_MS = 18_000;
-/** Budget of a relay attempt: TCP connect, handshake, routing request, peer online. */
+/**
+ * Budget of a relay attempt: TCP connect, handshake, routing request, peer online.
+ *
+ * @example
+ * ```ts
+ * import { RELAY_BUDGET_MS } from "./beliefs_plan.ts";
+ * console.assert(RELAY_BUDGET_MS === 10_000);
+ * ```
+ */
 export const RELAY_BUDGET_MS = 10_000;
-/** The longest head start UDP gets over the relay (when UDP is believed certain). */
+/**
+ * The longest head start UDP gets over the relay (when UDP is believed certain).
+ *
+ * @example
+ * ```ts
+ * import { RELAY_HEADSTART_MAX_MS, relayHeadStartMs } from "./beliefs_plan.ts";
+ * console.assert(relayHeadStartMs(1) === RELAY_HEADSTART_MAX_MS);
+ * ```
+ */
 export const RELAY_HEADSTART_MAX_MS = 2_000;
-/** A punch whose mean is at or below this gets no head start: it runs beside the relay. */
+/**
+ * A punch whose mean is at or below this gets no head start: it runs beside the relay.
+ *
+ * @example
+ * ```ts
+ * import { HEADSTART_FROM_MEAN, relayHeadStartMs } from "./beliefs_plan.ts";
+ * console.assert(relayHeadStartMs(HEADSTART_FROM_MEAN) === 0);
+ * ```
+ */
 export const HEADSTART_FROM_MEAN = 0.25;
-/** A belief with a mean below this... */
+/**
+ * A belief with a mean below this...
+ *
+ * @example
+ * ```ts
+ * import { DOUBT_MEAN, isDoubtful } from "./beliefs_plan.ts";
+ * console.assert(!isDoubtful({ a: 1, b: 4, t: 0 }) && 1 / 5 === DOUBT_MEAN);
+ * ```
+ */
 export const DOUBT_MEAN = 0.2;
-/** ...resting on at least this much evidence (effective tries) is doubtful: skipped. */
+/**
+ * ...resting on at least this much evidence (effective tries) is doubtful: skipped.
+ *
+ * @example
+ * ```ts
+ * import { DOUBT_MIN_EVIDENCE, isDoubtful } from "./beliefs_plan.ts";
+ * console.assert(isDoubtful({ a: 1, b: 1 + DOUBT_MIN_EVIDENCE, t: 0 }));
+ * ```
+ */
 export const DOUBT_MIN_EVIDENCE = 4;
-/** Own-network EIM/EIF beliefs are trusted once this much evidence backs them. */
+/**
+ * Own-network EIM/EIF beliefs are trusted once this much evidence backs them.
+ *
+ * @example
+ * ```ts
+ * import { NETWORK_MIN_EVIDENCE, networkVerdict } from "./beliefs_plan.ts";
+ * console.assert(networkVerdict({ a: 1 + NETWORK_MIN_EVIDENCE, b: 1, t: 0 }) === undefined);
+ * console.assert(networkVerdict({ a: 1 + 2 * NETWORK_MIN_EVIDENCE, b: 1, t: 0 }) === true);
+ * ```
+ */
 export const NETWORK_MIN_EVIDENCE = 2;
-/** Own-network EIM/EIF belief means at or beyond these bounds count as known. */
+/**
+ * Own-network EIM/EIF belief means at or beyond these bounds count as known.
+ *
+ * @example
+ * ```ts
+ * import { NETWORK_FALSE_BELOW, networkVerdict } from "./beliefs_plan.ts";
+ * console.assert(networkVerdict({ a: 1, b: 9, t: 0 }) === false && 0.1 < NETWORK_FALSE_BELOW);
+ * ```
+ */
 export const NETWORK_FALSE_BELOW = 0.2;
-/** See {@link NETWORK_FALSE_BELOW}. */
+/**
+ * See {@link NETWORK_FALSE_BELOW}.
+ *
+ * @example
+ * ```ts
+ * import { NETWORK_TRUE_ABOVE, networkVerdict } from "./beliefs_plan.ts";
+ * console.assert(networkVerdict({ a: 9, b: 1, t: 0 }) === true && 0.9 > NETWORK_TRUE_ABOVE);
+ * ```
+ */
 export const NETWORK_TRUE_ABOVE = 0.8;
 
 const BUDGET: Record<PathKind, number> = {

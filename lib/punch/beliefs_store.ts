@@ -21,13 +21,39 @@ import {
   observe,
 } from "./beliefs_beta.ts";
 
-/** The ways to reach a peer: a plain UDP punch, a birthday (many-port) punch, a TCP relay. */
+/**
+ * The ways to reach a peer: a plain UDP punch, a birthday (many-port) punch, a TCP relay.
+ *
+ * @example
+ * ```ts
+ * import { type PathKind, PATH_KINDS } from "./beliefs_store.ts";
+ * const k: PathKind = "birthday";
+ * console.assert(PATH_KINDS.includes(k));
+ * ```
+ */
 export type PathKind = "direct" | "birthday" | "relay";
 
-/** All path kinds, in the order of preference when nothing else is known. */
+/**
+ * All path kinds, in the order of preference when nothing else is known.
+ *
+ * @example
+ * ```ts
+ * import { PATH_KINDS } from "./beliefs_store.ts";
+ * console.assert(PATH_KINDS.at(-1) === "relay");
+ * ```
+ */
 export const PATH_KINDS: readonly PathKind[] = Object.freeze(["direct", "birthday", "relay"]);
 
-/** Beliefs about reaching one peer, one per {@link PathKind}. */
+/**
+ * Beliefs about reaching one peer, one per {@link PathKind}.
+ *
+ * @example
+ * ```ts
+ * import { emptyBeliefs, type PeerBeliefs, peerBeliefs } from "./beliefs_store.ts";
+ * const p: PeerBeliefs = peerBeliefs(emptyBeliefs(0), "00".repeat(32), 0);
+ * console.assert(p.birthday.b === 2);
+ * ```
+ */
 export interface PeerBeliefs {
   /** A direct UDP hole punch works. */
   direct: Beta;
@@ -37,7 +63,16 @@ export interface PeerBeliefs {
   relay: Beta;
 }
 
-/** Beliefs about this node's own network. */
+/**
+ * Beliefs about this node's own network.
+ *
+ * @example
+ * ```ts
+ * import { emptyBeliefs, type NetworkBeliefs } from "./beliefs_store.ts";
+ * const n: NetworkBeliefs = emptyBeliefs(0).network;
+ * console.assert(n.udp.a === 2);
+ * ```
+ */
 export interface NetworkBeliefs {
   /** UDP gets out and back at all. */
   udp: Beta;
@@ -47,10 +82,28 @@ export interface NetworkBeliefs {
   eif: Beta;
 }
 
-/** The questions about the own network. */
+/**
+ * The questions about the own network.
+ *
+ * @example
+ * ```ts
+ * import { emptyBeliefs, type NetworkQuestion, recordNetwork } from "./beliefs_store.ts";
+ * const q: NetworkQuestion = "eif";
+ * console.assert(recordNetwork(emptyBeliefs(0), q, true, 0).network.eif.a === 2);
+ * ```
+ */
 export type NetworkQuestion = keyof NetworkBeliefs;
 
-/** Everything believed; `peers` is keyed by the peer's 64-hex id in upper case. */
+/**
+ * Everything believed; `peers` is keyed by the peer's 64-hex id in upper case.
+ *
+ * @example
+ * ```ts
+ * import { type Beliefs, emptyBeliefs } from "./beliefs_store.ts";
+ * const b: Beliefs = emptyBeliefs(0);
+ * console.assert(b.version === 1);
+ * ```
+ */
 export interface Beliefs {
   /** Format version. */
   version: 1;
@@ -60,7 +113,15 @@ export interface Beliefs {
   peers: Record<string, PeerBeliefs>;
 }
 
-/** Peers kept by {@link pruneBeliefs} unless told otherwise. */
+/**
+ * Peers kept by {@link pruneBeliefs} unless told otherwise.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_PEERS } from "./beliefs_store.ts";
+ * console.assert(DEFAULT_MAX_PEERS === 1024);
+ * ```
+ */
 export const DEFAULT_MAX_PEERS = 1024;
 
 /**
