@@ -158,6 +158,7 @@ const valid = () => JSON.parse(JSON.stringify(sample()));
 const CORRUPT: [string, () => string][] = [
   ["bad JSON", () => "{not json"],
   ["an empty file", () => ""],
+  ["a NaN literal", () => JSON.stringify(valid()).replace(/"b":\d+(\.\d+)?/, '"b":NaN')],
   ["null", () => "null"],
   ["wrong version", () => JSON.stringify({ ...valid(), version: 2 })],
   ["a missing network", () => JSON.stringify({ version: 1, peers: {} })],
