@@ -313,6 +313,7 @@ export class Session {
    * names another DHT key (the owner replaces the session), else `"ok"` or `"dropped"`.
    */
   handleHandshake(hs: OpenedHandshake, now: number): "ok" | "dropped" | "dhtKeyChanged" {
+    if (toHex(hs.dhtPublicKey) !== toHex(this.peerDhtPublicKey)) return "dhtKeyChanged";
     if (
       this.state !== "cookieRequesting" && this.state !== "handshakeSent" &&
       this.state !== "notConfirmed"
@@ -320,7 +321,6 @@ export class Session {
       this.#drop("wrongState");
       return "dropped";
     }
-    if (toHex(hs.dhtPublicKey) !== toHex(this.peerDhtPublicKey)) return "dhtKeyChanged";
     this.#takeHandshake(hs);
     if (this.state === "cookieRequesting") this.#sendHandshake(hs.otherCookie, now);
     this.state = "notConfirmed";

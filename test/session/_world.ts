@@ -106,10 +106,14 @@ export class World {
   /** Current link from a to b and from b to a. */
   ab: Link;
   ba: Link;
+  a: SessionHost;
+  b: SessionHost;
   /** Test hook: every datagram before it enters a link; return false to drop it. */
   tap: ((from: string, bytes: Uint8Array) => boolean) | null = null;
 
-  constructor(readonly a: SessionHost, readonly b: SessionHost, ab: Link, ba: Link) {
+  constructor(a: SessionHost, b: SessionHost, ab: Link, ba: Link) {
+    this.a = a;
+    this.b = b;
     this.ab = ab;
     this.ba = ba;
   }
