@@ -64,7 +64,6 @@ Deno.test("cookie responder: answers with the requester's keys and echo id, stat
 Deno.test("forged, truncated and replayed packets are counted and never delivered", () => {
   const w = up(20);
   const captured: Uint8Array[] = [];
-  let hs: Uint8Array | undefined;
   w.tap = (from, bytes) => {
     if (from === w.a.peer && bytes[0] === KIND_DATA) captured.push(bytes);
     return true;
@@ -88,7 +87,7 @@ Deno.test("forged, truncated and replayed packets are counted and never delivere
   w.b.handleDatagram(flipped, w.now, { peer: w.a.peer }); // forged
   w.b.handleDatagram(captured[0]!.subarray(0, 20), w.now, { peer: w.a.peer }); // truncated
   w.b.handleDatagram(captured[0]!, w.now, {}); // no known path
-  hs = new Uint8Array(385);
+  const hs = new Uint8Array(385);
   hs[0] = KIND_HANDSHAKE;
   w.b.handleDatagram(hs, w.now, { peer: w.a.peer }); // forged handshake
   w.b.handleDatagram(new Uint8Array([0x19, ...new Uint8Array(160)]), w.now, { peer: w.a.peer });
