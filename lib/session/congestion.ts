@@ -41,6 +41,12 @@ import {
  * ```
  */
 export class Congestion {
+  /**
+   * 0 for c-toxcore's rule (a resend that exhausts the token bucket is a congestion
+   * event); above 0, a congestion event is instead a window whose resends exceed this
+   * fraction of its sends, so random loss below it does not throttle the sender.
+   */
+  readonly lossTolerance: number;
   /** Current send rate, packets/s. */
   rate: number = MIN_RATE;
   /** Current resend rate, packets/s. */
@@ -63,6 +69,12 @@ export class Congestion {
   readonly #histSent = new Array<number>(CONGESTION_HISTORY_SAMPLES).fill(0);
   readonly #histResent = new Array<number>(CONGESTION_HISTORY_SAMPLES).fill(0);
 
+  /** A controller; `lossTolerance` 0 (default) follows c-toxcore exactly. */
+  constructor(lossTolerance = 0) {
+    if (!(lossTolerance >= 0 && lossTolerance < 1)) throw new RangeError("lossTolerance in [0, 1)");
+    this.lossTolerance = lossTolerance;
+  }
+
   /** Counts a new packet sent (uses a token of each kind). */
   sentNew(): void {
     this.packetsLeft = Math.max(0, this.packetsLeft - 1);
@@ -76,6 +88,7 @@ export class Congestion {
     this.packetsLeftRequested = Math.max(0, this.packetsLeftRequested - n);
     this.#resent += n;
     if (n < this.packetsLeft) this.packetsLeft -= n;
+    else if (this.lossTolerance > 0) this.packetsLeft = 0;
     else {
       this.lastCongestion = now;
       this.packetsLeft = 0;
@@ -121,6 +134,9 @@ export class Congestion {
       const i = (j + room - delay + hp) % CONGESTION_HISTORY_SAMPLES;
       sent += this.#histSent[i]!;
       resent += this.#histResent[i]!;
+    }
+    if (this.lossTolerance > 0 && resent > this.lossTolerance * Math.max(sent, 1)) {
+      this.lastCongestion = now;
     }
     if (growth > 0) sent -= growth;
     else if (resent > -growth) resent = -growth;

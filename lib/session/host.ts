@@ -30,7 +30,7 @@ import { toHex } from "../util/bytes.ts";
 import { WireError } from "../util/wire_error.ts";
 import { answerCookieRequest, CookieJar } from "./cookie.ts";
 import { openHandshake } from "./handshake.ts";
-import { Session } from "./session.ts";
+import { type Pacer, Session } from "./session.ts";
 import { type DropReason, newStats, type SessionEvent, type SessionStats } from "./types.ts";
 import { decodeSessionPacket, type SessionPacket } from "./wire.ts";
 
@@ -48,6 +48,8 @@ export interface SessionHostOptions {
   acceptPeer?: (realPublicKey: Uint8Array, dhtPublicKey: Uint8Array) => boolean;
   /** Outbox limit of each session. */
   outboxLimit?: number;
+  /** Rate control of each session (default `"toxcore"`). */
+  pacer?: Pacer;
 }
 
 /** Where a datagram came from, as far as the path layer knows. */
@@ -271,6 +273,7 @@ export class SessionHost {
       peerRealPublicKey: peerReal,
       peerDhtPublicKey: peerDht,
       ...(o.outboxLimit === undefined ? {} : { outboxLimit: o.outboxLimit }),
+      ...(o.pacer === undefined ? {} : { pacer: o.pacer }),
     };
   }
 

@@ -67,6 +67,17 @@ import {
 } from "./types.ts";
 import { type CookieResponsePacket, type DataPacket, encodeSessionPacket } from "./wire.ts";
 
+/**
+ * How a session paces lossless data: `"toxcore"` is c-toxcore 0.2.18's rule, where any
+ * resend that exhausts the token bucket counts as congestion; `"lossTolerant"` only counts
+ * a 600 ms window whose resends exceed 10 % of its sends, so random loss does not collapse
+ * the rate. Both put the same valid bytes on the wire.
+ */
+export type Pacer = "toxcore" | "lossTolerant";
+
+/** Resend fraction above which the loss-tolerant pacer sees congestion. */
+export const LOSS_TOLERANCE = 0.1;
+
 /** What a {@link Session} needs. */
 export interface SessionOptions {
   /** Crypto backend. */
@@ -85,6 +96,8 @@ export interface SessionOptions {
   peerDhtPublicKey: Uint8Array;
   /** Lossless payloads waiting for the rate control before `send` refuses (default 8192). */
   outboxLimit?: number;
+  /** Rate control: c-toxcore's rule (default) or the loss-tolerant variant. */
+  pacer?: Pacer;
 }
 
 /**
@@ -120,7 +133,7 @@ export class Session {
   /** When a valid packet last arrived, ms. */
   lastReceived = -Infinity;
   /** The rate control. */
-  readonly congestion: Congestion = new Congestion();
+  readonly congestion: Congestion;
 
   readonly #o: SessionOptions;
   readonly #session: KeyPair;
@@ -150,6 +163,7 @@ export class Session {
   private constructor(o: SessionOptions, state: SessionState) {
     this.#o = o;
     this.state = state;
+    this.congestion = new Congestion(o.pacer === "lossTolerant" ? LOSS_TOLERANCE : 0);
     this.peerRealPublicKey = o.peerRealPublicKey;
     this.peerDhtPublicKey = o.peerDhtPublicKey;
     this.peer = toHex(o.peerRealPublicKey);

@@ -159,3 +159,26 @@ Deno.test("transfer: switching paths mid-transfer loses and duplicates nothing",
   assert.equal(r.gotHash, r.srcHash);
   assert.ok(fast[0]!.carried > 100 && slow[0]!.carried > 100);
 });
+
+Deno.test("pacer: the loss-tolerant pacer keeps at least half its lossless speed at 5 % loss", () => {
+  const run = (pacer: "toxcore" | "lossTolerant", loss: number) => {
+    const link = { latency: 10, jitter: 4, loss, rate: 10_000 };
+    const w = new World(
+      makeHost(101, { pacer }),
+      makeHost(102, { pacer }),
+      new Link(103, link),
+      new Link(104, link),
+    );
+    w.a.connect(w.b.publicKey, w.b.dhtPublicKey, 0);
+    assert.ok(w.run(() => established(w), 5000));
+    const r = transfer(w, 4 * 1024 * 1024, 3_600_000);
+    assert.equal(r.gotHash, r.srcHash);
+    return r.virtualMs;
+  };
+  const clean = run("lossTolerant", 0);
+  const lossy = run("lossTolerant", 0.05);
+  assert.ok(lossy <= 2 * clean, `lossless ${clean} ms, 5 % loss ${lossy} ms`);
+  // c-toxcore's rule treats every resend as congestion and slows down far more.
+  const toxcoreLossy = run("toxcore", 0.05);
+  assert.ok(toxcoreLossy > 2 * lossy, `toxcore rule at 5 % loss: ${toxcoreLossy} ms`);
+});
