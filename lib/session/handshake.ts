@@ -7,13 +7,15 @@
  * import { tweetnaclBackend as crypto } from "../crypto/backend.ts";
  * import { CookieJar } from "./cookie.ts";
  * import { buildHandshake, openHandshake } from "./handshake.ts";
+ * import { decodeSessionPacket, type HandshakePacket } from "./wire.ts";
  * const a = crypto.keyPair(), b = crypto.keyPair(), bDht = crypto.keyPair();
  * const jarA = new CookieJar({ crypto }), jarB = new CookieJar({ crypto });
  * const cookieFromB = jarB.mint(a.publicKey, crypto.keyPair().publicKey, 0);
  * const hs = buildHandshake({ crypto, random: crypto.randomBytes, jar: jarA, self: a,
  *   peerReal: b.publicKey, peerDht: bDht.publicKey, peerCookie: cookieFromB,
  *   baseNonce: new Uint8Array(24), sessionPublicKey: new Uint8Array(32), now: 0 });
- * const got = openHandshake({ crypto, jar: jarB, self: b, now: 1 }, hs);
+ * const p = decodeSessionPacket(hs) as HandshakePacket;
+ * const got = openHandshake({ crypto, jar: jarB, self: b, now: 1 }, p);
  * console.assert(got !== null && got.realPublicKey[0] === a.publicKey[0]);
  * ```
  * @module
