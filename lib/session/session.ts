@@ -367,9 +367,12 @@ export class Session {
       incrementNonceBy(this.#recvNonce, DATA_NUM_THRESHOLD);
       this.#recvIndex += DATA_NUM_THRESHOLD;
     }
+    const oldest = d.bufferStart !== this.#send.start
+      ? this.#send.get(this.#send.start)
+      : undefined;
     if (!this.#send.ackUntil(d.bufferStart)) return this.#drop("badAck");
+    if (oldest !== undefined && !oldest.queued) this.#sampleRtt(now - oldest.sentAt);
     this.stats.received++;
-    this.#recvCounter++;
     this.lastReceived = now;
     const id = d.payload[0]!;
     if (id === ID_KILL) return this.#close("killed");
@@ -384,7 +387,8 @@ export class Session {
       this.#events.push({ type: "established", peer: this.peer });
     }
     if (id >= LOSSLESS_FIRST && id <= LOSSLESS_LAST) {
-      if (!this.#recv.put(d.packetNumber, d.payload.slice())) this.#drop("duplicate");
+      if (!this.#recv.put(d.packetNumber, d.payload.slice())) return this.#drop("duplicate");
+      this.#recvCounter++;
       for (let x = this.#recv.pop(); x !== undefined; x = this.#recv.pop()) {
         this.#events.push({ type: "data", peer: this.peer, data: x });
       }
@@ -495,8 +499,12 @@ export class Session {
         s.free(n);
       }
     });
-    if (newest > -Infinity) this.rtt = Math.min(this.rtt, Math.max(0, now - newest));
+    if (newest > -Infinity) this.#sampleRtt(now - newest);
     return ok;
+  }
+
+  #sampleRtt(ms: number): void {
+    this.rtt = Math.min(this.rtt, Math.max(0, ms));
   }
 
   #pump(now: number): void {
