@@ -63,6 +63,7 @@ interface InFlight {
   to: SessionHost;
   from: string;
   bytes: Uint8Array;
+  link: Link;
 }
 
 /** A one-way lossy link. */
@@ -110,6 +111,10 @@ export class World {
   b: SessionHost;
   /** Test hook: every datagram before it enters a link; return false to drop it. */
   tap: ((from: string, bytes: Uint8Array) => boolean) | null = null;
+  /** Test hook: the links a datagram takes (default: the current `ab` / `ba`). */
+  router: ((from: string, bytes: Uint8Array) => Link[]) | null = null;
+  /** Test hook: a datagram arrived over `link`. */
+  onArrive: ((to: SessionHost, from: string, link: Link) => void) | null = null;
 
   constructor(a: SessionHost, b: SessionHost, ab: Link, ba: Link) {
     this.a = a;
@@ -121,7 +126,7 @@ export class World {
   /** Delivers `bytes` to `to` after the link's delay. */
   inject(to: SessionHost, from: string, bytes: Uint8Array, link: Link): void {
     for (const at of link.schedule(this.now, bytes.length)) {
-      this.#push({ at, seq: this.#seq++, to, from, bytes });
+      this.#push({ at, seq: this.#seq++, to, from, bytes, link });
     }
   }
 
@@ -165,7 +170,9 @@ export class World {
     ) {
       for (const t of h.drainTransmit()) {
         if (this.tap && !this.tap(h.peer, t.bytes)) continue;
-        this.inject(other, h.peer, t.bytes, link);
+        for (const l of this.router ? this.router(h.peer, t.bytes) : [link]) {
+          this.inject(other, h.peer, t.bytes, l);
+        }
       }
     }
   }
@@ -181,6 +188,7 @@ export class World {
       if (this.now >= end) return done();
       while (this.#q.length > 0 && this.#q[0]!.at <= this.now) {
         const f = this.#pop()!;
+        this.onArrive?.(f.to, f.from, f.link);
         f.to.handleDatagram(f.bytes, this.now, { peer: f.from, reply: f.from });
       }
       this.a.handleTimeout(this.now);

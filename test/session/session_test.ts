@@ -3,6 +3,7 @@ import { Link, makeHost, World } from "./_world.ts";
 import { tweetnaclBackend } from "../../lib/crypto/backend.ts";
 import { transfer } from "./_transfer.ts";
 import type { SessionHost } from "../../lib/session/host.ts";
+import { PathSelector } from "../../lib/session/path.ts";
 import type { SessionEvent } from "../../lib/session/types.ts";
 import { KIND_COOKIE_REQUEST, KIND_DATA, KIND_HANDSHAKE } from "../../lib/session/constants.ts";
 
@@ -145,7 +146,13 @@ Deno.test("transfer: switching paths mid-transfer loses and duplicates nothing",
   assert.ok(w.run(() => established(w), 5000));
   const total = 2 * 1024 * 1024;
   let switches = 0;
+  let lastGot = 0, lastAt = w.now, stall = 0;
   const r = transfer(w, total, 600_000, (got) => {
+    if (got !== lastGot) {
+      stall = Math.max(stall, w.now - lastAt);
+      lastGot = got;
+      lastAt = w.now;
+    }
     const want = got < total / 3 ? 0 : got < (2 * total) / 3 ? 1 : 2;
     if (want !== switches) {
       switches = want;
@@ -158,6 +165,7 @@ Deno.test("transfer: switching paths mid-transfer loses and duplicates nothing",
   assert.ok(r.ok, `received ${r.received}`);
   assert.equal(r.gotHash, r.srcHash);
   assert.ok(fast[0]!.carried > 100 && slow[0]!.carried > 100);
+  assert.ok(stall < 1000, `longest delivery stall ${stall} ms`);
 });
 
 Deno.test("pacer: the loss-tolerant pacer keeps at least half its lossless speed at 5 % loss", () => {
@@ -181,4 +189,63 @@ Deno.test("pacer: the loss-tolerant pacer keeps at least half its lossless speed
   // c-toxcore's rule treats every resend as congestion and slows down far more.
   const toxcoreLossy = run("toxcore", 0.05);
   assert.ok(toxcoreLossy > 2 * lossy, `toxcore rule at 5 % loss: ${toxcoreLossy} ms`);
+});
+
+Deno.test("paths: the selector moves relay -> direct when direct is confirmed, and back after 8 s quiet", () => {
+  const w = pair(12);
+  const direct = {
+    ab: new Link(121, { latency: 2, rate: 300 }),
+    ba: new Link(122, { latency: 2, rate: 300 }),
+  };
+  const relay = {
+    ab: new Link(123, { latency: 30, rate: 300 }),
+    ba: new Link(124, { latency: 30, rate: 300 }),
+  };
+  direct.ab.o.loss = direct.ba.o.loss = 1; // direct blocked at first
+  const sel = new Map([[w.a.peer, new PathSelector()], [w.b.peer, new PathSelector()]]);
+  w.router = (from, bytes) => {
+    const fromA = from === w.a.peer;
+    return sel.get(from)!.route(bytes, w.now).map((k) =>
+      k === "direct" ? (fromA ? direct.ab : direct.ba) : (fromA ? relay.ab : relay.ba)
+    );
+  };
+  w.onArrive = (to, _from, link) => {
+    if (link === direct.ab || link === direct.ba) sel.get(to.peer)!.receivedDirect(w.now);
+  };
+  w.a.connect(w.b.publicKey, w.b.dhtPublicKey, 0);
+  assert.ok(w.run(() => established(w), 5000));
+  const total = 6 * 1024 * 1024;
+  let phase = 0;
+  let t1 = 0;
+  const marks: number[] = [];
+  const mark = () => marks.push(relay.ab.carried, direct.ab.carried);
+  const r = transfer(w, total, 600_000, (got) => {
+    if (phase === 0 && got >= total / 4) {
+      phase = 1;
+      t1 = w.now;
+      direct.ab.o.loss = direct.ba.o.loss = 0; // direct opens
+      mark();
+    } else if (phase === 1 && w.now >= t1 + 5000) {
+      phase = 2;
+      mark();
+    } else if (phase === 2 && w.now >= t1 + 10_000) {
+      phase = 3;
+      direct.ab.o.loss = direct.ba.o.loss = 1; // direct dies
+      mark();
+    }
+  });
+  assert.equal(phase, 3);
+  assert.ok(r.ok, `received ${r.received}`);
+  assert.equal(r.gotHash, r.srcHash);
+  const [relay1, direct1, relay2, direct2, relay3, direct3] = marks as number[] as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  assert.ok(direct1 === 0 && relay1 > 100, "phase 0 ran over the relay");
+  assert.ok(direct3 - direct2 > 100 && relay3 - relay2 === 0, "after 5 s only direct");
+  assert.ok(relay.ab.carried - relay3 > 100 && direct.ab.carried === direct3, "back on the relay");
 });
