@@ -28,6 +28,9 @@ import {
   SEND_QUEUE_RATIO,
 } from "./constants.ts";
 
+/** Per-sample growth of the loss-tolerant pacer while it is not app-limited. */
+export const FAST_GROWTH = 1.25;
+
 /**
  * The rate controller of one session.
  *
@@ -116,6 +119,8 @@ export class Congestion {
       return;
     }
     if (now <= this.#sampledAt + COUNTER_INTERVAL_MS) return;
+    const dt = now - this.#sampledAt;
+    const lastSent = this.#sent;
     this.#sampledAt = now;
     const pos = this.#queueCounter % CONGESTION_QUEUE_SAMPLES;
     this.#queue[pos] = queued;
@@ -144,12 +149,23 @@ export class Congestion {
     const minSpeed = Math.max(MIN_RATE, sent / windowS);
     const minSpeedRequest = (sent + resent) / windowS;
     const ratio = queued / minSpeed;
+    const prevRate = this.rate;
     if (ratio > SEND_QUEUE_RATIO && queued > MIN_QUEUE_LENGTH) {
       this.rate = minSpeed / (ratio / SEND_QUEUE_RATIO);
     } else if (this.lastCongestion + CONGESTION_EVENT_TIMEOUT_MS < now) {
       this.rate = minSpeed * 1.2;
     } else {
       this.rate = minSpeed * 0.9;
+    }
+    if (
+      this.lossTolerance > 0 && this.lastCongestion + CONGESTION_EVENT_TIMEOUT_MS < now &&
+      !(ratio > SEND_QUEUE_RATIO && queued > MIN_QUEUE_LENGTH)
+    ) {
+      // Loss-tolerant pacer: while the sender used (nearly) all it was allowed in the last
+      // sample and there was no congestion, grow from the current rate, not from the
+      // 600 ms average, so the start-up ramp takes a second, not ten.
+      const allowed = (prevRate * dt) / 1000;
+      if (lastSent >= 0.8 * allowed) this.rate = Math.max(this.rate, prevRate * FAST_GROWTH);
     }
     this.rate = Math.max(MIN_RATE, this.rate);
     this.rateRequested = Math.max(this.rate, minSpeedRequest * 1.2);
