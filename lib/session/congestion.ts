@@ -30,6 +30,10 @@ import {
 
 /** Per-sample growth of the loss-tolerant pacer while it is not app-limited. */
 export const FAST_GROWTH = 1.25;
+/** Ceiling of the loss-tolerant pacer's growth, packets/s (about 1.4 GB/s). */
+export const MAX_RATE = 1_000_000;
+/** Per-sample growth of the loss-tolerant pacer before its first congestion event. */
+export const SLOW_START_GROWTH = 2;
 
 /**
  * The rate controller of one session.
@@ -163,9 +167,12 @@ export class Congestion {
     ) {
       // Loss-tolerant pacer: while the sender used (nearly) all it was allowed in the last
       // sample and there was no congestion, grow from the current rate, not from the
-      // 600 ms average, so the start-up ramp takes a second, not ten.
+      // 600 ms average (doubling until the first congestion event), so the start-up ramp
+      // takes a fraction of a second, not ten.
       const allowed = (prevRate * dt) / 1000;
-      if (lastSent >= 0.8 * allowed) this.rate = Math.max(this.rate, prevRate * FAST_GROWTH);
+      const growth = this.lastCongestion === -Infinity ? SLOW_START_GROWTH : FAST_GROWTH;
+      const limited = lastSent >= 0.8 * allowed || this.packetsLeft === 0;
+      if (limited) this.rate = Math.min(MAX_RATE, Math.max(this.rate, prevRate * growth));
     }
     this.rate = Math.max(MIN_RATE, this.rate);
     this.rateRequested = Math.max(this.rate, minSpeedRequest * 1.2);
