@@ -144,3 +144,32 @@ Deno.test("nonce reconstruction survives 2-byte wrap-around and a 50 000-packet 
   w.run(() => (ok ||= w.b.drainEvents().some((e) => e.type === "data")), 3000);
   assert.ok(ok);
 });
+
+Deno.test("a replayed handshake or cookie response does not disturb an established session", () => {
+  const w = new World(makeHost(60), makeHost(61), new Link(62), new Link(63));
+  const seen: Uint8Array[] = [];
+  w.tap = (from, bytes) => {
+    if (from === w.a.peer && bytes[0] === KIND_HANDSHAKE) seen.push(bytes);
+    if (from === w.b.peer && bytes[0] === 0x19) seen.push(bytes);
+    return true;
+  };
+  w.a.connect(w.b.publicKey, w.b.dhtPublicKey, 0);
+  assert.ok(
+    w.run(() =>
+      w.a.session(w.b.peer)?.state === "established" &&
+      w.b.session(w.a.peer)?.state === "established", 5000),
+  );
+  const bs = w.b.session(w.a.peer)!, as = w.a.session(w.b.peer)!;
+  const hs = seen.find((b) => b[0] === KIND_HANDSHAKE)!;
+  const cr = seen.find((b) => b[0] === 0x19)!;
+  w.b.handleDatagram(hs, w.now, { peer: w.a.peer });
+  w.a.handleDatagram(cr, w.now, { peer: w.b.peer });
+  assert.equal(bs.stats.dropped.wrongState, 1);
+  assert.equal(as.stats.dropped.wrongState, 1);
+  assert.equal(w.b.session(w.a.peer), bs);
+  assert.equal(bs.state, "established");
+  assert.ok(w.a.send(w.b.peer, new Uint8Array([64, 5]), w.now));
+  let got = false;
+  w.run(() => (got ||= w.b.drainEvents().some((e) => e.type === "data")), 2000);
+  assert.ok(got);
+});
