@@ -278,10 +278,8 @@ export class SessionHost {
   }
 
   #collect(s: Session): void {
-    for (let d = s.pollTransmit(); d !== undefined; d = s.pollTransmit()) {
-      this.#tx.push({ to: "peer", peer: s.peer, bytes: d });
-    }
-    for (let e = s.pollEvent(); e !== undefined; e = s.pollEvent()) this.#events.push(e);
+    for (const d of s.drainTransmit()) this.#tx.push({ to: "peer", peer: s.peer, bytes: d });
+    for (const e of s.drainEvents()) this.#events.push(e);
     if (s.state === "closed" && this.#sessions.get(s.peer) === s) this.#sessions.delete(s.peer);
   }
 

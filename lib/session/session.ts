@@ -232,6 +232,21 @@ export class Session {
     return this.#events.shift();
   }
 
+  /** Every datagram waiting, in order (cheaper than repeated {@link pollTransmit}). */
+  drainTransmit(): Uint8Array[] {
+    const out = this.#txHead === 0 ? this.#tx : this.#tx.slice(this.#txHead);
+    this.#tx = [];
+    this.#txHead = 0;
+    return out;
+  }
+
+  /** Every event waiting, in order. */
+  drainEvents(): SessionEvent[] {
+    const out = this.#events;
+    this.#events = [];
+    return out;
+  }
+
   /** Lossless payloads accepted by `send` but not yet sent once. */
   get queued(): number {
     return this.#outbox.length - this.#outHead;
