@@ -19,6 +19,10 @@ import {
   paddingLength,
 } from "../../lib/session/plain.ts";
 import { encodeRequest, walkRequest } from "../../lib/session/request.ts";
+import { tweetnaclBackend as crypto } from "../../lib/crypto/backend.ts";
+import { sha512 } from "../../lib/crypto/hash.ts";
+import { CookieJar } from "../../lib/session/cookie.ts";
+import { buildHandshake } from "../../lib/session/handshake.ts";
 
 const hex = (b: number, n: number) => b.toString(16).padStart(2, "0").repeat(n);
 
@@ -207,4 +211,47 @@ Deno.test("decodeDataPlain() rejects a plaintext of padding only", () => {
     () => decodeDataPlain(new Uint8Array(20)),
     (e) => e instanceof WireError && e.code === "BAD_VALUE",
   );
+});
+
+Deno.test("handshake: bytes follow the §6.4 layout, checked with NaCl directly", () => {
+  const a = nacl.box.keyPair.fromSecretKey(new Uint8Array(32).fill(3));
+  const b = nacl.box.keyPair.fromSecretKey(new Uint8Array(32).fill(4));
+  const peerCookie = new Uint8Array(112).fill(0x5c);
+  const base = new Uint8Array(24).fill(0x42);
+  const sessionPk = new Uint8Array(32).fill(0x77);
+  const hs = buildHandshake({
+    crypto,
+    random: (n) => new Uint8Array(n).fill(0x24),
+    jar: new CookieJar({
+      crypto,
+      key: new Uint8Array(32).fill(9),
+      random: (n) => new Uint8Array(n).fill(1),
+    }),
+    self: a,
+    peerReal: b.publicKey,
+    peerDht: new Uint8Array(32).fill(0xdd),
+    peerCookie,
+    baseNonce: base,
+    sessionPublicKey: sessionPk,
+    now: 0,
+  });
+  assert.equal(hs.length, 385);
+  assert.equal(hs[0], 0x1a);
+  assert.equal(toHex(hs.subarray(1, 113)), toHex(peerCookie));
+  assert.equal(toHex(hs.subarray(113, 137)), hex(0x24, 24));
+  const plain = nacl.box.open(hs.subarray(137), hs.subarray(113, 137), a.publicKey, b.secretKey);
+  assert.ok(plain && plain.length === 232);
+  assert.equal(toHex(plain.subarray(0, 24)), toHex(base));
+  assert.equal(toHex(plain.subarray(24, 56)), toHex(sessionPk));
+  assert.equal(toHex(plain.subarray(56, 120)), toHex(sha512(peerCookie)));
+  // The other cookie: [nonce 24][secretbox(key, nonce, [time 8][b real pk][b dht pk])]
+  const other = plain.subarray(120);
+  const inner = nacl.secretbox.open(
+    other.subarray(24),
+    other.subarray(0, 24),
+    new Uint8Array(32).fill(9),
+  );
+  assert.ok(inner && inner.length === 72);
+  assert.equal(toHex(inner.subarray(8, 40)), toHex(b.publicKey));
+  assert.equal(toHex(inner.subarray(40)), hex(0xdd, 32));
 });
