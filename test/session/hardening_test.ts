@@ -173,3 +173,18 @@ Deno.test("a replayed handshake or cookie response does not disturb an establish
   w.run(() => (got ||= w.b.drainEvents().some((e) => e.type === "data")), 2000);
   assert.ok(got);
 });
+
+Deno.test("a handshake from a peer acceptPeer refuses opens nothing and is counted", () => {
+  const w = new World(
+    makeHost(80),
+    makeHost(81, { acceptPeer: () => false }),
+    new Link(82),
+    new Link(83),
+  );
+  w.a.connect(w.b.publicKey, w.b.dhtPublicKey, 0);
+  w.run(() => w.b.stats.dropped.notFriend >= 3, 5000);
+  assert.ok(w.b.stats.dropped.notFriend >= 3);
+  assert.equal(w.b.sessions().length, 0);
+  assert.equal(w.b.drainEvents().length, 0);
+  assert.equal(w.a.session(w.b.peer)?.state, "handshakeSent");
+});
