@@ -23,7 +23,7 @@
  * ```
  * @module
  */
-import type { CryptoBackend, KeyPair } from "../crypto/backend.ts";
+import type { KeyPair } from "../crypto/backend.ts";
 import { NONCE_SIZE, SECRET_KEY_SIZE } from "../crypto/constants.ts";
 import { incrementNonce, incrementNonceBy } from "../crypto/nonce.ts";
 import { toHex } from "../util/bytes.ts";
@@ -47,7 +47,6 @@ import {
   REQUEST_COMPARE_CONSTANT,
   SEND_PACKET_INTERVAL_MS,
 } from "./constants.ts";
-import type { CookieJar } from "./cookie.ts";
 import {
   buildCookieRequest,
   buildHandshake,
@@ -56,6 +55,8 @@ import {
 } from "./handshake.ts";
 import { decodeDataPlain, encodeDataPlain } from "./plain.ts";
 import { ReplayWindow } from "./replay.ts";
+import { LOSS_TOLERANCE, type Pacer, type SessionOptions } from "./session_options.ts";
+export { LOSS_TOLERANCE, type Pacer, type SessionOptions };
 import { encodeRequest, walkRequest } from "./request.ts";
 import {
   type CloseReason,
@@ -66,39 +67,6 @@ import {
   type SessionStats,
 } from "./types.ts";
 import { type CookieResponsePacket, type DataPacket, encodeSessionPacket } from "./wire.ts";
-
-/**
- * How a session paces lossless data: `"toxcore"` is c-toxcore 0.2.18's rule, where any
- * resend that exhausts the token bucket counts as congestion; `"lossTolerant"` only counts
- * a 600 ms window whose resends exceed 10 % of its sends, so random loss does not collapse
- * the rate. Both put the same valid bytes on the wire.
- */
-export type Pacer = "toxcore" | "lossTolerant";
-
-/** Resend fraction above which the loss-tolerant pacer sees congestion. */
-export const LOSS_TOLERANCE = 0.1;
-
-/** What a {@link Session} needs. */
-export interface SessionOptions {
-  /** Crypto backend. */
-  crypto: CryptoBackend;
-  /** Random source; seed it for reproducible runs. */
-  random: (n: number) => Uint8Array;
-  /** Our cookie jar. */
-  jar: CookieJar;
-  /** Our real (long-term) key pair. */
-  self: KeyPair;
-  /** Our DHT key pair. */
-  selfDht: KeyPair;
-  /** The peer's real public key. */
-  peerRealPublicKey: Uint8Array;
-  /** The peer's DHT public key. */
-  peerDhtPublicKey: Uint8Array;
-  /** Lossless payloads waiting for the rate control before `send` refuses (default 8192). */
-  outboxLimit?: number;
-  /** Rate control: c-toxcore's rule (default) or the loss-tolerant variant. */
-  pacer?: Pacer;
-}
 
 /**
  * The session state machine.
