@@ -26,3 +26,5 @@ export * as onion from "./lib/onion/mod.ts";
 export * as nat from "./lib/nat/mod.ts";
 /** One UDP socket per node: the packet table every layer registers in, and its host. */
 export * as node from "./lib/node/mod.ts";
+/** net_crypto sessions: codecs, cookies, the sans-IO session and host, the path selector. */
+export * as session from "./lib/session/mod.ts";
