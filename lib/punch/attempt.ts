@@ -274,7 +274,7 @@ export class PunchAttempt {
       case "probing": {
         let t = Math.min(this.#deadline, this.#nextProbe);
         if (this.mode === "birthday-hard") t = Math.min(t, this.#nextRound);
-        if (this.mode === "birthday-easy" && this.#sprayed.size < SPRAY_MAX_PROBES) {
+        if (this.mode === "birthday-easy" && this.stats.sprayed < SPRAY_MAX_PROBES) {
           t = Math.min(t, this.#nextSpray);
         }
         return t;
@@ -339,7 +339,7 @@ export class PunchAttempt {
     }
     const d = this.stats.dropped;
     if (!equal(h.sender, this.#o.peerPublicKey)) return d.stranger++, false;
-    const m = openPunch(h, this.#o.sharedKey);
+    const m = openPunch(h, this.#o.sharedKey, this.#o.peerPublicKey);
     if (!m) return d.forged++, false;
     if (!equal(m.attemptId, this.#o.attemptId)) return d.otherAttempt++, false;
     if (Math.abs(m.timestamp - now) > MAX_CLOCK_SKEW_MS) return d.stale++, false;
@@ -412,11 +412,11 @@ export class PunchAttempt {
     const ip = this.#endpoints[0]?.hostname;
     if (!ip) return;
     const span = 65536 - SPRAY_PORT_MIN;
-    for (let i = 0; i < SPRAY_BURST && this.#sprayed.size < SPRAY_MAX_PROBES; i++) {
-      let port = 0;
-      for (let tries = 0; tries < 16; tries++) {
-        port = SPRAY_PORT_MIN + Math.floor(this.#random() * span);
-        if (!this.#sprayed.has(port)) break;
+    for (let i = 0; i < SPRAY_BURST && this.stats.sprayed < SPRAY_MAX_PROBES; i++) {
+      let port = SPRAY_PORT_MIN + Math.floor(this.#random() * span);
+      // A port already sprayed: the next free one (bounded by the span).
+      for (let k = 0; k < span && this.#sprayed.has(port); k++) {
+        port = port === 65535 ? SPRAY_PORT_MIN : port + 1;
       }
       this.#sprayed.add(port);
       this.#probe(0, { hostname: ip, port }, now, true);

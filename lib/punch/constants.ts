@@ -32,8 +32,8 @@ export const ATTEMPT_ID_SIZE = 8;
 export const TOKEN_SIZE = 16;
 /** Bytes of an endpoint inside the box: 16-byte IPv6 (IPv4-mapped for IPv4) + port. */
 export const ENDPOINT_SIZE = 18;
-/** Plaintext bytes inside the box: attempt id, timestamp, token, echo, endpoint. */
-export const PAYLOAD_SIZE = ATTEMPT_ID_SIZE + 8 + TOKEN_SIZE + TOKEN_SIZE + ENDPOINT_SIZE;
+/** Plaintext bytes inside the box: type (again, so it is authenticated), attempt id, timestamp, token, echo, endpoint. */
+export const PAYLOAD_SIZE = 1 + ATTEMPT_ID_SIZE + 8 + TOKEN_SIZE + TOKEN_SIZE + ENDPOINT_SIZE;
 /** Bytes before the box: kind, type, sender key, nonce. */
 export const HEADER_SIZE = 2 + KEY_SIZE + NONCE_SIZE;
 /** Total bytes of every punch datagram. */

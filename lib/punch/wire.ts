@@ -4,7 +4,7 @@
  * ```
  * kind 0xe5 | type (1 probe, 2 ack, 3 confirm) | sender public key [32] | nonce [24] |
  * box(sender secret, receiver public, nonce) of:
- *   attempt id [8] | timestamp ms (u64 BE) [8] | token [16] | echo [16] | endpoint [18]
+ *   type [1] | attempt id [8] | timestamp ms (u64 BE) [8] | token [16] | echo [16] | endpoint [18]
  * ```
  *
  * The box authenticates everything inside with both long-term keys, so a third party can
@@ -25,7 +25,7 @@
  *   endpoint: { hostname: "203.0.113.2", port: 4000 },
  * }, key, new Uint8Array(24));
  * const h = decodePunchHeader(bytes);
- * const m = openPunch(h, backend().sharedKey(a.publicKey, b.secretKey));
+ * const m = openPunch(h, backend().sharedKey(a.publicKey, b.secretKey), a.publicKey);
  * console.assert(m?.endpoint.port === 4000 && m.timestamp === 5);
  * ```
  * @module
@@ -83,7 +83,7 @@ export interface PunchHeader {
  * @example
  * ```ts
  * import { encodedPunchLength } from "./wire.ts";
- * console.assert(encodedPunchLength() === 140);
+ * console.assert(encodedPunchLength() === 141);
  * ```
  */
 export function encodedPunchLength(): number {
@@ -131,7 +131,7 @@ function decodeEndpoint(b: Uint8Array, at: number): Addr {
  *   type: 1, sender: new Uint8Array(32), attemptId: new Uint8Array(8), timestamp: 0,
  *   token: new Uint8Array(16), echo: new Uint8Array(16), endpoint: { hostname: "::1", port: 1 },
  * }, new Uint8Array(32), new Uint8Array(24));
- * console.assert(b[0] === 0xe5 && b.length === 140);
+ * console.assert(b[0] === 0xe5 && b.length === 141);
  * ```
  */
 export function encodePunch(m: PunchMessage, sharedKey: Uint8Array, nonce: Uint8Array): Uint8Array {
@@ -146,7 +146,8 @@ export function encodePunch(m: PunchMessage, sharedKey: Uint8Array, nonce: Uint8
     throw new TypeError("bad timestamp");
   }
   const plain = new Uint8Array(PAYLOAD_SIZE);
-  let o = 0;
+  plain[0] = m.type;
+  let o = 1;
   plain.set(m.attemptId, o);
   o += ATTEMPT_ID_SIZE;
   new DataView(plain.buffer).setBigUint64(o, BigInt(m.timestamp));
@@ -196,20 +197,26 @@ export function decodePunchHeader(data: Uint8Array): PunchHeader {
 }
 
 /**
- * Opens the box of a decoded header with the shared key; `null` when it does not open
- * (forged, corrupted, or another key pair).
+ * Opens the box of a decoded header with the shared key of `peerKey`; `null` when the clear
+ * sender is not `peerKey` or the box does not open (forged, corrupted, another key pair,
+ * or a type byte changed in transit: the type is inside the box too).
  *
  * @example
  * ```ts
  * import { openPunch } from "./wire.ts";
- * const h = { type: 1 as const, sender: new Uint8Array(32), nonce: new Uint8Array(24), box: new Uint8Array(82) };
- * console.assert(openPunch(h, new Uint8Array(32)) === null);
+ * const h = { type: 1 as const, sender: new Uint8Array(32), nonce: new Uint8Array(24), box: new Uint8Array(83) };
+ * console.assert(openPunch(h, new Uint8Array(32), new Uint8Array(32)) === null);
  * ```
  */
-export function openPunch(h: PunchHeader, sharedKey: Uint8Array): PunchMessage | null {
+export function openPunch(
+  h: PunchHeader,
+  sharedKey: Uint8Array,
+  peerKey: Uint8Array,
+): PunchMessage | null {
+  if (!sameBytes(h.sender, peerKey)) return null;
   const plain = backend().open(h.box, h.nonce, sharedKey);
-  if (!plain || plain.length !== PAYLOAD_SIZE) return null;
-  let o = 0;
+  if (!plain || plain.length !== PAYLOAD_SIZE || plain[0] !== h.type) return null;
+  let o = 1;
   const attemptId = plain.slice(o, o + ATTEMPT_ID_SIZE);
   o += ATTEMPT_ID_SIZE;
   const ts = new DataView(plain.buffer, plain.byteOffset).getBigUint64(o);
@@ -229,4 +236,12 @@ export function openPunch(h: PunchHeader, sharedKey: Uint8Array): PunchMessage |
     echo,
     endpoint: decodeEndpoint(plain, o),
   };
+}
+
+/** Constant-time equality of two byte strings. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
 }
