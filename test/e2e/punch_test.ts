@@ -1,0 +1,105 @@
+/**
+ * `peerkit punch` end to end on loopback: two processes meet through a real relay
+ * (`peerkit relay serve`, and tox-bootstrapd when installed) and open a direct path.
+ */
+import assert from "node:assert/strict";
+import { peerkit } from "../_support/cli.ts";
+import { spawnLoopbackRelay } from "../_support/relay_serve.ts";
+import { needs } from "../_support/env.ts";
+import { startBootstrapd } from "../_support/toxcore.ts";
+
+async function keyOf(home: string): Promise<string> {
+  const r = await peerkit(["--json", "keygen"], { PEERKIT_HOME: home });
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout).publicKey;
+}
+
+async function punchPair(relay: string) {
+  const homeA = await Deno.makeTempDir({ prefix: "peerkit-punch-a-" });
+  const homeB = await Deno.makeTempDir({ prefix: "peerkit-punch-b-" });
+  try {
+    const [ka, kb] = [await keyOf(homeA), await keyOf(homeB)];
+    const common = ["--relay", relay, "--bind", "127.0.0.1:0", "--timeout", "15"];
+    const [b, a] = await Promise.all([
+      peerkit(["--json", "punch", "--listen", "--allow", ka, ...common], { PEERKIT_HOME: homeB }),
+      peerkit(["--json", "punch", kb, ...common], { PEERKIT_HOME: homeA }),
+    ]);
+    const beliefs = JSON.parse(await Deno.readTextFile(`${homeA}/beliefs.json`));
+    return { a, b, ka, kb, beliefs };
+  } finally {
+    await Deno.remove(homeA, { recursive: true });
+    await Deno.remove(homeB, { recursive: true });
+  }
+}
+
+function checkDirect(r: Awaited<ReturnType<typeof punchPair>>): void {
+  assert.equal(r.a.code, 0, r.a.stderr + r.a.stdout);
+  assert.equal(r.b.code, 0, r.b.stderr + r.b.stdout);
+  const da = JSON.parse(r.a.stdout), db = JSON.parse(r.b.stdout);
+  assert.equal(da.path, "direct");
+  assert.equal(db.path, "direct");
+  assert.equal(da.peer, r.kb);
+  assert.equal(db.peer, r.ka);
+  assert.equal(da.attemptId, db.attemptId);
+  assert.equal(da.attempt.mode, "direct");
+  assert.ok(da.attempt.probes >= 1);
+  assert.equal(typeof da.timeToFirstRoundTripMs, "number");
+  assert.equal(da.remote.path, db.self.endpoints[0]);
+  assert.ok(da.plan.length >= 1 && da.beliefs.length >= 1);
+  assert.ok(r.beliefs.peers[r.kb].direct.a > 1, "the direct success is in the saved beliefs");
+}
+
+Deno.test("peerkit punch: two processes open a direct path through peerkit relay serve", async () => {
+  await using relay = await spawnLoopbackRelay();
+  checkDirect(await punchPair(`127.0.0.1:${relay.tcpPort}:${relay.publicKeyHex}`));
+});
+
+Deno.test({
+  name: "peerkit punch: the meeting works through tox-bootstrapd's relay too",
+  ...needs(["tox-bootstrapd"]),
+  fn: async () => {
+    const d = await startBootstrapd();
+    try {
+      checkDirect(await punchPair(`127.0.0.1:${d.tcpPort}:${d.publicKeyHex}`));
+    } finally {
+      await d.stop();
+    }
+  },
+});
+
+Deno.test("peerkit punch: usage errors exit 2 with one line", async () => {
+  for (
+    const args of [
+      ["punch"],
+      ["punch", "--listen", "--relay", "127.0.0.1:1:" + "AB".repeat(32)],
+      ["punch", "AB".repeat(32)],
+      ["punch", "AB".repeat(32), "--relay", "nonsense"],
+    ]
+  ) {
+    const r = await peerkit(args, { PEERKIT_HOME: "/nonexistent-peerkit" });
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  }
+});
+
+Deno.test("peerkit punch: no peer answering exits 1 and says why", async () => {
+  await using relay = await spawnLoopbackRelay();
+  const home = await Deno.makeTempDir({ prefix: "peerkit-punch-" });
+  try {
+    const r = await peerkit([
+      "--json",
+      "punch",
+      "CD".repeat(32),
+      "--relay",
+      `127.0.0.1:${relay.tcpPort}:${relay.publicKeyHex}`,
+      "--timeout",
+      "2",
+    ], { PEERKIT_HOME: home });
+    assert.equal(r.code, 1, r.stderr);
+    const d = JSON.parse(r.stdout);
+    assert.equal(d.path, "none");
+    assert.match(d.why, /did not answer/);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
