@@ -30,13 +30,14 @@ import { parsePublicKey } from "../lib/identity/pubkey.ts";
 
 /** Help text shown after the options. */
 export const PUNCH_EXAMPLES = `
-Examples (two machines behind NATs, one relay both reach, e.g. 'peerkit relay serve'):
-  on B: $ peerkit punch --listen --allow <A's key> --relay 203.0.113.10:33445:<relay key> \\
-              --stun 203.0.113.10:3478
-  on A: $ peerkit punch <B's key> --relay 203.0.113.10:33445:<relay key> --stun 203.0.113.10:3478
-  keep the path open for a minute, one JSON document on stdout:
-        $ peerkit punch <B's key> --relay ... --hold 60 --json
+Examples:
+  $ peerkit punch --listen --allow <A's key> --relay 203.0.113.10:33445:<relay key> \\
+      --stun 203.0.113.10:3478                                         # on B: wait for A
+  $ peerkit punch <B's key> --relay 203.0.113.10:33445:<relay key> \\
+      --stun 203.0.113.10:3478                                         # on A: punch to B
+  $ peerkit punch <B's key> --relay ... --hold 60 --json   # keep the path a minute, JSON out
 
+Both peers need a relay they both reach ('peerkit relay serve', or any Tox TCP relay).
 The peers meet through the relay (meeting messages as out-of-band relay packets, so any
 Tox TCP relay works, tox-bootstrapd included), learn their public endpoints and NAT
 verdicts from the --stun servers on the socket they punch from, and probe each other at
@@ -127,6 +128,7 @@ export async function parsePunchOptions(
   id: string | undefined,
   raw: unknown,
 ): Promise<PunchCommandOptions> {
+  const peer = id !== undefined ? parsePublicKey(id, "punch: id") : undefined;
   const { z } = await import("zod");
   const r = optionsSchema(z).safeParse(raw);
   if (!r.success) throw usageError(`punch: ${r.error.issues[0]?.message ?? "bad options"}`);
@@ -150,7 +152,7 @@ export async function parsePunchOptions(
     holdMs: seconds(o.hold, "--hold", 0),
     identity: o.key !== undefined ? { file: o.key } : "home",
   };
-  if (id !== undefined) out.peer = parsePublicKey(id, "punch: id");
+  if (peer) out.peer = peer;
   if (o.bind !== undefined) out.bind = addr(o.bind, "--bind");
   return out;
 }
