@@ -210,7 +210,7 @@ export async function runPunchSession(o: PunchSessionOptions): Promise<PunchRepo
     }
     const { peer, hello } = met;
     report.peer = toHex(peer);
-    report.meetMs = clock.now() - t0;
+    report.meetMs = Math.round(clock.now() - t0);
     report.attemptId = hello.id;
     report.remote.endpoints = hello.endpoints.map(formatAddr);
     report.remote.nat = hello.nat;
@@ -263,7 +263,9 @@ export async function runPunchSession(o: PunchSessionOptions): Promise<PunchRepo
     };
     if (state === "open" && attempt.path) {
       report.path = "direct";
-      report.timeToFirstRoundTripMs = attempt.timeToOpenMs ?? null;
+      report.timeToFirstRoundTripMs = attempt.timeToOpenMs === undefined
+        ? null
+        : Math.round(attempt.timeToOpenMs * 10) / 10;
       report.remote.path = formatAddr(attempt.path.remote);
       report.self.seenByPeerAs = attempt.path.seenAs ? formatAddr(attempt.path.seenAs) : null;
       report.why = attempt.why;
