@@ -151,11 +151,21 @@ export function simulatePunch(o: SimOptions): SimResult {
   }
 
   const seen: (Addr | undefined)[] = [undefined, undefined];
+  let told = false;
   const rv = net.attach(RENDEZVOUS, (data, from) => {
     const i = data[0];
-    if (i !== 0 && i !== 1 || seen[i]) return;
-    seen[i] = from;
+    if (i !== 0 && i !== 1) return;
+    seen[i] ??= from;
     if (!seen[0] || !seen[1]) return;
+    // Told again on every later cookie (a peer resends while it has heard nothing).
+    if (told) {
+      rv.send(
+        new Uint8Array([INTRO, ...new TextEncoder().encode(formatAddr(seen[1 - i]!))]),
+        seen[i]!,
+      );
+      return;
+    }
+    told = true;
     const tell = (j: number) =>
       rv.send(
         new Uint8Array([INTRO, ...new TextEncoder().encode(formatAddr(seen[1 - j]!))]),
