@@ -130,6 +130,9 @@ try {
               nv.direct ? "direct" : "fail"
             } ${f(nms)} ${nv.a.sent + nv.b.sent}`,
           );
+          if (!ok && !(a === "symmetric" && b === "symmetric")) {
+            console.log(`    A: ${d.why ?? d.error}\n    B: ${pk.docs[1].why ?? pk.docs[1].error}`);
+          }
         }
       }
     }
