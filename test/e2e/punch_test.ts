@@ -7,6 +7,7 @@ import { peerkit } from "../_support/cli.ts";
 import { spawnLoopbackRelay } from "../_support/relay_serve.ts";
 import { needs } from "../_support/env.ts";
 import { startBootstrapd } from "../_support/toxcore.ts";
+import { makeFriends, startToxClient } from "../_support/toxclient.ts";
 
 async function keyOf(home: string): Promise<string> {
   const r = await peerkit(["--json", "keygen"], { PEERKIT_HOME: home });
@@ -102,4 +103,34 @@ Deno.test("peerkit punch: no peer answering exits 1 and says why", async () => {
   } finally {
     await Deno.remove(home, { recursive: true });
   }
+});
+
+Deno.test({
+  name:
+    "peerkit punch: c-toxcore TCP-only clients on the same relay keep messaging while peers meet",
+  ...needs(["tox-bootstrapd", "gcc", "pkg-config"]),
+  fn: async () => {
+    await using relay = await spawnLoopbackRelay();
+    const node = {
+      host: "127.0.0.1",
+      udpPort: relay.udpPort,
+      tcpPort: relay.tcpPort,
+      publicKeyHex: relay.publicKeyHex,
+    };
+    await using alice = await startToxClient({ udp: false, name: "alice" });
+    await using bob = await startToxClient({ udp: false, name: "bob" });
+    for (const c of [alice, bob]) await c.useNode(node);
+    await Promise.all([alice.waitForOnline(30_000), bob.waitForOnline(30_000)]);
+    const [bobOnAlice, aliceOnBob] = await makeFriends(alice, bob, {
+      timeoutMs: 30_000,
+      status: "tcp",
+    });
+    const punching = punchPair(`127.0.0.1:${relay.tcpPort}:${relay.publicKeyHex}`);
+    await alice.send(bobOnAlice, "during the punch");
+    await bob.waitForMessage(aliceOnBob, "during the punch", 30_000);
+    checkDirect(await punching);
+    await bob.send(aliceOnBob, "after the punch");
+    await alice.waitForMessage(bobOnAlice, "after the punch", 30_000);
+    assert.equal((await alice.status()).friends.get(bobOnAlice), "tcp");
+  },
 });
