@@ -29,7 +29,8 @@ import { RelayClient } from "../relay/client_driver.ts";
 import { toHex } from "../util/bytes.ts";
 import { PunchAttempt } from "./attempt.ts";
 import { PunchDriver } from "./driver.ts";
-import { decodeHello, encodeHello, type Hello, isHello, type NatLevel } from "./hello.ts";
+import type { NatLevel } from "./hello.ts";
+import { meetPeer } from "./meet.ts";
 
 /** A relay to meet through. */
 export interface RelaySpec {
@@ -98,6 +99,8 @@ export interface PunchReport {
   } | null;
   /** ms from the start of probing to the first round trip. */
   timeToFirstRoundTripMs: number | null;
+  /** How the peers met: through a peerkit relay's coordination, or by exchanging endpoints. */
+  meeting: "relay-coordinated" | "peer-exchange" | null;
   /** ms from the start of the session until the peer's meeting message arrived. */
   meetMs: number | null;
   /** One line on the outcome. */
@@ -167,6 +170,7 @@ export async function runPunchSession(o: PunchSessionOptions): Promise<PunchRepo
     attemptId: null,
     attempt: null,
     timeToFirstRoundTripMs: null,
+    meeting: null,
     meetMs: null,
     why: "",
   };
@@ -201,7 +205,17 @@ export async function runPunchSession(o: PunchSessionOptions): Promise<PunchRepo
       return report;
     }
     log(`relay: ${relay.relays().filter((l) => l.state === "ready").length} ready`);
-    const met = await meet(o, relay, endpoints, report.self.nat, clock, deadline);
+    const met = await meetPeer({
+      relay,
+      relays: o.relays,
+      host: main,
+      endpoints,
+      nat: report.self.nat,
+      clock,
+      deadline,
+      ...(o.peer ? { peer: o.peer } : { allow: o.allow ?? [] }),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
     if (!met) {
       report.why = o.peer
         ? "the peer did not answer through the relay"
@@ -209,6 +223,7 @@ export async function runPunchSession(o: PunchSessionOptions): Promise<PunchRepo
       return report;
     }
     const { peer, hello } = met;
+    report.meeting = met.via;
     report.peer = toHex(peer);
     report.meetMs = Math.round(clock.now() - t0);
     report.attemptId = hello.id;
@@ -291,46 +306,6 @@ export async function runPunchSession(o: PunchSessionOptions): Promise<PunchRepo
     await Promise.all(extra.map((h) => h.close()));
     await main.close();
   }
-}
-
-async function meet(
-  o: PunchSessionOptions,
-  relay: RelayClient,
-  endpoints: Addr[],
-  nat: NatLevel,
-  clock: Clock,
-  deadline: number,
-): Promise<{ peer: Uint8Array; hello: Hello } | null> {
-  let got: { peer: Uint8Array; hello: Hello } | null = null;
-  const id = o.peer ? toHex(backend().randomBytes(8)) : null;
-  const allowed = (k: Uint8Array) =>
-    o.peer ? toHex(k) === toHex(o.peer) : o.allow === "any" ||
-      (o.allow ?? []).some((a) => toHex(a) === toHex(k));
-  const off = relay.on("oob", (sender, data) => {
-    if (got || !isHello(data) || !allowed(sender)) return;
-    let h: Hello;
-    try {
-      h = decodeHello(data);
-    } catch {
-      return; // malformed: dropped
-    }
-    if (o.peer) {
-      if (h.type !== "reply" || h.id !== id) return;
-    } else {
-      if (h.type !== "hello") return;
-      relay.sendOob(sender, encodeHello({ type: "reply", id: h.id, endpoints, nat }));
-    }
-    got = { peer: sender, hello: h };
-  });
-  try {
-    while (!got && clock.now() < deadline && !o.signal?.aborted) {
-      if (o.peer && id) relay.sendOob(o.peer, encodeHello({ type: "hello", id, endpoints, nat }));
-      await sleep(Math.min(HELLO_RESEND_MS, Math.max(1, deadline - clock.now())), clock, o.signal);
-    }
-  } finally {
-    off();
-  }
-  return got;
 }
 
 function fromHex16(h: string): Uint8Array {

@@ -91,8 +91,11 @@ const TICK_MS = 1000;
  * ```
  */
 export class RelayServer {
-  readonly #o: Required<Omit<RelayServerOptions, "onOnionRequest" | "onForwardRequest">>;
+  readonly #o: Required<
+    Omit<RelayServerOptions, "onOnionRequest" | "onForwardRequest" | "onOobToSelf">
+  >;
   readonly #onion?: RelayServerOptions["onOnionRequest"];
+  readonly #oobSelf?: RelayServerOptions["onOobToSelf"];
   readonly #forward?: RelayServerOptions["onForwardRequest"];
   readonly #conns = new Map<number, Conn>();
   readonly #pending = new Map<number, Conn>(); // insertion order = age
@@ -134,6 +137,7 @@ export class RelayServer {
     };
     this.#onion = opts.onOnionRequest;
     this.#forward = opts.onForwardRequest;
+    this.#oobSelf = opts.onOobToSelf;
   }
 
   /** The relay's public key. */
@@ -283,6 +287,22 @@ export class RelayServer {
     return this.#write(c, plaintext, false, 0);
   }
 
+  /**
+   * Sends an out-of-band packet from the relay's own key to the client with `key` (punch
+   * coordination). Returns false when no such client is connected or its queue is full.
+   */
+  sendOobFromSelf(key: Uint8Array, data: Uint8Array): boolean {
+    const c = this.#byKey.get(toHex(key));
+    if (!c) return false;
+    const out = encodePacket({ type: "oobRecv", publicKey: this.#o.keyPair.publicKey, data });
+    return this.#write(c, out, false, 0);
+  }
+
+  /** True while a client with `key` is connected. */
+  hasClient(key: Uint8Array): boolean {
+    return this.#byKey.has(toHex(key));
+  }
+
   /** True while `id` is a confirmed connection. */
   isConfirmed(id: number): boolean {
     return this.#conns.get(id)?.state === "confirmed";
@@ -394,6 +414,9 @@ export class RelayServer {
         return;
       case "oobSend": {
         c.bucket?.spend(p.data.length, now);
+        if (this.#oobSelf && toHex(p.publicKey) === toHex(this.#o.keyPair.publicKey)) {
+          return this.#oobSelf(c.key!, p.data.slice(), now); // punch coordination
+        }
         const dest = this.#byKey.get(toHex(p.publicKey));
         if (!dest) {
           this.#drops.no_route++;

@@ -33,7 +33,10 @@ async function punchPair(relay: string) {
   }
 }
 
-function checkDirect(r: Awaited<ReturnType<typeof punchPair>>): void {
+function checkDirect(
+  r: Awaited<ReturnType<typeof punchPair>>,
+  meeting: "relay-coordinated" | "peer-exchange",
+): void {
   assert.equal(r.a.code, 0, r.a.stderr + r.a.stdout);
   assert.equal(r.b.code, 0, r.b.stderr + r.b.stdout);
   const da = JSON.parse(r.a.stdout), db = JSON.parse(r.b.stdout);
@@ -42,6 +45,8 @@ function checkDirect(r: Awaited<ReturnType<typeof punchPair>>): void {
   assert.equal(da.peer, r.kb);
   assert.equal(db.peer, r.ka);
   assert.equal(da.attemptId, db.attemptId);
+  assert.equal(da.meeting, meeting);
+  assert.equal(db.meeting, meeting);
   assert.equal(da.attempt.mode, "direct");
   assert.ok(da.attempt.probes >= 1);
   assert.equal(typeof da.timeToFirstRoundTripMs, "number");
@@ -50,18 +55,21 @@ function checkDirect(r: Awaited<ReturnType<typeof punchPair>>): void {
   assert.ok(r.beliefs.peers[r.kb].direct.a > 1, "the direct success is in the saved beliefs");
 }
 
-Deno.test("peerkit punch: two processes open a direct path through peerkit relay serve", async () => {
+Deno.test("peerkit punch: two processes meet through relay serve's coordination and open a direct path", async () => {
   await using relay = await spawnLoopbackRelay();
-  checkDirect(await punchPair(`127.0.0.1:${relay.tcpPort}:${relay.publicKeyHex}`));
+  checkDirect(
+    await punchPair(`127.0.0.1:${relay.tcpPort}:${relay.publicKeyHex}`),
+    "relay-coordinated",
+  );
 });
 
 Deno.test({
-  name: "peerkit punch: the meeting works through tox-bootstrapd's relay too",
+  name: "peerkit punch: through tox-bootstrapd's relay the peers fall back to exchanging endpoints",
   ...needs(["tox-bootstrapd"]),
   fn: async () => {
     const d = await startBootstrapd();
     try {
-      checkDirect(await punchPair(`127.0.0.1:${d.tcpPort}:${d.publicKeyHex}`));
+      checkDirect(await punchPair(`127.0.0.1:${d.tcpPort}:${d.publicKeyHex}`), "peer-exchange");
     } finally {
       await d.stop();
     }
@@ -128,7 +136,7 @@ Deno.test({
     const punching = punchPair(`127.0.0.1:${relay.tcpPort}:${relay.publicKeyHex}`);
     await alice.send(bobOnAlice, "during the punch");
     await bob.waitForMessage(aliceOnBob, "during the punch", 30_000);
-    checkDirect(await punching);
+    checkDirect(await punching, "relay-coordinated");
     await bob.send(aliceOnBob, "after the punch");
     await alice.waitForMessage(bobOnAlice, "after the punch", 30_000);
     assert.equal((await alice.status()).friends.get(bobOnAlice), "tcp");

@@ -53,6 +53,7 @@ Deno.test({
       let direct = 0, met = 0;
       for (const r of results) {
         const both = r.a === "symmetric" && r.b === "symmetric";
+        assert.equal(r.docs[0].meeting, "relay-coordinated", rows.join("\n"));
         if (r.docs[0].path === "direct" && r.docs[1].path === "direct") direct++;
         if (r.docs[0].path !== "none" && r.docs[1].path !== "none") met++;
         if (both) {
