@@ -107,7 +107,6 @@ export interface PunchReport {
   why: string;
 }
 
-const HELLO_RESEND_MS = 500;
 const STUN_LIMIT_MS = 3_000;
 /** After opening, stay at least this long so the peer's last round trip can finish. */
 const LINGER_MS = 1_000;
