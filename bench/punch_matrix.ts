@@ -15,7 +15,7 @@
  * Every pair of every run is printed; the summary gives for each side the pairs direct and
  * the median time to the first packet / round trip, and the ratios.
  *
- *   deno run -A bench/punch_matrix.ts [--runs 2] [--loss 0,5] [--seeds 10] [--no-lab]
+ *   deno run -A bench/punch_matrix.ts [--runs 1] [--loss 0,5] [--seeds 10] [--no-lab]
  *
  * Lab delay (20 ms) is not offered: this kernel has no tc netem.
  *
@@ -30,7 +30,7 @@ function flag(name: string, def: string): string {
   const i = Deno.args.indexOf(`--${name}`);
   return i >= 0 && Deno.args[i + 1] !== undefined ? Deno.args[i + 1]! : def;
 }
-const runs = Number(flag("runs", "2"));
+const runs = Number(flag("runs", "1"));
 const losses = flag("loss", "0,5").split(",").map(Number);
 const seeds = Number(flag("seeds", "10"));
 const median = (xs: number[]) => {

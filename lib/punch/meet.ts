@@ -168,7 +168,13 @@ export async function meetPeer(o: MeetOptions): Promise<Met | null> {
       if (o.peer) {
         if (coordinated === "unknown" && now - start >= COORDINATION_WAIT_MS) coordinated = "no";
         if (coordinated !== "no" && !rv && now - lastMeet >= 2 * RESEND_MS) {
-          for (const r of o.relays) {
+          // One relay coordinates (the first ready one): with several, the two sides could
+          // otherwise take attempts from different relays.
+          const ready = new Set(
+            relay.relays().filter((l) => l.state === "ready").map((l) => l.publicKey.toLowerCase()),
+          );
+          const r = o.relays.find((x) => ready.has(toHex(x.publicKey)));
+          if (r) {
             relay.sendOob(
               r.publicKey,
               encodeControl({ t: "meet", peer: toHex(o.peer), nat: o.nat }),
