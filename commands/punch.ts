@@ -239,6 +239,13 @@ export async function runPunch(o: PunchCommandOptions, g: GlobalOptions, io: Io)
     ...(r.timeToFirstRoundTripMs !== null
       ? [`first round trip: ${r.timeToFirstRoundTripMs} ms`]
       : []),
+    ...(r.hold && r.hold.ms >= 2000
+      ? [
+        `held: ${
+          Math.round(r.hold.ms / 1000)
+        } s, ${r.hold.keepalives} keep-alives, ${r.hold.state}`,
+      ]
+      : []),
     `why: ${r.why}`,
     ...planned.map((p) =>
       `plan: ${p.kind} at +${p.startAfterMs} ms for ${p.budgetMs} ms: ${p.why}`

@@ -97,6 +97,8 @@ export interface PunchReport {
     sockets: number;
     why: string;
   } | null;
+  /** How long an open path was held, keep-alives sent meanwhile, its state at the end. */
+  hold: { ms: number; keepalives: number; state: string } | null;
   /** ms from the start of probing to the first round trip. */
   timeToFirstRoundTripMs: number | null;
   /** How the peers met: through a peerkit relay's coordination, or by exchanging endpoints. */
@@ -170,6 +172,7 @@ export async function runPunchSession(o: PunchSessionOptions): Promise<PunchRepo
     attempt: null,
     timeToFirstRoundTripMs: null,
     meeting: null,
+    hold: null,
     meetMs: null,
     why: "",
   };
@@ -287,11 +290,17 @@ export async function runPunchSession(o: PunchSessionOptions): Promise<PunchRepo
       await Promise.all(
         extra.filter((_, i) => i + 1 !== attempt.path!.socket).map((h) => h.close()),
       );
+      const held = clock.now();
       await sleep(
         Math.max(LINGER_MS, o.holdMs ?? 0),
         clock,
         (o.holdMs ?? 0) > 0 ? o.signal : undefined,
       );
+      report.hold = {
+        ms: Math.round(clock.now() - held),
+        keepalives: attempt.stats.keepalives,
+        state: attempt.state,
+      };
       if (attempt.state !== "open") {
         report.why = `path ${attempt.state} during the hold: ${attempt.why}`;
       }

@@ -15,12 +15,12 @@ async function keyOf(home: string): Promise<string> {
   return JSON.parse(r.stdout).publicKey;
 }
 
-async function punchPair(relay: string) {
+async function punchPair(relay: string, extra: string[] = []) {
   const homeA = await Deno.makeTempDir({ prefix: "peerkit-punch-a-" });
   const homeB = await Deno.makeTempDir({ prefix: "peerkit-punch-b-" });
   try {
     const [ka, kb] = [await keyOf(homeA), await keyOf(homeB)];
-    const common = ["--relay", relay, "--bind", "127.0.0.1:0", "--timeout", "15"];
+    const common = ["--relay", relay, "--bind", "127.0.0.1:0", "--timeout", "15", ...extra];
     const [b, a] = await Promise.all([
       peerkit(["--json", "punch", "--listen", "--allow", ka, ...common], { PEERKIT_HOME: homeB }),
       peerkit(["--json", "punch", kb, ...common], { PEERKIT_HOME: homeA }),
@@ -141,4 +141,16 @@ Deno.test({
     await alice.waitForMessage(bobOnAlice, "after the punch", 30_000);
     assert.equal((await alice.status()).friends.get(bobOnAlice), "tcp");
   },
+});
+
+Deno.test("peerkit punch --hold: the open path stays open with keep-alives while the command runs", async () => {
+  await using relay = await spawnLoopbackRelay();
+  const r = await punchPair(`127.0.0.1:${relay.tcpPort}:${relay.publicKeyHex}`, ["--hold", "11"]);
+  checkDirect(r, "relay-coordinated");
+  for (const out of [r.a.stdout, r.b.stdout]) {
+    const d = JSON.parse(out);
+    assert.ok(d.hold.ms >= 11_000, JSON.stringify(d.hold));
+    assert.ok(d.hold.keepalives >= 1, JSON.stringify(d.hold));
+    assert.equal(d.hold.state, "open");
+  }
 });
