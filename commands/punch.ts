@@ -229,6 +229,7 @@ export async function runPunch(o: PunchCommandOptions, g: GlobalOptions, io: Io)
   const human = [
     `path: ${r.path}${r.remote.path ? ` (${r.remote.path})` : ""}`,
     `peer: ${peerHex || "none"}`,
+    ...(r.meeting ? [`met: ${r.meeting} after ${r.meetMs} ms`] : []),
     `self: ${r.self.endpoints.join(" ") || "no public endpoint"}, NAT ${r.self.nat}`,
     `peer endpoints: ${r.remote.endpoints.join(" ") || "unknown"}, NAT ${r.remote.nat}`,
     ...(r.attempt

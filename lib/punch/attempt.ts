@@ -376,7 +376,7 @@ export class PunchAttempt {
       : { socket, remote, openedAt: now };
     this.#state = "open";
     this.why = `round trip with the peer's key at ${formatAddr(remote)} after ${
-      now - this.startedAt
+      Math.round(now - this.startedAt)
     } ms`;
     this.#nextKeepalive = now + KEEPALIVE_MS;
     // Probes still queued to other endpoints would only open more NAT state.
