@@ -90,3 +90,13 @@ Deno.test("punch matrix: the birthday method stays bounded (probes per pair, acr
   const median = probes[probes.length >> 1]!;
   assert.ok(median < 1000, `median ${median}`);
 });
+
+Deno.test("punch matrix: a 300 ms delay between the two introductions still opens every non-symmetric pair", () => {
+  for (const [an, a] of Object.entries(PRESETS)) {
+    for (const [bn, b] of Object.entries(PRESETS)) {
+      if (hard(a) && hard(b)) continue;
+      const r = simulatePunch({ a, b, seed: 51, latencyMs: 10, introDelayMs: 300 });
+      assert.ok(r.direct, `${an} x ${bn}: ${JSON.stringify(r)}`);
+    }
+  }
+});
