@@ -1,16 +1,261 @@
 /**
- * `peerkit punch`: open a direct UDP path to a peer through NATs. Not built yet: it says so and exits 1 until its issue lands.
+ * `peerkit punch [id]`: open a direct UDP path to a peer through NATs. Both peers run it:
+ * one names the other (`punch <id>`), the other waits (`punch --listen --allow <id>`). They
+ * meet through a TCP relay both reach (`--relay`), learn their public endpoints and NAT
+ * verdicts with STUN (`--stun`), then probe each other at once (the birthday method when
+ * one NAT maps per destination; straight to the relay when both do). The beliefs in the
+ * state directory order the attempts and are updated with the outcome.
  *
  * @example
  * ```ts
- * import { Command } from "@commander-js/extra-typings";
- * import { registerPunch } from "./punch.ts";
- * registerPunch(new Command(), async () => {});
+ * import { parsePunchOptions } from "./punch.ts";
+ * const o = await parsePunchOptions(undefined, { listen: true, allowAny: true, relay: ["127.0.0.1:33445:" + "AB".repeat(32)] });
+ * console.assert(o.allow === "any" && o.timeoutMs === 20_000);
  * ```
  * @module
  */
-import { notBuilt, type Program, type Runner } from "./_io.ts";
+import {
+  emit,
+  EXIT,
+  type GlobalOptions,
+  type Io,
+  type Program,
+  type Runner,
+  type Zod,
+} from "./_io.ts";
+import type { IdentityChoice } from "./_identity.ts";
+import { usageError } from "../lib/util/errors.ts";
+import { type Addr, parseAddr } from "../lib/net/addr.ts";
 import { parsePublicKey } from "../lib/identity/pubkey.ts";
+
+/** Help text shown after the options. */
+export const PUNCH_EXAMPLES = `
+Examples:
+  $ peerkit punch --listen --allow <A's key> --relay 203.0.113.10:33445:<relay key> \\
+      --stun 203.0.113.10:3478                                         # on B: wait for A
+  $ peerkit punch <B's key> --relay 203.0.113.10:33445:<relay key> \\
+      --stun 203.0.113.10:3478                                         # on A: punch to B
+  $ peerkit punch <B's key> --relay ... --hold 60 --json   # keep the path a minute, JSON out
+
+Both peers need a relay they both reach ('peerkit relay serve', or any Tox TCP relay).
+The peers meet through the relay (meeting messages as out-of-band relay packets, so any
+Tox TCP relay works, tox-bootstrapd included), learn their public endpoints and NAT
+verdicts from the --stun servers on the socket they punch from, and probe each other at
+once. Probes are boxed with both long-term keys; a path counts only after a round trip
+that proves the peer's key. One symmetric NAT: the birthday method (256 sockets on the
+hard side, random ports from the easy side, at most 2500 probes). Both symmetric: no
+probing, reported as "relay" at once.
+
+Prints the path chosen (direct / relay / none), both public endpoints and NAT verdicts,
+probes used, the time to the first round trip and the beliefs that ordered the attempt.
+An open path is kept with keep-alives (every 10 s) for --hold seconds, or until Ctrl-C.
+Your identity is <home>/identity.key (created when missing); beliefs in <home>/beliefs.json.
+Exit 0 when a direct path opened, 1 when not, 2 on a usage error.`;
+
+const optionsSchema = (z: Zod) =>
+  z.object({
+    listen: z.boolean().optional(),
+    allow: z.array(z.string()).default([]),
+    allowAny: z.boolean().optional(),
+    relay: z.array(z.string()).default([]),
+    stun: z.array(z.string()).default([]),
+    timeout: z.string().default("20"),
+    hold: z.string().default("0"),
+    bind: z.string().optional(),
+    key: z.string().optional(),
+  }).strict();
+
+/** Validated options of `punch`. */
+export interface PunchCommandOptions {
+  /** The peer to meet (absent with --listen). */
+  peer?: Uint8Array;
+  /** Peers a listener answers. */
+  allow: Uint8Array[] | "any";
+  /** Relays. */
+  relays: { addr: Addr; publicKey: Uint8Array }[];
+  /** STUN servers. */
+  stun: Addr[];
+  /** Give up after this. */
+  timeoutMs: number;
+  /** Keep an open path this long. */
+  holdMs: number;
+  /** Where to bind. */
+  bind?: Addr;
+  /** Identity. */
+  identity: IdentityChoice;
+}
+
+function seconds(v: string, what: string, min: number): number {
+  const s = Number(v);
+  if (!Number.isFinite(s) || s < min || s > 86_400) {
+    throw usageError(`punch: ${what} must be seconds in [${min}, 86400], got ${v}`);
+  }
+  return s * 1000;
+}
+
+function relaySpec(text: string): { addr: Addr; publicKey: Uint8Array } {
+  const m = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5}):([0-9a-fA-F]{64})$/.exec(text) ??
+    /^([0-9.]+):(\d{1,5}):([0-9a-fA-F]{64})$/.exec(text);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+    throw usageError(
+      `punch: --relay must be IP:TCPPORT:PUBKEY (64 hex), got ${JSON.stringify(text)}`,
+    );
+  }
+  return {
+    addr: { hostname: m[1]!, port: Number(m[2]) },
+    publicKey: parsePublicKey(m[3]!, "punch: relay key"),
+  };
+}
+
+function addr(text: string, what: string): Addr {
+  try {
+    return parseAddr(text);
+  } catch {
+    throw usageError(`punch: ${what} must be IP:PORT, got ${JSON.stringify(text)}`);
+  }
+}
+
+/**
+ * Validates the id and options (usage errors exit 2).
+ *
+ * @example
+ * ```ts
+ * import { parsePunchOptions } from "./punch.ts";
+ * await parsePunchOptions(undefined, {}).catch((e) => console.assert(e.usage));
+ * ```
+ */
+export async function parsePunchOptions(
+  id: string | undefined,
+  raw: unknown,
+): Promise<PunchCommandOptions> {
+  const peer = id !== undefined ? parsePublicKey(id, "punch: id") : undefined;
+  const { z } = await import("zod");
+  const r = optionsSchema(z).safeParse(raw);
+  if (!r.success) throw usageError(`punch: ${r.error.issues[0]?.message ?? "bad options"}`);
+  const o = r.data;
+  if (o.listen && id !== undefined) {
+    throw usageError("punch: give either <id> or --listen, not both");
+  }
+  if (!o.listen && id === undefined) throw usageError("punch: give the peer's <id>, or --listen");
+  if (o.listen && !o.allowAny && o.allow.length === 0) {
+    throw usageError("punch: --listen needs --allow KEY (repeatable) or --allow-any");
+  }
+  if (!o.listen && (o.allowAny || o.allow.length > 0)) {
+    throw usageError("punch: --allow and --allow-any go with --listen");
+  }
+  if (o.relay.length === 0) throw usageError("punch: give at least one --relay IP:TCPPORT:PUBKEY");
+  const out: PunchCommandOptions = {
+    allow: o.allowAny ? "any" : o.allow.map((k) => parsePublicKey(k, "punch: --allow")),
+    relays: o.relay.map(relaySpec),
+    stun: o.stun.map((s) => addr(s, "--stun")),
+    timeoutMs: seconds(o.timeout, "--timeout", 1),
+    holdMs: seconds(o.hold, "--hold", 0),
+    identity: o.key !== undefined ? { file: o.key } : "home",
+  };
+  if (peer) out.peer = peer;
+  if (o.bind !== undefined) out.bind = addr(o.bind, "--bind");
+  return out;
+}
+
+/**
+ * Runs `punch` and returns the exit code.
+ *
+ * @example
+ * ```ts ignore
+ * import { runPunch } from "./punch.ts";
+ * const code = await runPunch(opts, g, io);
+ * ```
+ */
+export async function runPunch(o: PunchCommandOptions, g: GlobalOptions, io: Io): Promise<number> {
+  const { loadIdentity } = await import("./_identity.ts");
+  const { loadBeliefs, saveBeliefs } = await import("./_beliefs.ts");
+  const { describeBeliefs, planAttempts, recordAttempt, recordNetwork } = await import(
+    "../lib/punch/beliefs.ts"
+  );
+  const { runPunchSession } = await import("../lib/punch/session.ts");
+  const { formatPublicKey } = await import("../lib/identity/mod.ts");
+  const keyPair = await loadIdentity(o.identity, g.home, io);
+  const say = (l: string) => {
+    if (!g.quiet && !g.json) io.err(l);
+  };
+  let beliefs = await loadBeliefs(g.home, Date.now(), say);
+  let planned: { kind: string; startAfterMs: number; budgetMs: number; why: string }[] = [];
+  let peerHex = o.peer ? formatPublicKey(o.peer) : "";
+  say(`punch: ${formatPublicKey(keyPair.publicKey)} ${o.peer ? `-> ${peerHex}` : "listening"}`);
+  const r = await runPunchSession({
+    keyPair,
+    ...(o.peer ? { peer: o.peer } : { allow: o.allow }),
+    relays: o.relays,
+    stun: o.stun,
+    timeoutMs: o.timeoutMs,
+    holdMs: o.holdMs,
+    signal: io.signal,
+    ...(o.bind ? { bind: o.bind } : {}),
+    log: g.verbose ? (l) => io.err(`punch: ${l}`) : undefined,
+    plan: (selfHard, peerHard) => {
+      planned = planAttempts(beliefs, peerHex || "00".repeat(32), Date.now(), {
+        selfHard,
+        peerHard,
+        haveRelay: true,
+      });
+      const udp = planned.filter((p) => p.kind !== "relay");
+      if (udp.length === 0) return { probe: false, why: planned[0]?.why ?? "no punch planned" };
+      return {
+        probe: true,
+        budgetMs: udp.reduce((s, p) => s + p.budgetMs, 0),
+        why: udp.map((p) => p.why).join("; "),
+      };
+    },
+  });
+  if (r.peer) peerHex = r.peer.toUpperCase();
+  const now = Date.now();
+  if (r.self.nat !== "unknown") {
+    beliefs = recordNetwork(beliefs, "udp", r.self.nat !== "blocked", now);
+    if (r.self.nat === "easy" || r.self.nat === "open" || r.self.nat === "hard") {
+      beliefs = recordNetwork(beliefs, "eim", r.self.nat !== "hard", now);
+    }
+  }
+  if (peerHex && r.attempt && r.attempt.mode !== "relay") {
+    const kind = r.attempt.mode === "direct" ? "direct" : "birthday";
+    beliefs = recordAttempt(beliefs, peerHex, kind, r.path === "direct", now);
+  }
+  if (peerHex && r.path !== "none") beliefs = recordAttempt(beliefs, peerHex, "relay", true, now);
+  try {
+    await saveBeliefs(g.home, beliefs);
+  } catch (e) {
+    say(`punch: beliefs not saved: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const lines = peerHex ? describeBeliefs(beliefs, peerHex, now) : [];
+  const human = [
+    `path: ${r.path}${r.remote.path ? ` (${r.remote.path})` : ""}`,
+    `peer: ${peerHex || "none"}`,
+    ...(r.meeting ? [`met: ${r.meeting} after ${r.meetMs} ms`] : []),
+    `self: ${r.self.endpoints.join(" ") || "no public endpoint"}, NAT ${r.self.nat}`,
+    `peer endpoints: ${r.remote.endpoints.join(" ") || "unknown"}, NAT ${r.remote.nat}`,
+    ...(r.attempt
+      ? [
+        `attempt: ${r.attempt.mode}, ${r.attempt.probes} probes (${r.attempt.sprayed} random), ${r.attempt.sockets} sockets`,
+      ]
+      : []),
+    ...(r.timeToFirstRoundTripMs !== null
+      ? [`first round trip: ${r.timeToFirstRoundTripMs} ms`]
+      : []),
+    ...(r.hold && r.hold.ms >= 2000
+      ? [
+        `held: ${
+          Math.round(r.hold.ms / 1000)
+        } s, ${r.hold.keepalives} keep-alives, ${r.hold.state}`,
+      ]
+      : []),
+    `why: ${r.why}`,
+    ...planned.map((p) =>
+      `plan: ${p.kind} at +${p.startAfterMs} ms for ${p.budgetMs} ms: ${p.why}`
+    ),
+    ...lines.map((l) => `belief: ${l}`),
+  ];
+  emit(g, io, { ...r, peer: peerHex || null, plan: planned, beliefs: lines }, human);
+  return r.path === "direct" ? EXIT.OK : EXIT.FAILED;
+}
 
 /**
  * Adds `punch` to the program.
@@ -23,18 +268,26 @@ import { parsePublicKey } from "../lib/identity/pubkey.ts";
  * ```
  */
 export function registerPunch(program: Program, run: Runner): void {
-  program.command("punch <id>")
-    .description("open a direct UDP path to a peer through NATs (not built yet)")
-    .addHelpText(
-      "after",
-      `
-Example:
-  $ peerkit punch 0123…(64 hex)`,
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
+  program.command("punch [id]")
+    .description("open a direct UDP path to a peer through NATs, meeting through a relay")
+    .option("--listen", "wait for a peer named with --allow (or any, with --allow-any)")
+    .option("--allow <key>", "peer a listener answers (64 hex, repeatable)", collect)
+    .option("--allow-any", "answer any peer (with --listen)")
+    .option("--relay <ip:tcpport:pubkey>", "TCP relay to meet through (repeatable)", collect)
+    .option(
+      "--stun <ip:port>",
+      "STUN server for the public endpoint and NAT verdict (repeatable)",
+      collect,
     )
-    .action((id) =>
-      run((g, io) => {
-        parsePublicKey(id, "punch: id");
-        return notBuilt("punch")(g, io);
-      })
-    );
+    .option("-t, --timeout <seconds>", "give up after this long", "20")
+    .option(
+      "--hold <seconds>",
+      "keep an open path this long with keep-alives (Ctrl-C ends it)",
+      "0",
+    )
+    .option("--bind <ip:port>", "UDP address to punch from (default 0.0.0.0:0)")
+    .option("--key <file>", "identity key file instead of <home>/identity.key")
+    .addHelpText("after", PUNCH_EXAMPLES)
+    .action((id, opts) => run(async (g, io) => runPunch(await parsePunchOptions(id, opts), g, io)));
 }

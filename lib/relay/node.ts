@@ -28,6 +28,8 @@ import { type ExtraMetrics, formatMetrics } from "./metrics.ts";
 import type { KillReason, RelayServerOptions } from "./server_options.ts";
 import { RelayServerDriver } from "./server_driver.ts";
 import { serveStunOnHost, type StunService, type StunServiceOptions } from "../nat/service.ts";
+import { COOKIE_KIND } from "../punch/rendezvous.ts";
+import { rendezvousHooks } from "../punch/rendezvous_hooks.ts";
 
 /** The onion's datagram kinds: 0x80-0x8e (requests, announces, data, returns). */
 const ONION_UDP_KINDS: readonly number[] = Array.from({ length: 0x8f - 0x80 }, (_, i) => 0x80 + i);
@@ -159,7 +161,15 @@ export class RelayNode implements AsyncDisposable {
         ONION_UDP_KINDS,
         (data, from, now) => dispatch(onion.handleUdp(data, from, now)),
       );
+      // Punch coordination (peerkit extension; c-toxcore clients never see it).
+      const punch = rendezvousHooks({
+        udp: () => host.localAddr,
+        online: (k) => relay?.core.hasClient(k) ?? false,
+        send: (k, d) => relay?.sendOobFromSelf(k, d),
+      });
+      host.table.register("punch-rendezvous", [COOKIE_KIND], punch.onCookie);
       relay = await RelayServerDriver.listen({
+        onOobToSelf: punch.onControl,
         ...opts,
         hostname,
         ports: opts.tcpPorts ?? [0],

@@ -93,11 +93,15 @@ const TICK_MS = 1000;
  */
 export class RelayServer {
   readonly #o: Required<
-    Omit<RelayServerOptions, "onOnionRequest" | "onForwardRequest" | "crypto" | "random">
+    Omit<
+      RelayServerOptions,
+      "onOnionRequest" | "onForwardRequest" | "onOobToSelf" | "crypto" | "random"
+    >
   >;
   readonly #crypto: CryptoBackend;
   readonly #random: (n: number) => Uint8Array;
   readonly #onion?: RelayServerOptions["onOnionRequest"];
+  readonly #oobSelf?: RelayServerOptions["onOobToSelf"];
   readonly #forward?: RelayServerOptions["onForwardRequest"];
   readonly #conns = new Map<number, Conn>();
   readonly #pending = new Map<number, Conn>(); // insertion order = age
@@ -142,6 +146,7 @@ export class RelayServer {
     this.#forward = opts.onForwardRequest;
     const crypto = this.#crypto = opts.crypto ?? backend();
     this.#random = opts.random ?? ((n) => crypto.randomBytes(n));
+    this.#oobSelf = opts.onOobToSelf;
   }
 
   /** The relay's public key. */
@@ -298,6 +303,22 @@ export class RelayServer {
     return this.#write(c, plaintext, false, now);
   }
 
+  /**
+   * Sends an out-of-band packet from the relay's own key to the client with `key` (punch
+   * coordination). Returns false when no such client is connected or its queue is full.
+   */
+  sendOobFromSelf(key: Uint8Array, data: Uint8Array): boolean {
+    const c = this.#byKey.get(toHex(key));
+    if (!c) return false;
+    const out = encodePacket({ type: "oobRecv", publicKey: this.#o.keyPair.publicKey, data });
+    return this.#write(c, out, false, this.#now);
+  }
+
+  /** True while a client with `key` is connected. */
+  hasClient(key: Uint8Array): boolean {
+    return this.#byKey.has(toHex(key));
+  }
+
   /** True while `id` is a confirmed connection. */
   isConfirmed(id: number): boolean {
     return this.#conns.get(id)?.state === "confirmed";
@@ -412,6 +433,9 @@ export class RelayServer {
         return;
       case "oobSend": {
         c.bucket?.spend(p.data.length, now);
+        if (this.#oobSelf && toHex(p.publicKey) === toHex(this.#o.keyPair.publicKey)) {
+          return this.#oobSelf(c.key!, p.data.slice(), now); // punch coordination
+        }
         const dest = this.#byKey.get(toHex(p.publicKey));
         if (!dest) {
           this.#drops.no_route++;

@@ -113,6 +113,13 @@ export class RelayServerDriver implements AsyncDisposable {
     return ok;
   }
 
+  /** Sends an out-of-band packet from the relay's own key; see {@link RelayServer.sendOobFromSelf}. */
+  sendOobFromSelf(key: Uint8Array, data: Uint8Array): boolean {
+    const ok = this.core.sendOobFromSelf(key, data);
+    this.#pump();
+    return ok;
+  }
+
   /** Stops listening, closes every connection and waits for all tasks. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -73,6 +73,11 @@ export interface RelayServerOptions {
   onOnionRequest?: (payload: Uint8Array, conn: number, now: number) => void;
   /** Receives forward requests (id 10); without it they are dropped (see docs/relay.md). */
   onForwardRequest?: (addr: Addr, data: Uint8Array, conn: number, now: number) => void;
+  /**
+   * Receives out-of-band packets addressed to the relay's own key (peerkit's punch
+   * coordination, `lib/punch/rendezvous.ts`); without it they are dropped as c-toxcore does.
+   */
+  onOobToSelf?: (sender: Uint8Array, data: Uint8Array, now: number) => void;
 }
 
 /** Counters for metrics. */

@@ -8,7 +8,7 @@ Deno.test("--help lists all seven subcommands and the exit codes", async () => {
     assert.match(r.stdout, new RegExp(`^  ${c} `, "m"), `missing ${c}`);
   }
   assert.match(r.stdout, /^ {2}lookup (\[options\] )?<id>/m);
-  assert.match(r.stdout, /^ {2}punch (\[options\] )?<id>/m);
+  assert.match(r.stdout, /^ {2}punch (\[options\] )?(<id>|\[id\])/m);
   assert.match(r.stdout, /Exit codes: 0 success, 1 .*2 usage error/);
   const relay = await peerkit(["relay", "--help"]);
   assert.match(relay.stdout, /serve/);

@@ -1,0 +1,323 @@
+/**
+ * One `punch` session on real sockets: learn our public endpoint and NAT verdict with STUN
+ * on the very socket we punch from, meet the peer over the TCP relays (meeting messages as
+ * out-of-band packets, see `hello.ts`), then run a {@link PunchAttempt} and, once a path is
+ * open, keep it open with keep-alives for `holdMs`. The side with `peer` set starts the
+ * meeting; a listener answers the first allowed peer that says hello.
+ *
+ * Composition only: the protocol rules live in `attempt.ts` (probing), `hello.ts` (meeting)
+ * and `lib/nat` (discovery); sockets are {@link UdpHost}s; the relay link is
+ * {@link RelayClient}.
+ *
+ * @example
+ * ```ts ignore
+ * import { runPunchSession } from "./session.ts";
+ * const r = await runPunchSession({ keyPair, peer, relays: [{ addr, publicKey }], timeoutMs: 10_000 });
+ * console.log(r.path, r.timeToFirstRoundTripMs);
+ * ```
+ * @module
+ */
+import { backend, type KeyPair } from "../crypto/backend.ts";
+import { type Addr, formatAddr } from "../net/addr.ts";
+import { type Clock, realClock } from "../net/clock.ts";
+import { denoNetwork } from "../net/deno.ts";
+import type { Network } from "../net/types.ts";
+import { NatDiscovery } from "../nat/discovery.ts";
+import { type NatReport, natVerdict } from "../nat/report.ts";
+import { UdpHost } from "../node/host.ts";
+import { RelayClient } from "../relay/client_driver.ts";
+import { toHex } from "../util/bytes.ts";
+import { PunchAttempt } from "./attempt.ts";
+import { PunchDriver } from "./driver.ts";
+import type { NatLevel } from "./hello.ts";
+import { meetPeer } from "./meet.ts";
+
+/** A relay to meet through. */
+export interface RelaySpec {
+  /** TCP address. */
+  addr: Addr;
+  /** Its public key. */
+  publicKey: Uint8Array;
+}
+
+/** Options of {@link runPunchSession}. */
+export interface PunchSessionOptions {
+  /** Our identity. */
+  keyPair: KeyPair;
+  /** The peer to meet; absent for a listener. */
+  peer?: Uint8Array;
+  /** Peers a listener answers (`"any"`: everyone). */
+  allow?: Uint8Array[] | "any";
+  /** Relays to meet through (at least one). */
+  relays: RelaySpec[];
+  /** STUN servers for our public endpoint and NAT verdict (none: local address, verdict unknown). */
+  stun?: Addr[];
+  /** Where to bind the main socket (default 0.0.0.0:0). */
+  bind?: Addr;
+  /** The whole session must settle within this (ms). */
+  timeoutMs: number;
+  /** Keep an open path this long (ms, default 0), answering probes and sending keep-alives. */
+  holdMs?: number;
+  /**
+   * Decides, once both verdicts are known, whether to probe at all and for how long (the
+   * beliefs' plan); default: probe for the attempt's own budget.
+   */
+  plan?: (
+    selfHard: boolean,
+    peerHard: boolean,
+  ) => { probe: boolean; budgetMs?: number; why: string };
+  /** Network (default Deno's). */
+  network?: Network;
+  /** Clock (default real time). */
+  clock?: Clock;
+  /** Ends the session early. */
+  signal?: AbortSignal;
+  /** Progress lines. */
+  log?: (line: string) => void;
+}
+
+/** What a session found. */
+export interface PunchReport {
+  /** `direct`: a UDP path is open; `relay`: met through the relay only; `none`: not met. */
+  path: "direct" | "relay" | "none";
+  /** Peer key, hex. */
+  peer: string | null;
+  /** Our public endpoints as sent to the peer, and our NAT verdict. */
+  self: { endpoints: string[]; nat: NatLevel; seenByPeerAs: string | null };
+  /** The peer's endpoints and NAT verdict (from its meeting message). */
+  remote: { endpoints: string[]; nat: NatLevel; path: string | null };
+  /** Attempt id, hex. */
+  attemptId: string | null;
+  /** The attempt: mode, final state, probes, why. */
+  attempt: {
+    mode: string;
+    state: string;
+    probes: number;
+    sprayed: number;
+    sockets: number;
+    why: string;
+  } | null;
+  /** How long an open path was held, keep-alives sent meanwhile, its state at the end. */
+  hold: { ms: number; keepalives: number; state: string } | null;
+  /** ms from the start of probing to the first round trip. */
+  timeToFirstRoundTripMs: number | null;
+  /** How the peers met: through a peerkit relay's coordination, or by exchanging endpoints. */
+  meeting: "relay-coordinated" | "peer-exchange" | null;
+  /** ms from the start of the session until the peer's meeting message arrived. */
+  meetMs: number | null;
+  /** One line on the outcome. */
+  why: string;
+}
+
+const STUN_LIMIT_MS = 3_000;
+/** After opening, stay at least this long so the peer's last round trip can finish. */
+const LINGER_MS = 1_000;
+
+function sleep(ms: number, clock: Clock, signal?: AbortSignal): Promise<void> {
+  return new Promise((r) => {
+    if (signal?.aborted) return r();
+    const id = clock.setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+    function done() {
+      clock.clearTimeout(id);
+      signal?.removeEventListener("abort", done);
+      r();
+    }
+  });
+}
+
+async function discover(host: UdpHost, servers: Addr[], clock: Clock): Promise<NatReport> {
+  const d = new NatDiscovery(
+    { servers, local: host.localAddr, rto: 200, attempts: 4, rm: 4 },
+    clock.now(),
+  );
+  host.table.register("stun", [0x00, 0x01], (data, from, now) => d.handleDatagram(from, data, now));
+  const start = clock.now();
+  try {
+    while (!d.done && clock.now() - start < STUN_LIMIT_MS) {
+      for (const t of d.pollTransmit()) host.send(t.data, t.to);
+      const next = d.nextTimeout();
+      if (next === null) break;
+      await sleep(Math.min(20, Math.max(1, next - clock.now())), clock);
+      d.handleTimeout(clock.now());
+    }
+  } finally {
+    host.table.unregister("stun");
+  }
+  return d.report();
+}
+
+/**
+ * Runs one session (see the module notes). Never throws for what the network does; a
+ * missing relay or peer gives `path: "none"` with the reason.
+ *
+ * @example
+ * ```ts ignore
+ * import { runPunchSession } from "./session.ts";
+ * const r = await runPunchSession({ keyPair, allow: "any", relays, timeoutMs: 30_000 });
+ * ```
+ */
+export async function runPunchSession(o: PunchSessionOptions): Promise<PunchReport> {
+  const clock = o.clock ?? realClock;
+  const net = o.network ?? denoNetwork;
+  const log = o.log ?? (() => {});
+  const t0 = clock.now();
+  const deadline = t0 + o.timeoutMs;
+  const report: PunchReport = {
+    path: "none",
+    peer: o.peer ? toHex(o.peer) : null,
+    self: { endpoints: [], nat: "unknown", seenByPeerAs: null },
+    remote: { endpoints: [], nat: "unknown", path: null },
+    attemptId: null,
+    attempt: null,
+    timeToFirstRoundTripMs: null,
+    meeting: null,
+    hold: null,
+    meetMs: null,
+    why: "",
+  };
+  const main = new UdpHost({
+    socket: await net.bindDatagram(o.bind ?? { hostname: "0.0.0.0", port: 0 }),
+    clock,
+  });
+  main.start();
+  const extra: UdpHost[] = [];
+  const relay = new RelayClient({ keyPair: o.keyPair, network: net, clock });
+  let driver: PunchDriver | undefined;
+  try {
+    // 1. Where are we, and what is our NAT?
+    const endpoints: Addr[] = [];
+    if (o.stun && o.stun.length > 0) {
+      const r = await discover(main, o.stun, clock);
+      const v = natVerdict(r);
+      report.self.nat = v.level;
+      if (r.mapped) endpoints.push(r.mapped);
+      log(`nat: ${v.summary}${r.mapped ? ` (public ${formatAddr(r.mapped)})` : ""}`);
+    }
+    const local = main.localAddr;
+    if (local.hostname !== "0.0.0.0" && local.hostname !== "::") endpoints.push(local);
+    report.self.endpoints = endpoints.map(formatAddr);
+
+    // 2. Meet through the relays.
+    for (const r of o.relays) relay.addRelay(r.addr, r.publicKey);
+    try {
+      await relay.waitForRelays(1, Math.max(1, deadline - clock.now()));
+    } catch {
+      report.why = "no relay reachable";
+      return report;
+    }
+    log(`relay: ${relay.relays().filter((l) => l.state === "ready").length} ready`);
+    const met = await meetPeer({
+      relay,
+      relays: o.relays,
+      host: main,
+      endpoints,
+      nat: report.self.nat,
+      clock,
+      deadline,
+      ...(o.peer ? { peer: o.peer } : { allow: o.allow ?? [] }),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    if (!met) {
+      report.why = o.peer
+        ? "the peer did not answer through the relay"
+        : "no allowed peer said hello";
+      return report;
+    }
+    const { peer, hello } = met;
+    report.meeting = met.via;
+    report.peer = toHex(peer);
+    report.meetMs = Math.round(clock.now() - t0);
+    report.attemptId = hello.id;
+    report.remote.endpoints = hello.endpoints.map(formatAddr);
+    report.remote.nat = hello.nat;
+    report.path = "relay";
+    log(
+      `met ${report.peer.slice(0, 8)}… through the relay: nat ${hello.nat}, endpoints ${
+        report.remote.endpoints.join(" ")
+      }`,
+    );
+
+    // 3. Punch.
+    const selfHard = report.self.nat === "hard", peerHard = hello.nat === "hard";
+    const plan = o.plan?.(selfHard, peerHard) ?? { probe: true, why: "no plan" };
+    const n = PunchAttempt.socketsNeeded(selfHard, peerHard);
+    if (plan.probe && !(selfHard && peerHard)) {
+      for (let i = 1; i < n; i++) {
+        const h = new UdpHost({
+          socket: await net.bindDatagram({ hostname: main.localAddr.hostname, port: 0 }),
+          clock,
+        });
+        extra.push(h);
+      }
+    }
+    const left = Math.max(1, deadline - clock.now());
+    const attempt = new PunchAttempt({
+      selfPublicKey: o.keyPair.publicKey,
+      peerPublicKey: peer,
+      sharedKey: backend().sharedKey(peer, o.keyPair.secretKey),
+      attemptId: fromHex16(hello.id),
+      peerEndpoints: plan.probe ? hello.endpoints : [],
+      selfHard: selfHard || !plan.probe,
+      peerHard: peerHard || !plan.probe,
+      now: clock.now(),
+      sockets: 1 + extra.length,
+      budgetMs: Math.min(left, plan.budgetMs ?? Infinity),
+    });
+    if (!plan.probe) attempt.why = `not probing: ${plan.why}`;
+    driver = new PunchDriver(attempt, [main, ...extra], clock);
+    const state = await Promise.race([
+      driver.settled(),
+      sleep(left, clock, o.signal).then(() => attempt.state),
+    ]);
+    report.attempt = {
+      mode: attempt.mode,
+      state,
+      probes: attempt.stats.probes,
+      sprayed: attempt.stats.sprayed,
+      sockets: 1 + extra.length,
+      why: attempt.why,
+    };
+    if (state === "open" && attempt.path) {
+      report.path = "direct";
+      report.timeToFirstRoundTripMs = attempt.timeToOpenMs === undefined
+        ? null
+        : Math.round(attempt.timeToOpenMs * 10) / 10;
+      report.remote.path = formatAddr(attempt.path.remote);
+      report.self.seenByPeerAs = attempt.path.seenAs ? formatAddr(attempt.path.seenAs) : null;
+      report.why = attempt.why;
+      // Sockets the path does not use are closed; the path socket stays for the hold.
+      await Promise.all(
+        extra.filter((_, i) => i + 1 !== attempt.path!.socket).map((h) => h.close()),
+      );
+      const held = clock.now();
+      await sleep(
+        Math.max(LINGER_MS, o.holdMs ?? 0),
+        clock,
+        (o.holdMs ?? 0) > 0 ? o.signal : undefined,
+      );
+      report.hold = {
+        ms: Math.round(clock.now() - held),
+        keepalives: attempt.stats.keepalives,
+        state: attempt.state,
+      };
+      if (attempt.state !== "open") {
+        report.why = `path ${attempt.state} during the hold: ${attempt.why}`;
+      }
+    } else {
+      report.why = `${attempt.why}; the peer stays reachable through the relay`;
+    }
+    return report;
+  } finally {
+    driver?.close();
+    await relay.close();
+    await Promise.all(extra.map((h) => h.close()));
+    await main.close();
+  }
+}
+
+function fromHex16(h: string): Uint8Array {
+  const out = new Uint8Array(8);
+  for (let i = 0; i < 8; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
