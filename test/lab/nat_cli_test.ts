@@ -2,7 +2,9 @@
  * `peerkit nat` as a process inside the NAT lab: behind each of the four router
  * personalities, against `peerkit relay serve --stun-alternate` and coturn, with and without
  * 5 % WAN loss, the mapping and filtering (RFC 4787 words) and the easy/hard verdict match
- * the router, and hairpinning is reported as the router is set. One lab per personality.
+ * the router, and hairpinning is reported as the router is set (one lab per personality);
+ * then, in a second lab per personality with 20 ms one-way delay (the delay hop) and 5 %
+ * loss, the same verdicts within the 3 s target.
  */
 import assert from "node:assert/strict";
 import { labGate } from "./gate.ts";
@@ -69,6 +71,29 @@ for (const p of PERSONALITIES) {
         const why = `${p}, ${server.name}, hairpin on: ${JSON.stringify(r)}`;
         assert.deepEqual(seen(r), want, why);
         assert.equal(r.hairpinning, "yes", why);
+      }
+    },
+  });
+
+  Deno.test({
+    name: `lab: peerkit nat behind a ${p} router with 20 ms one-way delay and 5 % loss ` +
+      "reaches the same verdict in under 3 s, against relay serve and coturn",
+    ignore: gate.ignore,
+    async fn() {
+      await using lab = await NatLab.create({
+        a: p,
+        b: "full-cone",
+        delayMs: 20,
+        netem: { lossPct: 5 },
+      });
+      const servers = await startStunServers(lab);
+      for (const server of [servers.relay, servers.coturn]) {
+        const r = await peerkitNat(lab, server);
+        const why = `${p}, ${server.name}, 20 ms + 5 %: ${JSON.stringify(r)}`;
+        assert.deepEqual(seen(r), expectedReport(EXPECTED[p]), why);
+        assert.equal(r.hairpinning, "no", why);
+        // Three round trips of 40 ms at least: the delay is really on the path.
+        assert(r.elapsedMs >= 120 && r.elapsedMs < 3000, why);
       }
     },
   });
