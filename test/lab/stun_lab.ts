@@ -194,7 +194,7 @@ export async function stunClient(lab: NatLab, server: LabStun): Promise<StunClie
   const t0 = performance.now();
   const r = await lab.exec("host-a", ["stun", `${host}:${port}`]);
   const wallMs = performance.now() - t0;
-  const primary = /Primary:\s*(.*)/.exec(r.stdout + r.stderr)?.[1]?.trim() ?? "";
+  const primary = /Primary:\s*([^\n\t]+)/.exec(r.stdout + r.stderr)?.[1]?.trim() ?? "";
   return { primary, clean: primary !== "" && !/blocked/i.test(primary), wallMs };
 }
 
