@@ -92,8 +92,8 @@ for (const p of PERSONALITIES) {
         const why = `${p}, ${server.name}, 20 ms + 5 %: ${JSON.stringify(r)}`;
         assert.deepEqual(seen(r), expectedReport(EXPECTED[p]), why);
         assert.equal(r.hairpinning, "no", why);
-        // Three round trips of 40 ms at least: the delay is really on the path.
-        assert(r.elapsedMs >= 120 && r.elapsedMs < 3000, why);
+        // The hairpin test starts after a 40 ms round trip and gives up 880 ms later.
+        assert(r.elapsedMs >= 920 && r.elapsedMs < 3000, why);
       }
     },
   });
