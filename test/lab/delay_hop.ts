@@ -46,7 +46,16 @@ export function buildDelayHop(): Promise<string> {
   })();
 }
 
-/** Starts one delay hop per router in "inet" and waits (10 s at most) until each is ready. */
+/**
+ * Starts one delay hop per router in "inet" and waits (10 s at most) until each is ready;
+ * nothing without `delayMs`. {@link NatLab.create} calls it.
+ *
+ * @example
+ * ```ts ignore
+ * import { startDelayHops } from "./delay_hop.ts";
+ * await startDelayHops(lab); // lab.options.delayMs === 20: wa~xa and wb~xb delayed
+ * ```
+ */
 export async function startDelayHops(lab: NatLab): Promise<void> {
   const hops = delayHops(lab.options);
   if (hops.length === 0) return;

@@ -42,12 +42,29 @@ export interface LabStunServers {
   coturn: LabStun;
 }
 
-/** Ports of the lab STUN servers (primary, other), beside the probe server's 3478/3479. */
+/**
+ * Ports of the lab STUN servers (primary, other), beside the probe server's 3478/3479.
+ *
+ * @example
+ * ```ts
+ * import { STUN_PORTS } from "./stun_lab.ts";
+ * console.assert(STUN_PORTS.relay[0] === 3480 && STUN_PORTS.coturn[1] === 3483);
+ * ```
+ */
 export const STUN_PORTS = { relay: [3480, 3481], coturn: [3482, 3483] } as const;
 
 /**
  * Starts both servers in "inet" (stopped by PID when the lab closes) and waits, bounded to
  * 20 s, until the UDP sockets they need are open.
+ *
+ * @example
+ * ```ts ignore
+ * import { NatLab } from "./lab.ts";
+ * import { startStunServers } from "./stun_lab.ts";
+ * await using lab = await NatLab.create({ a: "full-cone", b: "full-cone" });
+ * const { relay, coturn } = await startStunServers(lab);
+ * console.log(relay.primary, coturn.primary); // 203.0.113.10:3480 203.0.113.10:3482
+ * ```
  */
 export async function startStunServers(lab: NatLab): Promise<LabStunServers> {
   const home = await Deno.makeTempDir({ prefix: "peerkit-natlab-" });
@@ -139,7 +156,18 @@ export interface NatCliResult {
   wallMs: number;
 }
 
-/** Runs `peerkit --json nat --stun <server>` in host-a (bounded to 20 s) and parses it. */
+/**
+ * Runs `peerkit --json nat --stun <server>` in host-a (bounded to 20 s) and parses it.
+ *
+ * @example
+ * ```ts ignore
+ * import { NatLab } from "./lab.ts";
+ * import { peerkitNat, startStunServers } from "./stun_lab.ts";
+ * await using lab = await NatLab.create({ a: "symmetric", b: "full-cone" });
+ * const r = await peerkitNat(lab, (await startStunServers(lab)).coturn);
+ * console.assert(r.verdict === "hard");
+ * ```
+ */
 export async function peerkitNat(lab: NatLab, server: LabStun): Promise<NatCliResult> {
   const t0 = performance.now();
   const r = await lab.exec("host-a", [
@@ -188,7 +216,18 @@ export interface StunClientResult {
   wallMs: number;
 }
 
-/** Runs `stun <server>` in host-a (bounded to 20 s). */
+/**
+ * Runs `stun <server>` in host-a (bounded to 20 s).
+ *
+ * @example
+ * ```ts ignore
+ * import { NatLab } from "./lab.ts";
+ * import { startStunServers, stunClient } from "./stun_lab.ts";
+ * await using lab = await NatLab.create({ a: "port-restricted", b: "full-cone" });
+ * const r = await stunClient(lab, (await startStunServers(lab)).relay);
+ * console.log(r.primary); // Independent Mapping, Port Dependent Filter, ...
+ * ```
+ */
 export async function stunClient(lab: NatLab, server: LabStun): Promise<StunClientResult> {
   const [host, port] = server.primary.split(":");
   const t0 = performance.now();
@@ -209,19 +248,50 @@ async function nftFile(lab: NatLab, host: "inet" | "nat-a", script: string): Pro
   }
 }
 
-/** Sets the WAN loss of a running lab (0 removes it), the same rules `netem.lossPct` adds. */
+/**
+ * Sets the WAN loss of a running lab (0 removes it), the same rules `netem.lossPct` adds.
+ *
+ * @example
+ * ```ts ignore
+ * import { NatLab } from "./lab.ts";
+ * import { lossNow, setLoss } from "./stun_lab.ts";
+ * await using lab = await NatLab.create({ a: "full-cone", b: "full-cone" });
+ * await setLoss(lab, 5);
+ * console.assert((await lossNow(lab)) === 5);
+ * ```
+ */
 export async function setLoss(lab: NatLab, pct: number): Promise<void> {
   await lab.exec("inet", ["nft", "delete", "table", "bridge", "peerkit_lab_loss"], 5_000);
   if (pct > 0) await nftFile(lab, "inet", lossRules(pct));
 }
 
-/** The loss share now in effect on the inet bridge (0 when the table is absent). */
+/**
+ * The loss share now in effect on the inet bridge (0 when the table is absent).
+ *
+ * @example
+ * ```ts ignore
+ * import { NatLab } from "./lab.ts";
+ * import { lossNow } from "./stun_lab.ts";
+ * await using lab = await NatLab.create({ a: "full-cone", b: "full-cone" });
+ * console.assert((await lossNow(lab)) === 0);
+ * ```
+ */
 export async function lossNow(lab: NatLab): Promise<number> {
   const r = await lab.exec("inet", ["nft", "list", "table", "bridge", "peerkit_lab_loss"], 5_000);
   return r.code === 0 ? Number(/mod 100 < (\d+) drop/.exec(r.stdout)?.[1] ?? 0) : 0;
 }
 
-/** Replaces nat-a's rules in one transaction, with hairpinning on or off. */
+/**
+ * Replaces nat-a's rules in one transaction, with hairpinning on or off.
+ *
+ * @example
+ * ```ts ignore
+ * import { NatLab } from "./lab.ts";
+ * import { setHairpin } from "./stun_lab.ts";
+ * await using lab = await NatLab.create({ a: "symmetric", b: "full-cone" });
+ * await setHairpin(lab, "symmetric", true);
+ * ```
+ */
 export async function setHairpin(lab: NatLab, p: Personality, on: boolean): Promise<void> {
   const rules = routerRules({ personality: p, wan: ADDR.natAWan, host: ADDR.hostA, hairpin: on });
   await nftFile(lab, "nat-a", `delete table ip peerkit_lab\n${rules}`);
