@@ -6,8 +6,9 @@
  * and stun-client.
  *
  * For each router personality (full-cone, address-restricted, port-restricted, symmetric)
- * and each WAN condition (none; 20 ms one-way delay with 5 % loss per direction, the delay
- * from the lab's user-space delay hop), it builds one lab, starts both servers, and runs
+ * and each WAN condition (none; 5 % loss per direction; 20 ms one-way delay with 5 % loss,
+ * the delay from the lab's user-space delay hop), it builds one lab, starts both servers,
+ * and runs
  * `--runs` checks per client and server, interleaved (peerkit, stun, peerkit, stun, ...).
  * Every run is listed. A run is clean when the client reached a full verdict (peerkit: exit
  * 0, mapping and filtering known; stun: a "Primary:" line other than Blocked) and right when
@@ -22,7 +23,7 @@
  *
  *     sudo deno run -A bench/nat_lab.ts [--runs 3] [--pause-ms 300] [--no-delay]
  *
- * `--no-delay` runs the impaired condition with 5 % loss alone. Runs are `--pause-ms`
+ * `--no-delay` leaves out the delayed condition. Runs are `--pause-ms`
  * apart: `relay serve` limits STUN to 10 requests per second per source IP (burst 20), and
  * every check comes from nat-a's one WAN address.
  *
@@ -63,9 +64,9 @@ interface Condition {
 
 const CONDITIONS: Condition[] = [
   { label: "no loss", delayMs: 0, lossPct: 0, targetMs: 1000 },
-  DELAY
-    ? { label: "20 ms + 5 % loss", delayMs: 20, lossPct: 5, targetMs: 3000 }
-    : { label: "5 % loss", delayMs: 0, lossPct: 5, targetMs: 3000 },
+  // The issue sets no target for loss alone; 3 s, as with delay and loss.
+  { label: "5 % loss", delayMs: 0, lossPct: 5, targetMs: 3000 },
+  ...(DELAY ? [{ label: "20 ms + 5 % loss", delayMs: 20, lossPct: 5, targetMs: 3000 }] : []),
 ];
 
 const WORDS: Record<string, string> = {
