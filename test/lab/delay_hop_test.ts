@@ -57,7 +57,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "lab: the delay hop (delayMs 20) adds 40 ms to every round trip and loses nothing, " +
+  name:
+    "lab: the delay hop (delayMs 20) puts the median round trip at 40-80 ms and loses nothing, " +
     "while a lab without it answers in under 10 ms",
   ignore: gate.ignore,
   async fn() {
