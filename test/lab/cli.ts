@@ -3,7 +3,8 @@
  * every namespace of the run when this process fails or is killed):
  *
  * ```
- * deno run -A test/lab/cli.ts CASE [--a P] [--b P] [--hairpin] [--delay MS] [--loss PCT]
+ * deno run -A test/lab/cli.ts CASE [--a P] [--b P] [--hairpin] [--delay MS] [--hop-delay MS]
+ *   [--loss PCT]   (--delay: tc netem; --hop-delay: the user-space delay hop)
  *   behave    mapping and filtering of --a's router, in RFC 4787 terms
  *   hairpin   host-a sends to its own public address (set --hairpin to see it loop back)
  *   ping      round trips host-a to the inet server (shows --delay and --loss)
@@ -73,6 +74,7 @@ export function parseLabArgs(args: string[]): LabCommand {
       b: { type: "string" },
       hairpin: { type: "boolean", default: false },
       delay: { type: "string", default: "0" },
+      "hop-delay": { type: "string", default: "0" },
       loss: { type: "string", default: "0" },
       hold: { type: "string", default: "3600" },
       runs: { type: "string", default: "1" },
@@ -102,6 +104,7 @@ export function parseLabArgs(args: string[]): LabCommand {
       b: pers(values.b, birthdayCase ? "port-restricted" : "full-cone"),
       hairpin: values.hairpin,
       netem: { delayMs: n(values.delay, "delay", 5000), lossPct: n(values.loss, "loss", 100) },
+      delayMs: Math.round(n(values["hop-delay"], "hop-delay", 5000)),
     },
     holdS: n(values.hold, "hold", 86_400),
     runs: Math.max(1, Math.floor(n(values.runs, "runs", 50))),
@@ -164,7 +167,7 @@ export async function runLab(cmd: LabCommand): Promise<number> {
     }
     case "ping": {
       const p = await withLab(o, (lab) => ping(lab, "host-a", 50, 20));
-      out({ ...o.netem, ...p });
+      out({ ...o.netem, hopDelayMs: o.delayMs, ...p });
       console.log(`ping: ${p.received}/${p.sent} replies, median ${p.medianRttMs?.toFixed(2)} ms`);
       return 0;
     }

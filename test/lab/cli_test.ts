@@ -8,6 +8,8 @@ Deno.test("parseLabArgs() defaults birthday to symmetric vs port-restricted and 
   assert.deepEqual([p.lab.a, p.lab.b, p.lab.hairpin], ["port-restricted", "full-cone", false]);
   const x = parseLabArgs(["ping", "--delay", "20", "--loss", "5", "--hairpin", "--runs", "3"]);
   assert.deepEqual([x.lab.netem, x.lab.hairpin, x.runs], [{ delayMs: 20, lossPct: 5 }, true, 3]);
+  assert.equal(x.lab.delayMs, 0);
+  assert.equal(parseLabArgs(["ping", "--hop-delay", "20"]).lab.delayMs, 20);
 });
 
 Deno.test("parseLabArgs() rejects an unknown case, personality, flag or out-of-range number with a one-line TypeError", () => {
@@ -20,6 +22,7 @@ Deno.test("parseLabArgs() rejects an unknown case, personality, flag or out-of-r
       ["behave", "--bogus"],
       ["ping", "--loss", "101"],
       ["ping", "--delay", "x"],
+      ["ping", "--hop-delay", "5001"],
       ["birthday", "--runs", "51"],
     ]
   ) {

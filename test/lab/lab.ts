@@ -20,6 +20,7 @@
 
 import { labNames, namespacesWithPrefix, setupPlan, staleNamespaces } from "./plan.ts";
 import type { LabHost, LabOptions, Step } from "./plan.ts";
+import { startDelayHops } from "./delay_hop.ts";
 export { ADDR, LAB_HOSTS, PERSONALITIES } from "./plan.ts";
 export type { LabHost, LabOptions, Personality } from "./plan.ts";
 
@@ -103,6 +104,7 @@ export class NatLab implements AsyncDisposable {
     const lab = new NatLab(labNames(`${labPrefix()}${seq++}-`), options);
     try {
       for (const step of setupPlan(options, lab.names)) await run(step);
+      await startDelayHops(lab);
       const server = lab.spawn("inet", [
         ...denoProbe(),
         "server",

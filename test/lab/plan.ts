@@ -74,6 +74,12 @@ export interface LabOptions {
   hairpin?: boolean;
   /** WAN impairments: delay (tc netem, each direction) and loss (nftables, each direction). */
   netem?: { delayMs?: number; lossPct?: number };
+  /**
+   * One-way delay on each WAN link, each direction, added by the user-space delay hop
+   * (`delay_hop.c`) instead of tc netem, so it works on kernels without sch_netem
+   * (default 0: no hop).
+   */
+  delayMs?: number;
 }
 
 /** One step of a plan: a command line and, for `nft -f -`, its standard input. */
@@ -116,6 +122,10 @@ export function setupPlan(opts: LabOptions, names: Record<LabHost, string>): Ste
   const loss = opts.netem?.lossPct ?? 0;
   if (!(delay >= 0 && delay <= 5000)) throw new RangeError(`delayMs out of range: ${delay}`);
   if (!(loss >= 0 && loss <= 100)) throw new RangeError(`lossPct out of range: ${loss}`);
+  const hop = opts.delayMs ?? 0;
+  if (!(Number.isInteger(hop) && hop >= 0 && hop <= 5000)) {
+    throw new RangeError(`delayMs out of range: ${hop}`);
+  }
   const inet = names.inet;
   const s: Step[] = LAB_HOSTS.map((h) => ({ argv: ["ip", "netns", "add", names[h]] }));
   for (const h of LAB_HOSTS) s.push(ipn(names[h], "link set lo up"));
@@ -131,8 +141,16 @@ export function setupPlan(opts: LabOptions, names: Record<LabHost, string>): Ste
   ] as const;
   for (const { side, p, lan, wan, host } of sides) {
     const nat = names[`nat-${side}`], hst = names[`host-${side}`], port = `p${side}`;
+    if (hop > 0) {
+      // wan <-> w<side> ~ delay hop ~ x<side> <-> p<side> in br0 (see delayHops).
+      s.push(
+        ipn(nat, `link add name wan type veth peer name w${side} netns ${inet}`),
+        ipn(inet, `link add name x${side} type veth peer name ${port}`),
+        ipn(inet, `link set w${side} up`),
+        ipn(inet, `link set x${side} up`),
+      );
+    } else s.push(ipn(nat, `link add name wan type veth peer name ${port} netns ${inet}`));
     s.push(
-      ipn(nat, `link add name wan type veth peer name ${port} netns ${inet}`),
       ipn(inet, `link set ${port} master br0`),
       ipn(inet, `link set ${port} up`),
       ipn(nat, `addr add ${wan}/24 dev wan`),
@@ -174,6 +192,22 @@ export function setupPlan(opts: LabOptions, names: Record<LabHost, string>): Ste
     s.push({ argv: ["ip", "netns", "exec", inet, "nft", "-f", "-"], stdin: lossRules(loss) });
   }
   return s;
+}
+
+/**
+ * The interface pairs in "inet" that a delay hop joins when `delayMs` is set: the router
+ * side (`wa`, the peer of nat-a's `wan`) and the bridge side (`xa`, whose peer `pa` is in
+ * br0), per router; empty without `delayMs`.
+ *
+ * @example
+ * ```ts
+ * import { delayHops } from "./plan.ts";
+ * console.assert(delayHops({ a: "full-cone", b: "full-cone", delayMs: 20 })[1]![0] === "wb");
+ * console.assert(delayHops({ a: "full-cone", b: "full-cone" }).length === 0);
+ * ```
+ */
+export function delayHops(opts: LabOptions): Array<[string, string]> {
+  return (opts.delayMs ?? 0) > 0 ? [["wa", "xa"], ["wb", "xb"]] : [];
 }
 
 /**

@@ -2,7 +2,7 @@
 # The NAT lab's one shell entry point: builds the lab, runs a case, tears it down, and leaves
 # no namespace behind even when the case fails or this script is interrupted.
 #
-#   sudo test/lab/run.sh CASE [--a P] [--b P] [--hairpin] [--delay MS] [--loss PCT]
+#   sudo test/lab/run.sh CASE [--a P] [--b P] [--hairpin] [--delay MS] [--hop-delay MS] [--loss PCT]
 #     CASE: behave hairpin ping punch matrix birthday up   (see test/lab/cli.ts, docs/lab.md)
 #           test     run the lab's Deno tests (test/lab/)
 #           sweep    only delete namespaces left by killed runs
