@@ -35,6 +35,7 @@ Examples:
   $ peerkit relay serve --host 127.0.0.1 --udp-port 33445 --tcp-port 33445 \\
       --bootstrap 127.0.0.1:33500:<64 HEX> --metrics 127.0.0.1:9100 --json
   $ peerkit relay serve --rate 0                 # no per-client rate limit
+  $ peerkit relay serve --no-lan-discovery       # a public node: no answers to LAN discovery
 
 Key files are tox-bootstrapd's (64 raw bytes, public key first). A --key file must exist
 (a typo must not start a server under a new identity) unless --create-key is given; without
@@ -75,6 +76,7 @@ const relayServeSchema = (z: Zod) => {
     maxPerIp: int("--max-per-ip", 0, 1_000_000).default(256),
     rate: z.string().regex(/^\d+(\.\d+)?[kKmM]?$/, "--rate must be BYTES[k|M]").default("1M"),
     metrics: z.string().min(1).optional(),
+    lanDiscovery: z.boolean().default(true),
   }).strict();
 };
 
@@ -102,6 +104,8 @@ export interface RelayServeOptions {
   rate: number;
   /** Metrics listen address. */
   metrics?: Addr;
+  /** Answer LAN discovery packets (0x21) from LAN addresses; `--no-lan-discovery` turns it off. */
+  lanDiscovery: boolean;
 }
 
 function parseRate(s: string): number {
@@ -161,6 +165,7 @@ export async function parseRelayServeOptions(raw: unknown): Promise<RelayServeOp
     maxPerIp: o.maxPerIp,
     rate: parseRate(o.rate),
     metrics: o.metrics === undefined ? undefined : parseHostPort(o.metrics, "--metrics", checkHost),
+    lanDiscovery: o.lanDiscovery,
   };
 }
 
@@ -271,6 +276,7 @@ export async function runRelayServe(
       udpPort: o.udpPort,
       bootstrapInfo: { version: encodeVersion(VERSION), motd: o.motd },
       forwarding: true,
+      lanDiscovery: o.lanDiscovery,
       tcpPorts: o.tcpPorts,
       bootstrap: o.bootstrap,
       maxClients: o.maxClients,
@@ -366,6 +372,7 @@ export function registerRelay(program: Program, run: Runner): void {
     .option("--rate <bytes>", "relayed bytes per second per client (k, M; 0: off)", "1M")
     .option("--motd <text>", "message of the day for 0xf0 bootstrap-info requests", "peerkit")
     .option("--metrics <host:port>", "serve Prometheus metrics at http://HOST:PORT/metrics")
+    .option("--no-lan-discovery", "do not answer LAN discovery packets (a 33-byte one draws 113)")
     .addHelpText("after", RELAY_EXAMPLES)
     .action((opts) =>
       run(async (g, io) => runRelayServe(await parseRelayServeOptions(opts), g, io))

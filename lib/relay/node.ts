@@ -56,6 +56,8 @@ export interface RelayNodeOptions
   bootstrapInfo?: { version: number; motd: string };
   /** Forward 0x90-0x92 and TCP id 10 as tox-bootstrapd does (default false: drop, counted). */
   forwarding?: boolean;
+  /** Answer LAN discovery (0x21) from LAN addresses (default true, as c-toxcore). */
+  lanDiscovery?: boolean;
 }
 
 /**
@@ -135,9 +137,11 @@ export class RelayNode implements AsyncDisposable {
       });
       dht = new DhtDriver({
         host,
-        node: opts.dhtCipher
-          ? { keyPair: opts.keyPair, cipher: opts.dhtCipher }
-          : { keyPair: opts.keyPair },
+        node: {
+          keyPair: opts.keyPair,
+          ...(opts.dhtCipher ? { cipher: opts.dhtCipher } : {}),
+          ...(opts.lanDiscovery === false ? { lanDiscovery: false } : {}),
+        },
         clock,
       });
       host.table.register("udp-extras", extras.kinds, (data, from, now) => {
