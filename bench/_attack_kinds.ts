@@ -88,7 +88,7 @@ function rates(line: string, what: string): string {
   if (!m) return line;
   const s = Number(m[4]) || 1;
   const per = (x: string | undefined) => Math.round(Number(x ?? 0) / s);
-  return m[2] === undefined
+  return m[2] === undefined || m[2] === "0"
     ? `${per(m[1])} ${what}/s`
     : `${what}: ${m[2]} opened, ${m[3]} failed, ${m[1]} written`;
 }

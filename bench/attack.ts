@@ -17,12 +17,9 @@
  * @module
  */
 import { loadSodium, setBackend } from "../lib/crypto/mod.ts";
-import { fromHex } from "../lib/util/bytes.ts";
-import { startBootstrapd } from "../test/_support/toxcore.ts";
-import { spawnRelayServe } from "../test/_support/relay_serve.ts";
-import { Canary, type CanaryTarget, type ProbeSummary } from "./_attack_canary.ts";
-import { type Attack, ATTACKS, compileFlood } from "./_attack_kinds.ts";
-import { type ProcSample, sampleProc } from "./_attack_proc.ts";
+import type { ProbeSummary } from "./_attack_canary.ts";
+import { ATTACKS, compileFlood } from "./_attack_kinds.ts";
+import { AFTER_MS, type Row, runOne, startDaemon, startPeerkit } from "./_attack_run.ts";
 
 function flag(name: string, def: string): string {
   const i = Deno.args.indexOf(`--${name}`);
@@ -31,131 +28,6 @@ function flag(name: string, def: string): string {
 const seconds = Number(flag("seconds", "4"));
 const rounds = Number(flag("rounds", "1"));
 const only = flag("only", "").split(",").filter(Boolean);
-const BASELINE_MS = 700;
-const AFTER_MS = 2000;
-const QUIET_MS = 2500;
-
-/** A server under test. */
-interface Server extends CanaryTarget {
-  pid: number;
-  alive(): boolean;
-  stop(): Promise<void>;
-}
-
-async function startPeerkit(): Promise<Server> {
-  const s = await spawnRelayServe([
-    "--json",
-    "relay",
-    "serve",
-    "--host",
-    "127.0.0.1",
-    "--udp-port",
-    "0",
-    "--tcp-port",
-    "0",
-    "--no-lan-discovery",
-  ], { tempHome: true });
-  const doc = JSON.parse(s.firstLine());
-  let exited = false;
-  const port = (a: string) => Number(a.split(":").pop());
-  return {
-    pid: s.pid,
-    udpPort: port(doc.udp),
-    tcpPort: port(doc.tcp[0]),
-    publicKey: fromHex(doc.publicKey),
-    alive: () => {
-      try {
-        Deno.kill(s.pid, "SIGCONT");
-        return !exited;
-      } catch {
-        return false;
-      }
-    },
-    stop: async () => {
-      const st = await s.stop();
-      exited = true;
-      if (st.code !== 0 && st.signal === null) {
-        console.error(`peerkit exited ${st.code}: ${s.err().slice(-400)}`);
-      }
-    },
-  };
-}
-
-async function startDaemon(): Promise<Server> {
-  const d = await startBootstrapd();
-  return {
-    pid: d.pid,
-    udpPort: d.udpPort,
-    tcpPort: d.tcpPort,
-    publicKey: d.publicKey,
-    alive: () => {
-      try {
-        Deno.kill(d.pid, "SIGCONT");
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    stop: () => d.stop(),
-  };
-}
-
-interface Row {
-  attack: string;
-  server: string;
-  udp: [ProbeSummary, ProbeSummary];
-  tcp: [ProbeSummary, ProbeSummary];
-  idle: ProcSample;
-  peak: ProcSample;
-  end: ProcSample;
-  alive: boolean;
-  note: string;
-}
-
-async function runOne(
-  attack: Attack,
-  name: string,
-  start: () => Promise<Server>,
-  bin: string,
-  tmp: string,
-) {
-  const server = await start();
-  const canary = new Canary(server);
-  let peak: ProcSample = { rssMiB: 0, fds: 0 };
-  const sampler = setInterval(() => {
-    const s = sampleProc(server.pid);
-    peak = { rssMiB: Math.max(peak.rssMiB, s.rssMiB), fds: Math.max(peak.fds, s.fds) };
-  }, 100);
-  try {
-    canary.start();
-    await new Promise((r) => setTimeout(r, BASELINE_MS));
-    const idle = sampleProc(server.pid);
-    const t0 = performance.now();
-    const note = await attack.run({ bin, tmp, port: server, seconds });
-    const t1 = performance.now();
-    await new Promise((r) => setTimeout(r, QUIET_MS));
-    const end = sampleProc(server.pid);
-    await canary.stop();
-    const s = (kind: "udp" | "tcp"): [ProbeSummary, ProbeSummary] => [
-      Canary.summarise(canary.probes, kind, t0, t1),
-      Canary.summarise(canary.probes, kind, t1, t1 + AFTER_MS),
-    ];
-    return {
-      attack: attack.name,
-      server: name,
-      udp: s("udp"),
-      tcp: s("tcp"),
-      idle,
-      peak,
-      end,
-      alive: server.alive(),
-      note,
-    } satisfies Row;
-  } finally {
-    clearInterval(sampler);
-    await server.stop();
-  }
-}
 
 function cell(s: ProbeSummary): string {
   return `${s.pct.toFixed(0).padStart(3)}% ${
@@ -186,7 +58,7 @@ try {
       for (
         const [name, start] of [["tox-bootstrapd", startDaemon], ["peerkit", startPeerkit]] as const
       ) {
-        const r = await runOne(a, name, start, bin, tmp);
+        const r = await runOne(a, name, start, bin, tmp, seconds);
         rows.push(r);
         console.log(
           `${r.attack.padEnd(16)}${r.server.padEnd(16)}${cell(r.udp[0]).padStart(14)}${

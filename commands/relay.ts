@@ -245,11 +245,11 @@ export async function runRelayServe(
   g: GlobalOptions,
   io: Io,
 ): Promise<number> {
-  const { loadSodium, setBackend } = await import("../lib/crypto/mod.ts");
+  const { loadNativeSodium, loadSodium, setBackend } = await import("../lib/crypto/mod.ts");
   const { formatAddr } = await import("../lib/net/addr.ts");
   const { formatPublicKey } = await import("../lib/identity/mod.ts");
   const { RelayNode } = await import("../lib/relay/node.ts");
-  const { sodiumCipher } = await import("../lib/dht/cipher.ts");
+  const { naclCipher, sodiumCipher } = await import("../lib/dht/cipher.ts");
   const { encodeVersion } = await import("../lib/dht/bootstrap_info.ts");
   const { VERSION } = await import("../cli.ts");
   setBackend(await loadSodium());
@@ -271,7 +271,11 @@ export async function runRelayServe(
   try {
     node = await RelayNode.start({
       keyPair,
-      dhtCipher: await sodiumCipher(keyPair.secretKey),
+      // Native libsodium when it loaded (an X25519 costs a third of WebAssembly's), else
+      // libsodium's WebAssembly.
+      dhtCipher: loadNativeSodium()
+        ? naclCipher(keyPair.secretKey)
+        : await sodiumCipher(keyPair.secretKey),
       hostname: host,
       udpPort: o.udpPort,
       bootstrapInfo: { version: encodeVersion(VERSION), motd: o.motd },

@@ -325,6 +325,15 @@ export class DhtNode {
       this.stats.dropSelf++;
       return;
     }
+    // A packet from a key not cached yet costs an X25519: only within the budget.
+    const budget = this.#opts.keyBudget;
+    if (
+      budget && this.#cipher.has && data.length > 33 && !this.#cipher.has(data.subarray(1, 33)) &&
+      !budget.take(from.hostname, now)
+    ) {
+      this.stats.dropBudget++;
+      return;
+    }
     let key: Uint8Array | undefined;
     const r = openDhtPacket(data, (pk) => key = this.#cipher.sharedKey(pk), this.#cipher.open);
     if (!r) {
