@@ -133,7 +133,11 @@ function tcp(name: string, mode: "hold" | "churn", n: number, arg: string): Atta
   };
 }
 
-function relayAbuse(name: string, clients: number, mode: "routes" | "oob" | "onion"): Attack {
+function relayAbuse(
+  name: string,
+  clients: number,
+  mode: "routes" | "oob" | "onion" | "ffff",
+): Attack {
   const script = new URL("./_attack_relay.ts", import.meta.url).pathname;
   return {
     name,
@@ -171,6 +175,7 @@ export const ATTACKS: readonly Attack[] = [
   tcp("tcp-random", "churn", 300, "random"),
   tcp("tcp-churn-fin", "churn", 500, "fin"),
   tcp("tcp-churn-rst", "churn", 200, "rst"),
+  relayAbuse("relay-ffff-stall", 200, "ffff"),
   relayAbuse("relay-routes", 50, "routes"),
   relayAbuse("relay-oob", 50, "oob"),
   relayAbuse("relay-onion", 50, "onion"),

@@ -5,9 +5,10 @@
  *
  * - `routes`: routing requests (id 0) for random keys,
  * - `oob`: out-of-band sends (id 6) of 256 bytes to random keys,
- * - `onion`: TCP onion requests (id 8) whose next hop is a random 127.x.y.z address.
+ * - `onion`: TCP onion requests (id 8) whose next hop is a random 127.x.y.z address,
+ * - `ffff`: one 0xFFFF frame length (more than any frame may have), then nothing.
  *
- *   deno run -A bench/_attack_relay.ts PORT PUBKEY_HEX CLIENTS SECONDS routes|oob|onion
+ *   deno run -A bench/_attack_relay.ts PORT PUBKEY_HEX CLIENTS SECONDS routes|oob|onion|ffff
  *
  * Prints one line: "sent <frames> clients <n> seconds <s>".
  *
@@ -37,10 +38,10 @@ const [portText, pkHex, clientsText, secondsText, mode] = Deno.args;
 const port = Number(portText), clients = Number(clientsText), seconds = Number(secondsText);
 if (
   !port || !pkHex || pkHex.length !== 64 || !(clients > 0 && clients <= 1000) ||
-  !(seconds > 0 && seconds <= 60) || !["routes", "oob", "onion"].includes(mode ?? "")
+  !(seconds > 0 && seconds <= 60) || !["routes", "oob", "onion", "ffff"].includes(mode ?? "")
 ) {
   console.error(
-    "usage: _attack_relay.ts PORT PUBKEY_HEX CLIENTS(1..1000) SECONDS(..60) routes|oob|onion",
+    "usage: _attack_relay.ts PORT PUBKEY_HEX CLIENTS(1..1000) SECONDS(..60) routes|oob|onion|ffff",
   );
   Deno.exit(2);
 }
@@ -69,7 +70,7 @@ function packet(): RelayPacket {
   };
 }
 
-const pool = Array.from({ length: POOL }, packet).map(encodePacket);
+const pool = mode === "ffff" ? [] : Array.from({ length: POOL }, packet).map(encodePacket);
 const deadline = performance.now() + seconds * 1000;
 let sent = 0;
 
@@ -97,8 +98,13 @@ async function client(): Promise<void> {
         while ((await conn!.read(sink)) !== null) { /* dropped */ }
       } catch { /* closed */ }
     })();
+    if (mode === "ffff") {
+      await conn.write(new Uint8Array([0xff, 0xff]));
+      sent++;
+      while (performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    }
     let i = 0;
-    while (performance.now() < deadline) {
+    while (mode !== "ffff" && performance.now() < deadline) {
       const frames: Uint8Array[] = [];
       for (let k = 0; k < BATCH; k++) frames.push(codec.seal(pool[i++ % POOL]!));
       await conn.write(concat(...frames));

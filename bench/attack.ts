@@ -12,7 +12,7 @@
  * compiled with gcc at start; SO_LINGER 0 makes its resets), relay-client abuse from
  * bench/_attack_relay.ts in its own process. Traffic stays on 127.0.0.0/8.
  *
- *   deno run -A bench/attack.ts [--seconds 4] [--only udp-random,tcp-rst] [--rounds 1]
+ *   deno run -A bench/attack.ts [--seconds 3] [--only udp-random,tcp-rst] [--rounds 1]
  *
  * @module
  */
@@ -25,7 +25,7 @@ function flag(name: string, def: string): string {
   const i = Deno.args.indexOf(`--${name}`);
   return i >= 0 && Deno.args[i + 1] !== undefined ? Deno.args[i + 1]! : def;
 }
-const seconds = Number(flag("seconds", "4"));
+const seconds = Number(flag("seconds", "3"));
 const rounds = Number(flag("rounds", "1"));
 const only = flag("only", "").split(",").filter(Boolean);
 
