@@ -46,7 +46,7 @@ try {
       `TCP handshake + ping every 250 ms; "after" = the ${AFTER_MS / 1000} s after the attack ends`,
   );
   console.log(
-    `\n${"attack".padEnd(16)}${"server".padEnd(16)}${"UDP during".padStart(14)}${
+    `\n${"attack".padEnd(18)}${"server".padEnd(18)}${"UDP during".padStart(14)}${
       "UDP after".padStart(14)
     }` +
       `${"TCP during".padStart(14)}${"TCP after".padStart(14)}${
@@ -61,7 +61,7 @@ try {
         const r = await runOne(a, name, start, bin, tmp, seconds);
         rows.push(r);
         console.log(
-          `${r.attack.padEnd(16)}${r.server.padEnd(16)}${cell(r.udp[0]).padStart(14)}${
+          `${r.attack.padEnd(18)}${r.server.padEnd(18)}${cell(r.udp[0]).padStart(14)}${
             cell(r.udp[1]).padStart(14)
           }` +
             `${cell(r.tcp[0]).padStart(14)}${cell(r.tcp[1]).padStart(14)}` +
@@ -79,7 +79,7 @@ try {
     `\nTargets: canary >= 90% during, >= 95% after (UDP and TCP), peerkit never below tox-bootstrapd, peak RSS < 256 MiB`,
   );
   console.log(
-    `${"attack".padEnd(16)}${"worst peerkit U/T during, after".padStart(34)}${
+    `${"attack".padEnd(18)}${"worst peerkit U/T during, after".padStart(34)}${
       "worst bootstrapd".padStart(26)
     }  verdict`,
   );
@@ -106,7 +106,7 @@ try {
     if (p.rss >= 256) misses.push("RSS >= 256 MiB");
     if (!p.alive) misses.push("DIED");
     console.log(
-      `${a.name.padEnd(16)}${fmt(p).padStart(34)}${fmt(d).padStart(26)}  ${
+      `${a.name.padEnd(18)}${fmt(p).padStart(34)}${fmt(d).padStart(26)}  ${
         misses.length ? misses.join(", ") : "met"
       }`,
     );

@@ -28,7 +28,7 @@ function answers(node: DhtNode): number {
 }
 
 Deno.test("KeyBudget refills with time, caps each source and all sources together", () => {
-  const k = new KeyBudget({ perSecond: 10, perSourcePerSecond: 4 });
+  const k = new KeyBudget({ perSecond: 10, burst: 10, perSourcePerSecond: 4, perSourceBurst: 4 });
   let ok = 0;
   for (let i = 0; i < 10; i++) if (k.take("10.0.0.1", 0)) ok++;
   assert.equal(ok, 4);
@@ -38,6 +38,13 @@ Deno.test("KeyBudget refills with time, caps each source and all sources togethe
   assert.ok(!k.take("10.0.0.9", 50)); // half a token back in 50 ms
   assert.ok(k.take("10.0.0.9", 200));
   assert.throws(() => new KeyBudget({ perSecond: 0 }), RangeError);
+});
+
+Deno.test("KeyBudget's default burst is an eighth of its rate, so a flood cannot stall the loop", () => {
+  const k = new KeyBudget({ perSecond: 800, perSourcePerSecond: 1000 });
+  let ok = 0;
+  for (let i = 0; i < 1000; i++) if (k.take(`10.0.${i >> 8}.${i & 255}`, 0)) ok++;
+  assert.equal(ok, 100);
 });
 
 Deno.test("KeyBudget forgets the oldest source beyond maxSources", () => {
@@ -62,7 +69,12 @@ Deno.test("regression: DHT pings from many fresh keys are dropped beyond the key
   const node = new DhtNode({
     keyPair: kp,
     cipher: naclCipher(kp.secretKey),
-    keyBudget: new KeyBudget({ perSecond: 20, perSourcePerSecond: 20 }),
+    keyBudget: new KeyBudget({
+      perSecond: 20,
+      burst: 20,
+      perSourcePerSecond: 20,
+      perSourceBurst: 20,
+    }),
     lanDiscovery: false,
   });
   const friend = b.keyPair();
@@ -91,7 +103,7 @@ Deno.test("regression: onion announce requests from fresh keys beyond the key bu
   const onion = new OnionNode({
     keyPair: kp,
     closestNodes: () => [],
-    keyBudget: new KeyBudget({ perSecond: 5, perSourcePerSecond: 5 }),
+    keyBudget: new KeyBudget({ perSecond: 5, burst: 5, perSourcePerSecond: 5, perSourceBurst: 5 }),
   });
   let answered = 0;
   for (let i = 0; i < 40; i++) {
