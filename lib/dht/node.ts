@@ -196,6 +196,8 @@ export class DhtNode {
   /** Sends a nodes request for our own key to a bootstrap node. */
   bootstrap(addr: Addr, publicKey: Uint8Array, now: number): void {
     this.#now = now;
+    // Checked before the node is kept: a bad key would make every later re-bootstrap throw.
+    if (publicKey.length !== 32) throw new TypeError("bootstrap public key must be 32 bytes");
     if (keyEquals(publicKey, this.publicKey)) return;
     const n = { publicKey: publicKey.slice(), addr };
     this.#bootstrapNodes = [

@@ -140,3 +140,15 @@ Deno.test("regression: a relay client's onion requests cost the rate limit far m
   for (let i = 0; i < 64; i++) c.send({ type: "ping", pingId: new Uint8Array(8).fill(1) });
   assert.equal(net.server.readPauseMs(c.id, net.now), 0);
 });
+
+Deno.test("regression: a bootstrap node with a bad key is refused at once, not kept to throw in a later timer", () => {
+  const kp = b.keyPair();
+  const node = new DhtNode({ keyPair: kp, cipher: naclCipher(kp.secretKey), lanDiscovery: false });
+  assert.throws(
+    () => node.bootstrap({ hostname: "10.0.0.1", port: 1 }, new Uint8Array(5), 0),
+    TypeError,
+  );
+  // Re-bootstrapping (an empty close list) must not meet the bad key again.
+  for (let t = 0; t <= 600_000; t += 1000) node.handleTimeout(t);
+  assert.equal(node.stats.dropError, 0);
+});
