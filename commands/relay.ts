@@ -56,7 +56,8 @@ Compared with tox-bootstrapd (0.2.18):
   announcements (not for bootstrapping, onion announces or friend connections); such
   packets, and forwarded ones meant for that store, are dropped and counted in the
   metrics. No config file, no daemon mode, no LAN discovery broadcasts (received ones are
-  heeded), no scan of the next 100 ports when the UDP port is taken.`;
+  heeded unless --no-lan-discovery), no scan of the next 100 ports when the UDP port is
+  taken.`;
 
 const relayServeSchema = (z: Zod) => {
   const int = (what: string, min: number, max: number) =>
