@@ -37,6 +37,7 @@ Examples:
   $ peerkit relay serve --rate 0                 # no per-client rate limit
   $ peerkit relay serve --host 192.0.2.10 --stun-alternate 192.0.2.11:3479
                                                  # STUN with RFC 5780 OTHER-ADDRESS
+  $ peerkit relay serve --no-lan-discovery       # a public node: no answers to LAN discovery
 
 Key files are tox-bootstrapd's (64 raw bytes, public key first). A --key file must exist
 (a typo must not start a server under a new identity) unless --create-key is given; without
@@ -60,7 +61,8 @@ Compared with tox-bootstrapd (0.2.18):
   announcements (not for bootstrapping, onion announces or friend connections); such
   packets, and forwarded ones meant for that store, are dropped and counted in the
   metrics. No config file, no daemon mode, no LAN discovery broadcasts (received ones are
-  heeded), no scan of the next 100 ports when the UDP port is taken.`;
+  heeded unless --no-lan-discovery), no scan of the next 100 ports when the UDP port is
+  taken.`;
 
 const relayServeSchema = (z: Zod) => {
   const int = (what: string, min: number, max: number) =>
@@ -81,6 +83,7 @@ const relayServeSchema = (z: Zod) => {
     rate: z.string().regex(/^\d+(\.\d+)?[kKmM]?$/, "--rate must be BYTES[k|M]").default("1M"),
     metrics: z.string().min(1).optional(),
     stunAlternate: z.string().min(1).optional(),
+    lanDiscovery: z.boolean().default(true),
   }).strict();
 };
 
@@ -110,6 +113,8 @@ export interface RelayServeOptions {
   metrics?: Addr;
   /** Second IP and port the STUN responder answers from (RFC 5780 OTHER-ADDRESS). */
   stunAlternate?: Addr;
+  /** Answer LAN discovery packets (0x21) from LAN addresses; `--no-lan-discovery` turns it off. */
+  lanDiscovery: boolean;
 }
 
 function parseRate(s: string): number {
@@ -172,6 +177,7 @@ export async function parseRelayServeOptions(raw: unknown): Promise<RelayServeOp
     stunAlternate: o.stunAlternate === undefined
       ? undefined
       : (await import("./nat.ts")).parseStunAlternate(o.stunAlternate, o.host, o.udpPort),
+    lanDiscovery: o.lanDiscovery,
   };
 }
 
@@ -251,11 +257,11 @@ export async function runRelayServe(
   g: GlobalOptions,
   io: Io,
 ): Promise<number> {
-  const { loadSodium, setBackend } = await import("../lib/crypto/mod.ts");
+  const { loadNativeSodium, loadSodium, setBackend } = await import("../lib/crypto/mod.ts");
   const { formatAddr } = await import("../lib/net/addr.ts");
   const { formatPublicKey } = await import("../lib/identity/mod.ts");
   const { RelayNode } = await import("../lib/relay/node.ts");
-  const { sodiumCipher } = await import("../lib/dht/cipher.ts");
+  const { naclCipher, sodiumCipher } = await import("../lib/dht/cipher.ts");
   const { encodeVersion } = await import("../lib/dht/bootstrap_info.ts");
   const { VERSION } = await import("../cli.ts");
   setBackend(await loadSodium());
@@ -277,12 +283,17 @@ export async function runRelayServe(
   try {
     node = await RelayNode.start({
       keyPair,
-      dhtCipher: await sodiumCipher(keyPair.secretKey),
+      // Native libsodium when it loaded (an X25519 costs a third of WebAssembly's), else
+      // libsodium's WebAssembly.
+      dhtCipher: loadNativeSodium()
+        ? naclCipher(keyPair.secretKey)
+        : await sodiumCipher(keyPair.secretKey),
       hostname: host,
       udpPort: o.udpPort,
       bootstrapInfo: { version: encodeVersion(VERSION), motd: o.motd },
       forwarding: true,
       stun: o.stunAlternate ? { alternate: o.stunAlternate } : {},
+      lanDiscovery: o.lanDiscovery,
       tcpPorts: o.tcpPorts,
       bootstrap: o.bootstrap,
       maxClients: o.maxClients,
@@ -381,6 +392,7 @@ export function registerRelay(program: Program, run: Runner): void {
     .option("--motd <text>", "message of the day for 0xf0 bootstrap-info requests", "peerkit")
     .option("--metrics <host:port>", "serve Prometheus metrics at http://HOST:PORT/metrics")
     .option("--stun-alternate <host:port>", "second IP and port STUN answers from (needs --host)")
+    .option("--no-lan-discovery", "do not answer LAN discovery packets (a 33-byte one draws 113)")
     .addHelpText("after", RELAY_EXAMPLES)
     .action((opts) =>
       run(async (g, io) => runRelayServe(await parseRelayServeOptions(opts), g, io))

@@ -91,6 +91,11 @@ export class SharedKeyCache {
     return this.#slab.buffer.byteLength;
   }
 
+  /** True when the shared key with `publicKey` is cached (no lookup is counted). */
+  has(publicKey: Uint8Array): boolean {
+    return publicKey.length === PUBLIC_KEY_SIZE && this.#find(publicKey, 0) >= 0;
+  }
+
   /** The shared key with `publicKey` (a fresh copy), computed on a miss. */
   get(publicKey: Uint8Array): Uint8Array {
     if (publicKey.length !== PUBLIC_KEY_SIZE) throw new TypeError("public key must be 32 bytes");

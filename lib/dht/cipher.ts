@@ -31,6 +31,8 @@ export interface DhtCipher {
   open: OpenFn;
   /** Cache counters, when there is a cache. */
   stats?(): { hits: number; misses: number; size: number };
+  /** True when the shared key with `publicKey` is cached (computing it would be free). */
+  has?(publicKey: Uint8Array): boolean;
 }
 
 /**
@@ -46,6 +48,7 @@ export function naclCipher(secretKey: Uint8Array, cacheSize = 1024): DhtCipher {
   const cache = new SharedKeyCache(secretKey, cacheSize);
   return {
     sharedKey: (pk) => cache.get(pk),
+    has: (pk) => cache.has(pk),
     seal: encryptSymmetric,
     open: decryptSymmetric,
     stats: () => ({ hits: cache.hits, misses: cache.misses, size: cache.size }),
@@ -140,6 +143,7 @@ export async function sodiumCipher(secretKey: Uint8Array, cacheSize = 1024): Pro
       return raw.HEAPU8.slice(outP, outP + c.length - MAC);
     },
     stats: () => ({ hits, misses, size: cache.size }),
+    has: (pk) => cache.has(toHex(pk)),
   };
 }
 

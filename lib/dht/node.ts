@@ -196,6 +196,8 @@ export class DhtNode {
   /** Sends a nodes request for our own key to a bootstrap node. */
   bootstrap(addr: Addr, publicKey: Uint8Array, now: number): void {
     this.#now = now;
+    // Checked before the node is kept: a bad key would make every later re-bootstrap throw.
+    if (publicKey.length !== 32) throw new TypeError("bootstrap public key must be 32 bytes");
     if (keyEquals(publicKey, this.publicKey)) return;
     const n = { publicKey: publicKey.slice(), addr };
     this.#bootstrapNodes = [
@@ -323,6 +325,15 @@ export class DhtNode {
   #onDhtPacket(data: Uint8Array, from: Addr, now: number): void {
     if (keyEquals(data.subarray(1, 33), this.publicKey)) {
       this.stats.dropSelf++;
+      return;
+    }
+    // A packet from a key not cached yet costs an X25519: only within the budget.
+    const budget = this.#opts.keyBudget;
+    if (
+      budget && this.#cipher.has && data.length > 33 && !this.#cipher.has(data.subarray(1, 33)) &&
+      !budget.take(from.hostname, now)
+    ) {
+      this.stats.dropBudget++;
       return;
     }
     let key: Uint8Array | undefined;

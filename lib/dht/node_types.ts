@@ -12,6 +12,7 @@
  */
 import type { Addr } from "../net/addr.ts";
 import type { KeyPair } from "../crypto/backend.ts";
+import type { KeyBudget } from "../crypto/key_budget.ts";
 import type { DhtCipher } from "./cipher.ts";
 import type { DhtSizes, DhtTimings } from "./constants.ts";
 import type { NodeInfo } from "./packed_node.ts";
@@ -54,6 +55,11 @@ export interface DhtNodeOptions {
   cipher?: DhtCipher;
   /** Answer LAN discovery (0x21) from LAN addresses (default true, as c-toxcore). */
   lanDiscovery?: boolean;
+  /**
+   * Budget for shared keys computed for packets from uncached keys (needs a cipher with
+   * `has`); packets beyond it are dropped and counted as `dropBudget`. Default: none.
+   */
+  keyBudget?: KeyBudget;
   /** Our own reachable address: listed, as a last resort, in nodes responses (see docs). */
   selfAddr?: Addr;
   /** Receives routed requests addressed to us (NAT pings are answered by the node). */

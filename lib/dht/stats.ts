@@ -43,6 +43,8 @@ export interface DhtStats {
   dropEmptyNodes: number;
   /** Packet claiming our own key as sender. */
   dropSelf: number;
+  /** Packet from an uncached key beyond the shared-key budget (`keyBudget`). */
+  dropBudget: number;
   /** Routed request for a key not in the close list. */
   dropRouteUnknown: number;
   /** Routed request to us with no handler for its id. */
@@ -80,6 +82,7 @@ export function emptyStats(): DhtStats {
     dropUnexpected: 0,
     dropEmptyNodes: 0,
     dropSelf: 0,
+    dropBudget: 0,
     dropRouteUnknown: 0,
     dropUnhandled: 0,
     dropNatPingStranger: 0,

@@ -105,6 +105,13 @@ export async function readKeyFile(path: string, opts: ReadKeyFileOptions = {}): 
       } for ${path} are too open: others may read the secret key; run: chmod 600 ${path}`,
     );
   }
+  // Checked before reading: a huge file must not be read whole into memory.
+  if (info.size !== KEY_FILE_SIZE) {
+    throw new PeerkitError(
+      "KEY_FILE_INVALID",
+      `${path} is ${info.size} bytes; a key file is exactly ${KEY_FILE_SIZE} bytes`,
+    );
+  }
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(path);

@@ -31,6 +31,17 @@ import { type AnnounceContext, handleAnnounceRequest, handleDataRequest } from "
 import { AnnounceStore } from "./announce_store.ts";
 import { forwardRequest, type HopContext, type OnionSend, returnResponse, sendOne } from "./hop.ts";
 import { decodeOnion } from "./wire.ts";
+import type { KeyBudget } from "../crypto/key_budget.ts";
+
+/** Onion requests (0x80-0x82) and announce requests (0x83): `[kind][nonce 24][sender pk 32]...`. */
+const BUDGETED: ReadonlySet<number> = new Set([
+  ONION_KIND.SEND_INITIAL,
+  ONION_KIND.SEND_1,
+  ONION_KIND.SEND_2,
+  ONION_KIND.ANNOUNCE_REQUEST,
+]);
+/** End of the sender key in a budgeted packet. */
+const SENDER_KEY_END = 1 + 24 + 32;
 
 export type { OnionSend } from "./hop.ts";
 
@@ -50,6 +61,11 @@ export interface OnionNodeOptions {
   keyRefreshIntervalMs?: number;
   /** Shared keys cached (default 1024). */
   sharedKeyCacheSize?: number;
+  /**
+   * Budget for shared keys computed for onion (0x80-0x82) and announce (0x83) requests from
+   * uncached keys; requests beyond it are dropped and counted as `overBudget`. Default: none.
+   */
+  keyBudget?: KeyBudget;
 }
 
 /** Counters of an {@link OnionNode}. */
@@ -60,8 +76,10 @@ export interface OnionStats {
   announces: number;
   /** Data requests delivered to an announced peer. */
   dataRouted: number;
-  /** Packets dropped: malformed, bad MAC, unknown destination, size limits. */
+  /** Packets dropped: malformed, bad MAC, unknown destination, size limits, budget. */
   dropped: number;
+  /** Of those, requests from uncached keys beyond the shared-key budget. */
+  overBudget: number;
 }
 
 const HANDLED = new Set<number>([
@@ -81,7 +99,15 @@ const HANDLED = new Set<number>([
  */
 export class OnionNode {
   /** Counters. */
-  readonly stats: OnionStats = { forwarded: 0, announces: 0, dataRouted: 0, dropped: 0 };
+  readonly stats: OnionStats = {
+    forwarded: 0,
+    announces: 0,
+    dataRouted: 0,
+    dropped: 0,
+    overBudget: 0,
+  };
+  readonly #budget: KeyBudget | undefined;
+  readonly #keys: SharedKeyCache;
   readonly #hop: HopContext;
   readonly #announce: AnnounceContext;
   readonly #store: AnnounceStore;
@@ -99,6 +125,8 @@ export class OnionNode {
     const timeout = opts.announceTimeoutMs ?? ONION_ANNOUNCE_TIMEOUT_MS;
     this.#keyRefreshMs = opts.keyRefreshIntervalMs ?? KEY_REFRESH_INTERVAL_MS;
     const keys = new SharedKeyCache(opts.keyPair.secretKey, opts.sharedKeyCacheSize ?? 1024);
+    this.#keys = keys;
+    this.#budget = opts.keyBudget;
     this.#store = new AnnounceStore(
       opts.keyPair.publicKey,
       opts.maxEntries ?? ONION_ANNOUNCE_MAX_ENTRIES,
@@ -147,6 +175,7 @@ export class OnionNode {
     if (kind === undefined || !HANDLED.has(kind)) return [];
     try {
       if (data.length > ONION_MAX_PACKET_SIZE) return this.#drop();
+      if (this.#overBudget(kind, data, from, now)) return this.#drop();
       this.#rotate(now);
       if (kind === ONION_KIND.ANNOUNCE_REQUEST) {
         const out = handleAnnounceRequest(this.#announce, data, from, now);
@@ -200,6 +229,16 @@ export class OnionNode {
   handleTimeout(now: number): void {
     this.#rotate(now);
     this.#store.expire(now);
+  }
+
+  /** True (counted) for a 0x80-0x83 from an uncached key beyond the key budget. */
+  #overBudget(kind: number, data: Uint8Array, from: Addr, now: number): boolean {
+    if (!this.#budget || data.length < SENDER_KEY_END) return false;
+    if (!BUDGETED.has(kind)) return false;
+    if (this.#keys.has(data.subarray(SENDER_KEY_END - 32, SENDER_KEY_END))) return false;
+    if (this.#budget.take(from.hostname, now)) return false;
+    this.stats.overBudget++;
+    return true;
   }
 
   #drop(): OnionSend[] {

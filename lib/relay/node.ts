@@ -13,6 +13,7 @@
  * @module
  */
 import type { KeyPair } from "../crypto/mod.ts";
+import { KeyBudget } from "../crypto/key_budget.ts";
 import { DhtDriver } from "../dht/driver.ts";
 import { type UdpExtras, udpExtras } from "../dht/udp_extras.ts";
 import { Forwarder } from "../dht/forwarding.ts";
@@ -64,6 +65,13 @@ export interface RelayNodeOptions
    * for RFC 5780 discovery) (default: no STUN).
    */
   stun?: StunServiceOptions;
+  /** Answer LAN discovery (0x21) from LAN addresses (default true, as c-toxcore). */
+  lanDiscovery?: boolean;
+  /**
+   * Shared-key budget of the DHT and the onion together, for packets from uncached keys
+   * (default a {@link KeyBudget} with its defaults; false: none, as c-toxcore).
+   */
+  keyBudget?: KeyBudget | false;
 }
 
 /**
@@ -118,12 +126,14 @@ export class RelayNode implements AsyncDisposable {
     const socket = await net.bindDatagram({ hostname, port: opts.udpPort ?? 0 });
     // One socket, one table: the DHT and the onion register their kinds in it.
     const host = new UdpHost({ socket, clock });
+    const keyBudget = opts.keyBudget === false ? undefined : opts.keyBudget ?? new KeyBudget();
     let relay: RelayServerDriver | undefined;
     let dht: DhtDriver | undefined;
     let stun: StunService | undefined;
     try {
       const onion = new OnionNode({
         keyPair: opts.keyPair,
+        ...(keyBudget ? { keyBudget } : {}),
         closestNodes: (target, count) => dht!.node.closestNodes(target, count),
       });
       const dispatch = (sends: OnionSend[]) => {
@@ -148,9 +158,12 @@ export class RelayNode implements AsyncDisposable {
       });
       dht = new DhtDriver({
         host,
-        node: opts.dhtCipher
-          ? { keyPair: opts.keyPair, cipher: opts.dhtCipher }
-          : { keyPair: opts.keyPair },
+        node: {
+          keyPair: opts.keyPair,
+          ...(opts.dhtCipher ? { cipher: opts.dhtCipher } : {}),
+          ...(opts.lanDiscovery === false ? { lanDiscovery: false } : {}),
+          ...(keyBudget ? { keyBudget } : {}),
+        },
         clock,
       });
       host.table.register("udp-extras", extras.kinds, (data, from, now) => {
@@ -267,6 +280,11 @@ export class RelayNode implements AsyncDisposable {
         help: "Onion data packets routed.",
         type: "counter",
         value: o.dataRouted,
+      },
+      peerkit_key_budget_refused_total: {
+        help: "DHT and onion packets from uncached keys dropped beyond the shared-key budget.",
+        type: "counter",
+        value: this.dht.node.stats.dropBudget + o.overBudget,
       },
       peerkit_onion_dropped_total: {
         help: "Onion packets dropped.",

@@ -38,6 +38,24 @@ import {
 import { FrameCodec, FrameReader } from "./framing.ts";
 import { acceptClientHandshake } from "./handshake.ts";
 import { TokenBucket } from "./rate.ts";
+
+/**
+ * Bytes of rate limit a routing request, out-of-band send, onion request or forward request
+ * costs on top of its size: at the default 1 MiB/s, 128 of them a second per client.
+ *
+ * @example
+ * ```ts
+ * import { CONTROL_PACKET_COST } from "./server.ts";
+ * console.assert((1024 * 1024) / CONTROL_PACKET_COST === 128);
+ * ```
+ */
+export const CONTROL_PACKET_COST = 8192;
+const COSTLY_CONTROL: ReadonlySet<number> = new Set([
+  PACKET_ID.ROUTING_REQUEST,
+  PACKET_ID.OOB_SEND,
+  PACKET_ID.ONION_REQUEST,
+  PACKET_ID.FORWARD_REQUEST,
+]);
 import { decodePacket, encodePacket, type RelayPacket } from "./wire.ts";
 import {
   DROP_REASONS,
@@ -408,6 +426,10 @@ export class RelayServer {
     // Control packets make the relay answer, route or send a UDP datagram (onion requests):
     // all of them count against the rate limit, out-of-band packets by their payload below.
     if (id !== PACKET_ID.OOB_SEND) c.bucket?.spend(plain.length, now);
+    // Those that make the relay route, send out of band or send a datagram for the client
+    // count extra, so a flood of them pauses the client's reads long before it can starve
+    // other clients or the node's UDP side.
+    if (COSTLY_CONTROL.has(id)) c.bucket?.spend(CONTROL_PACKET_COST, now);
     if (id === PACKET_ID.CONNECT_NOTIFICATION && plain.length === 2) return;
     let p: RelayPacket;
     try {

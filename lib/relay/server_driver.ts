@@ -22,6 +22,25 @@ import { RelayServer } from "./server.ts";
 import type { KillReason, RelayServerOptions } from "./server_options.ts";
 import { TaskSet } from "../util/tasks.ts";
 
+/**
+ * True for an accept error that concerns only the connection being accepted: reset or
+ * aborted before it was accepted (Deno reports an RST-before-accept as `NotConnected`,
+ * os error 107). The listener is fine and the next connection can be taken at once.
+ *
+ * @example
+ * ```ts
+ * import { isDeadConnection } from "./server_driver.ts";
+ * console.assert(isDeadConnection(new Deno.errors.NotConnected("os error 107")));
+ * console.assert(!isDeadConnection(new Error("Too many open files (os error 24)")));
+ * ```
+ */
+export function isDeadConnection(e: unknown): boolean {
+  return e instanceof Deno.errors.NotConnected ||
+    e instanceof Deno.errors.ConnectionReset ||
+    e instanceof Deno.errors.ConnectionAborted ||
+    (e instanceof Error && /\(os error (103|104|107)\)/.test(e.message));
+}
+
 /** Options of {@link RelayServerDriver.listen}. */
 export interface RelayServerDriverOptions extends RelayServerOptions {
   /** Address to bind (default 127.0.0.1). */
@@ -66,6 +85,10 @@ export class RelayServerDriver implements AsyncDisposable {
   readonly #tasks = new TaskSet();
   readonly #readBytes: number;
   readonly #onKill?: RelayServerDriverOptions["onKill"];
+  /** Accepts that failed because the connection died in the backlog (retried at once). */
+  deadAccepts = 0;
+  /** Other accept failures (out of descriptors...), retried after 100 ms. */
+  acceptErrors = 0;
   #timer: TimerId | null = null;
   #closed = false;
   readonly #wakeups = new Set<() => void>();
@@ -156,7 +179,15 @@ export class RelayServerDriver implements AsyncDisposable {
         s = await l.accept();
       } catch (e) {
         if (this.#closed || e instanceof ClosedError) return;
-        // Out of file descriptors or a transient error: keep the listener, retry shortly.
+        // A connection that died in the backlog (reset before it was accepted) costs
+        // nothing: take the next one at once.
+        if (isDeadConnection(e)) {
+          this.deadAccepts++;
+          continue;
+        }
+        // Out of file descriptors or another transient error: keep the listener, retry
+        // shortly.
+        this.acceptErrors++;
         await new Promise<void>((resolve) => {
           const wake = () => {
             this.#clock.clearTimeout(t);

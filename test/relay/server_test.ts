@@ -274,14 +274,14 @@ Deno.test("rate limit: relayed bytes beyond the burst pause the sender's reads",
   a.send({ type: "routingRequest", publicKey: b.kp.publicKey });
   b.send({ type: "routingRequest", publicKey: a.kp.publicKey });
   a.take(), b.take();
+  net.now += 1_000; // the routing requests' control cost (CONTROL_PACKET_COST) is paid off
   assert.equal(net.server.readPauseMs(a.id, net.now), 0);
   const frame = new Uint8Array(1501);
   frame[0] = 16;
   a.sendRaw(frame);
   assert.equal(b.take().length, 1);
-  // 1500 data bytes + the 33-byte routing request + the 9-byte confirming ping - 1000 of
-  // burst = 542 bytes of debt at 10 kB/s
-  assert.equal(net.server.readPauseMs(a.id, net.now), 55);
-  assert.equal(net.server.readPauseMs(a.id, net.now + 55), 0);
+  // 1500 data bytes - 1000 of burst = 500 bytes of debt at 10 kB/s
+  assert.equal(net.server.readPauseMs(a.id, net.now), 50);
+  assert.equal(net.server.readPauseMs(a.id, net.now + 50), 0);
   assert.equal(net.server.readPauseMs(b.id, net.now), 0);
 });
