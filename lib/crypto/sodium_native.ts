@@ -45,7 +45,6 @@ export const NATIVE_SODIUM_NAMES: readonly string[] = [
 let tried = false;
 let loaded: CryptoBackend | null = null;
 
-
 function checkNonceKey(n: Uint8Array, k: Uint8Array): void {
   if (n.length !== 24 || k.length !== SHARED_KEY_SIZE) {
     throw new TypeError("nonce must be 24 bytes and key 32 bytes");
