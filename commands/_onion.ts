@@ -37,6 +37,8 @@ export function startOnion(
     dhtKeyPair,
     realKeyPair,
     onEvent,
+    // As every c-toxcore client: a peer in the DHT is also a hop and announce node.
+    serveOnion: true,
     ...(nospam ? { nospam } : {}),
   });
   d.start();

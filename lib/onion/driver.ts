@@ -6,6 +6,10 @@
  * {@link RelayClient}, starts paths at its ready TCP relays (all of them with `udp: false`,
  * for when UDP is blocked).
  *
+ * With `serveOnion`, the driver also runs an {@link OnionNode} (hop and announce node) on
+ * the same socket, as every c-toxcore client is one: a peer that sits in the DHT is then
+ * a usable path node and announce node for others instead of a dead end.
+ *
  * DHT-routed requests reach the driver only if the DHT node's `onRoutedRequest` hook hands
  * them to {@link OnionDriver.handleRoutedRequest}.
  *
@@ -31,17 +35,36 @@ import type { RoutedRequest } from "../dht/node_types.ts";
 import { type Clock, realClock, type TimerId } from "../net/clock.ts";
 import type { RelayClient } from "../relay/client_driver.ts";
 import { keyEquals } from "../dht/distance.ts";
-import { fromHex } from "../util/bytes.ts";
+import { fromHex, toHex } from "../util/bytes.ts";
+import { encodeFriendRequest } from "./client_friend_request.ts";
 import { OnionClient } from "./client.ts";
 import type { RelayEntry } from "./client_paths.ts";
 import type { OnionClientEvent, OnionClientOptions } from "./client_types.ts";
 import { ONION_KIND } from "./constants.ts";
+import { OnionNode } from "./node.ts";
 
 /** The UDP kinds the onion client takes from its host: announce and data responses. */
 export const ONION_CLIENT_KINDS: readonly number[] = [
   ONION_KIND.ANNOUNCE_RESPONSE,
   ONION_KIND.DATA_RESPONSE,
 ];
+
+/** The UDP kinds an onion node takes: requests through hops, announce and data requests, returns. */
+export const ONION_NODE_KINDS: readonly number[] = [
+  ONION_KIND.SEND_INITIAL,
+  ONION_KIND.SEND_1,
+  ONION_KIND.SEND_2,
+  ONION_KIND.ANNOUNCE_REQUEST,
+  ONION_KIND.DATA_REQUEST,
+  ONION_KIND.RECV_3,
+  ONION_KIND.RECV_2,
+  ONION_KIND.RECV_1,
+];
+
+/** How often a friend request is sent again while it is pending (c-toxcore: every 5 s). */
+export const FRIEND_REQUEST_RESEND_MS = 5000;
+/** How many times a friend request is sent again before the driver gives up on it. */
+export const FRIEND_REQUEST_RESENDS = 12;
 
 /** Options of an {@link OnionDriver}. */
 export interface OnionDriverOptions {
@@ -61,6 +84,8 @@ export interface OnionDriverOptions {
   clock?: Clock;
   /** Receives every client event. */
   onEvent?: (e: OnionClientEvent) => void;
+  /** Also serve as an onion node (hop and announce node) on the socket (default false). */
+  serveOnion?: boolean;
   /** More client options (timings, random...). */
   client?: Partial<OnionClientOptions>;
 }
@@ -69,12 +94,18 @@ export interface OnionDriverOptions {
 export class OnionDriver implements AsyncDisposable {
   /** The client. */
   readonly client: OnionClient;
+  /** The onion node, with `serveOnion`. */
+  readonly node: OnionNode | undefined;
   /** Relay packets that could not be written (no such link or queue full). */
   relaySendFailures = 0;
   readonly #dht: DhtDriver;
   readonly #clock: Clock;
   readonly #relay: RelayClient | undefined;
   readonly #onEvent: ((e: OnionClientEvent) => void) | undefined;
+  readonly #requests = new Map<
+    string,
+    { publicKey: Uint8Array; nospam: Uint8Array; message: Uint8Array; next: number; left: number }
+  >();
   #timer: TimerId | undefined;
   #started = false;
   #closed = false;
@@ -104,6 +135,18 @@ export class OnionDriver implements AsyncDisposable {
       this.client.handlePacket(data, now);
       this.flush();
     });
+    if (opts.serveOnion) {
+      const node = new OnionNode({
+        keyPair: opts.dhtKeyPair,
+        closestNodes: (target, count) => opts.dht.node.closestNodes(target, count),
+      });
+      this.node = node;
+      opts.dht.host.table.register("onion-node", ONION_NODE_KINDS, (data, from, now) => {
+        for (const s of node.handleUdp(data, from, now)) {
+          if (s.to === "udp") opts.dht.send(s.data, s.addr);
+        }
+      });
+    }
     if (relay) {
       relay.onOnionResponse = (data) => {
         if (this.#closed) return;
@@ -126,12 +169,34 @@ export class OnionDriver implements AsyncDisposable {
     this.#wake();
   }
 
-  /** Sends a friend request; it goes out once the friend is found. */
+  /**
+   * Sends a friend request: it goes out once the friend is found, then again every 5 s
+   * (onion data has no acknowledgement; the receiver drops repeats) up to 12 times or until
+   * {@link OnionDriver.cancelFriendRequest}. Returns the copies sent now.
+   */
   sendFriendRequest(publicKey: Uint8Array, nospam: Uint8Array, message: Uint8Array): number {
-    const n = this.client.sendFriendRequest(publicKey, nospam, message, this.#clock.now());
+    const now = this.#clock.now();
+    const n = this.client.sendFriendRequest(publicKey, nospam, message, now);
+    this.#requests.set(toHex(publicKey), {
+      publicKey: publicKey.slice(),
+      nospam: nospam.slice(),
+      message: message.slice(),
+      next: now + FRIEND_REQUEST_RESEND_MS,
+      left: FRIEND_REQUEST_RESENDS,
+    });
     this.flush();
     this.#wake();
     return n;
+  }
+
+  /** Stops sending a pending friend request again (the friend answered or was removed). */
+  cancelFriendRequest(publicKey: Uint8Array): void {
+    this.#requests.delete(toHex(publicKey));
+  }
+
+  /** Friend requests still being sent again. */
+  get pendingFriendRequests(): number {
+    return this.#requests.size;
   }
 
   /** Feed from the DHT node's `onRoutedRequest` hook; true when it was a DHT-PK. */
@@ -165,6 +230,7 @@ export class OnionDriver implements AsyncDisposable {
     this.#closed = true;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#dht.host.table.unregister("onion-client");
+    this.#dht.host.table.unregister("onion-node");
     if (this.#relay) this.#relay.onOnionResponse = undefined;
     return Promise.resolve();
   }
@@ -185,6 +251,13 @@ export class OnionDriver implements AsyncDisposable {
     if (this.#closed) return;
     const now = this.#clock.now();
     this.client.handleTimeout(now);
+    for (const [k, r] of this.#requests) {
+      // Only once found: before that the first copy is still queued in the client.
+      if (r.next > now || !this.client.friendDataKey(r.publicKey)) continue;
+      this.client.sendData(r.publicKey, encodeFriendRequest(r), now);
+      r.next = now + FRIEND_REQUEST_RESEND_MS;
+      if (--r.left <= 0) this.#requests.delete(k);
+    }
     this.flush();
     const wait = Math.max(1, this.client.nextTimeout() - this.#clock.now());
     this.#timer = this.#clock.setTimeout(() => this.#tick(), wait);

@@ -6,48 +6,9 @@
 import assert from "node:assert/strict";
 import { peerkit } from "../_support/cli.ts";
 import { type RelayServeProcess, spawnRelayServe } from "../_support/relay_serve.ts";
+import { startOnionNet, until } from "./_onion_net.ts";
 import { backend } from "../../lib/crypto/mod.ts";
 import { formatToxId } from "../../lib/identity/tox_id.ts";
-
-/** `count` relay serve processes, each bootstrapped from the ones before; their node specs. */
-export async function startOnionNet(
-  count: number,
-): Promise<{ procs: RelayServeProcess[]; specs: string[] }> {
-  const procs: RelayServeProcess[] = [], specs: string[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const boot = specs.flatMap((s) => ["--bootstrap", s]);
-      const p = await spawnRelayServe([
-        "--json",
-        "relay",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--udp-port",
-        "0",
-        "--tcp-port",
-        "0",
-        ...boot,
-      ], { tempHome: true });
-      procs.push(p);
-      const doc = JSON.parse(p.firstLine());
-      specs.push(`${doc.udp}:${doc.publicKey}`);
-    }
-  } catch (e) {
-    for (const p of procs) await p.stop();
-    throw e;
-  }
-  return { procs, specs };
-}
-
-async function until(done: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return true;
-}
 
 Deno.test("lookup <Tox ID> says a 'bootstrap --stay' peer is announced on the onion, and an offline key is not", async () => {
   const net = await startOnionNet(4);

@@ -9,6 +9,7 @@ import { backend } from "../../lib/crypto/mod.ts";
 import type { KeyPair } from "../../lib/crypto/backend.ts";
 import { DhtDriver } from "../../lib/dht/driver.ts";
 import { denoNetwork } from "../../lib/net/deno.ts";
+import type { Addr } from "../../lib/net/addr.ts";
 import { OnionDriver } from "../../lib/onion/driver.ts";
 import type { OnionClientEvent } from "../../lib/onion/client_types.ts";
 import { RelayClient } from "../../lib/relay/client_driver.ts";
@@ -32,10 +33,10 @@ class Peer implements AsyncDisposable {
   readonly dht: DhtDriver;
   readonly onion: OnionDriver;
 
-  private constructor(dht: DhtDriver, dhtKeyPair: KeyPair, relay?: RelayClient) {
+  private constructor(dht: DhtDriver, dhtKeyPair: KeyPair, relay?: RelayClient, serve = false) {
     this.dhtKeyPair = dhtKeyPair;
     this.dht = dht;
-    const opts = relay ? { relay, udp: false } : {};
+    const opts = relay ? { relay, udp: false, serveOnion: serve } : { serveOnion: serve };
     this.onion = new OnionDriver({
       dht,
       dhtKeyPair,
@@ -45,7 +46,11 @@ class Peer implements AsyncDisposable {
     });
   }
 
-  static async start(net: RelayNode[], relay?: RelayClient): Promise<Peer> {
+  static async start(
+    net: { udpAddr: Addr; dht: { node: { publicKey: Uint8Array } } }[],
+    relay?: RelayClient,
+    serve = false,
+  ): Promise<Peer> {
     const dhtKeyPair = backend().keyPair();
     const socket = await denoNetwork.bindDatagram({ hostname: "127.0.0.1", port: 0 });
     const ref: { peer?: Peer } = {};
@@ -56,12 +61,16 @@ class Peer implements AsyncDisposable {
         onRoutedRequest: (r, now) => ref.peer?.onion.handleRoutedRequest(r, now),
       },
     });
-    const peer = new Peer(dht, dhtKeyPair, relay);
+    const peer = new Peer(dht, dhtKeyPair, relay, serve);
     ref.peer = peer;
     dht.start();
     for (const n of net.slice(0, FAST.nodes)) dht.bootstrap(n.udpAddr, n.dht.node.publicKey);
     peer.onion.start();
     return peer;
+  }
+
+  get udpAddr(): Addr {
+    return this.dht.localAddr;
   }
 
   has(type: OnionClientEvent["type"]): boolean {
@@ -109,7 +118,8 @@ Deno.test("OnionDriver: two peers on one UDP socket each announce, find each oth
     assert.deepEqual(pk.dhtPublicKey, b.dhtKeyPair.publicKey);
     // The DHT now searches the friend's DHT key, so DHT-routed DHT-PK packets can follow.
     assert.ok(a.dht.node.searchResult(b.dhtKeyPair.publicKey) !== undefined);
-    assert.equal(a.onion.client.stats.dropped + b.onion.client.stats.dropped, 0);
+    assert.equal(a.events.filter((e) => e.type === "friend_request").length, 1);
+    assert.equal(b.onion.client.stats.dropped, 0);
   } finally {
     for (const n of net) await n.close();
   }
@@ -151,4 +161,32 @@ Deno.test("OnionDriver: refuses a DHT key pair that is not the node's, and frees
   assert.equal(dht.host.table.route(new Uint8Array([0x84]))?.layer, "onion-client");
   await d.close();
   assert.equal(dht.host.table.route(new Uint8Array([0x84])), undefined);
+});
+
+Deno.test("OnionDriver: with serveOnion, peers alone (no relay nodes) are the onion network", async () => {
+  const peers: Peer[] = [];
+  try {
+    for (let i = 0; i < 6; i++) peers.push(await Peer.start(peers.slice(-4), undefined, true));
+    const [a, b] = [peers[0]!, peers[5]!];
+    b.onion.sendFriendRequest(
+      a.realKeyPair.publicKey,
+      a.onion.client.nospam,
+      new TextEncoder().encode("peers only"),
+    );
+    const ok = await until(() => a.has("friend_request"), 30_000);
+    assert.ok(ok, `events: A ${a.events.map((e) => e.type)} / B ${b.events.map((e) => e.type)}`);
+    const served = peers.reduce((n, p) => n + (p.onion.node?.stats.forwarded ?? 0), 0);
+    assert.ok(served > 0, "peers forwarded onion packets as hops");
+    assert.ok(peers.some((p) => (p.onion.node?.stats.announces ?? 0) > 0));
+    // Onion data has no acknowledgement: the request is sent again every 5 s, and the
+    // receiver drops (and counts) the repeats without a second event.
+    assert.equal(b.onion.pendingFriendRequests, 1);
+    const dropped = a.onion.client.stats.dropped;
+    assert.ok(await until(() => a.onion.client.stats.dropped > dropped, 12_000), "a repeat came");
+    assert.equal(a.events.filter((e) => e.type === "friend_request").length, 1);
+    b.onion.cancelFriendRequest(a.realKeyPair.publicKey);
+    assert.equal(b.onion.pendingFriendRequests, 0);
+  } finally {
+    for (const p of peers) await p[Symbol.asyncDispose]();
+  }
 });
