@@ -20,6 +20,7 @@ import { registerPunch } from "./commands/punch.ts";
 import { registerRelay } from "./commands/relay.ts";
 import { registerConnect } from "./commands/connect.ts";
 import { registerSend } from "./commands/send.ts";
+import { registerFriend } from "./commands/friend.ts";
 import { registerCompletions } from "./commands/completions.ts";
 import { PeerkitError } from "./lib/util/errors.ts";
 import { resolveHome } from "./lib/identity/home.ts";
@@ -122,6 +123,7 @@ export async function main(argv: string[], output: Output = processOutput): Prom
   registerRelay(program, run);
   registerConnect(program, run);
   registerSend(program, run);
+  registerFriend(program, run);
   registerCompletions(program, run);
 
   const stop = () => controller.abort();

@@ -229,6 +229,13 @@ export async function runBootstrap(o: BootstrapOptions, g: GlobalOptions, io: Io
     if (!g.quiet && !g.json) {
       io.err(`serving the DHT as ${formatPublicKey(driver.node.publicKey)}; Ctrl-C to stop`);
     }
+    await using _onion = await (await import("./_onion.ts")).startAnnouncer(
+      driver,
+      keyPair,
+      o.identity,
+      g,
+      io,
+    );
     await new Promise<void>((resolve) => io.signal.addEventListener("abort", () => resolve()));
     if (o.save) {
       const good = driver.node.goodNodes();

@@ -17,7 +17,7 @@ Examples:
   $ peerkit keygen                       # new identity in ~/.peerkit/identity.key
   $ peerkit keygen --out node.key        # new identity in ./node.key (mode 0600)
   $ peerkit keygen --json                # {"publicKey":"…","path":"…"}
-  $ peerkit keygen --show                # public key of the existing identity
+  $ peerkit keygen --show                # public key and Tox ID of the existing identity
   $ peerkit keygen --import /var/lib/tox-bootstrapd/keys --force
                                          # adopt a tox-bootstrapd key file
 
@@ -92,7 +92,19 @@ export async function runKeygen(o: KeygenOptions, g: GlobalOptions, io: Io): Pro
   if (o.show !== undefined) {
     const kp = await readKeyFile(path);
     const publicKey = formatPublicKey(kp.publicKey);
-    emit(g, io, { publicKey, path }, [publicKey]);
+    const { loadNospam, nospamPath } = await import("./_nospam.ts");
+    const { formatToxId } = await import("../lib/identity/tox_id.ts");
+    const nospamFile = nospamPath(g.home, named === undefined ? undefined : path);
+    const nospam = await loadNospam(nospamFile);
+    const toxId = formatToxId({ publicKey: kp.publicKey, nospam });
+    emit(g, io, { publicKey, path, toxId, nospam: toxId.slice(64, 72) }, [publicKey, toxId]);
+    if (!g.quiet && !g.json) {
+      io.err(
+        `Tox ID = key ${toxId.slice(0, 8)}… + nospam ${toxId.slice(64, 72)} + checksum ${
+          toxId.slice(72)
+        } (nospam kept in ${nospamFile})`,
+      );
+    }
     return EXIT.OK;
   }
   const kp = o.import !== undefined
@@ -127,7 +139,7 @@ export function registerKeygen(program: Program, run: Runner): void {
     .option("-o, --out <file>", "write the identity to FILE instead of the state directory")
     .option("-f, --force", "replace an existing identity file")
     .option("--import <file>", "adopt the identity in a tox-bootstrapd key file")
-    .option("--show [file]", "print the public key of an existing identity")
+    .option("--show [file]", "print the public key and Tox ID of an existing identity")
     .addHelpText("after", KEYGEN_EXAMPLES)
     .action((opts) => run(async (g, io) => runKeygen(await parseKeygenOptions(opts), g, io)));
 }

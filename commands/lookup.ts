@@ -1,6 +1,7 @@
 /**
- * `peerkit lookup <id>`: find a peer's address on the Tox DHT from its 64-hex public key with
- * an iterative lookup (a few requests in parallel, closest nodes first).
+ * `peerkit lookup <id>`: find a peer's address on the Tox DHT from its 64-hex public key (or
+ * 76-hex Tox ID) with an iterative lookup (a few requests in parallel, closest nodes first),
+ * and at the same time search the onion for whether the key is announced (online).
  *
  * @example
  * ```ts
@@ -29,12 +30,15 @@ Examples:
   $ peerkit lookup 7B4E909BBE7FFE44C465A220037D608EE35897D31EF972F07F74892CB0F73F13
   $ peerkit lookup <64-hex key> --bootstrap 127.0.0.1:33445:<64-hex key> --json
   $ peerkit lookup <64-hex key> --parallel 4 --timeout 30
+  $ peerkit lookup <76-hex Tox ID>      # as printed by 'peerkit keygen --show'
 
 Starts from --bootstrap nodes, else from the nodes saved by 'peerkit bootstrap'. Prints the
 target's IP:port when it answers, the closest nodes seen, hops, requests and time taken.
+Meanwhile an onion search (up to --timeout) says whether the key is announced (online).
 A lookup runs under a throwaway DHT key: it only asks. To be found yourself, keep
 'peerkit bootstrap --stay' running (it serves the DHT under your identity).
-Exit 0 found, 1 not found, 2 malformed id or address.`;
+Exit 0 found (on the DHT or announced on the onion), 1 not found, 2 malformed id (a Tox
+ID with a bad checksum included) or address.`;
 
 const optionsSchema = (z: Zod) =>
   z.object({
@@ -48,6 +52,8 @@ const optionsSchema = (z: Zod) =>
 export interface LookupCommandOptions {
   /** Key to find. */
   target: Uint8Array;
+  /** The Tox ID, when one was given (76 hex, upper case). */
+  toxId?: string;
   /** `HOST:PORT:PUBKEY` specs. */
   specs: string[];
   /** Give up after this. */
@@ -71,7 +77,20 @@ export async function parseLookupOptions(
   id: string,
   raw: unknown,
 ): Promise<LookupCommandOptions> {
-  const target = parsePublicKey(id, "lookup: id");
+  const { parseToxId, formatToxId, TOX_ID_HEX_LENGTH } = await import(
+    "../lib/identity/tox_id.ts"
+  );
+  let target: Uint8Array, toxId: string | undefined;
+  if (id.trim().length === TOX_ID_HEX_LENGTH) {
+    let t;
+    try {
+      t = parseToxId(id);
+    } catch (e) {
+      throw usageError(`lookup: id: ${e instanceof Error ? e.message : String(e)}`, "BAD_TOX_ID");
+    }
+    target = t.publicKey;
+    toxId = formatToxId(t);
+  } else target = parsePublicKey(id, "lookup: id");
   const { z } = await import("zod");
   const r = optionsSchema(z).safeParse(raw);
   if (!r.success) throw usageError(`lookup: ${r.error.issues[0]?.message ?? "bad options"}`);
@@ -89,6 +108,7 @@ export async function parseLookupOptions(
     timeoutMs: secs * 1000,
     parallel,
   };
+  if (toxId !== undefined) out.toxId = toxId;
   if (o.listen !== undefined) {
     const { parseListen } = await import("./_nodes.ts");
     out.listen = parseListen(o.listen, "lookup");
@@ -127,11 +147,16 @@ export async function runLookup(
     io.err(`peerkit: ${message}`);
     return EXIT.FAILED;
   }
+  const { backend } = await import("../lib/crypto/backend.ts");
+  const { searchOnion, onionSearchSummary } = await import("./_onion.ts");
+  const keyPair = backend().keyPair();
   await using driver = await join.openDriver({
     listen: o.listen ?? join.chooseListen(start.nodes),
+    keyPair,
   });
   for (const n of start.nodes) driver.bootstrap(n.addr, n.publicKey);
   const progress = io.stderrIsTTY && !g.quiet && !g.json;
+  const onionSearch = searchOnion(driver, keyPair, o.target, o.timeoutMs, io.signal);
   const r = await driver.lookup(o.target, {
     seeds: start.nodes,
     parallel: o.parallel,
@@ -141,6 +166,7 @@ export async function runLookup(
       ? (p) => io.err(`  asked ${p.requests}, answered ${p.responses}, seen ${p.seen}`)
       : undefined,
   });
+  const onion = await onionSearch;
   const closest = r.closest.map((n) => ({
     address: formatAddr(n.addr),
     publicKey: formatPublicKey(n.publicKey),
@@ -148,6 +174,7 @@ export async function runLookup(
   const human: string[] = [];
   if (r.found && r.addr) human.push(`found ${formatPublicKey(o.target)} at ${formatAddr(r.addr)}`);
   else human.push(`not found: ${formatPublicKey(o.target)} (${r.reason})`);
+  human.push(onionSearchSummary(onion));
   for (const [to, why] of Object.entries(r.sendErrors ?? {})) {
     human.push(`send to ${to} failed: ${why}`);
   }
@@ -162,6 +189,7 @@ export async function runLookup(
   }
   emit(g, io, {
     id: formatPublicKey(o.target),
+    ...(o.toxId !== undefined ? { toxId: o.toxId } : {}),
     found: r.found,
     address: r.addr ? formatAddr(r.addr) : null,
     reported: [...new Set(r.reported.map(formatAddr))],
@@ -174,8 +202,9 @@ export async function runLookup(
     ...(r.sendErrors ? { sendErrors: r.sendErrors } : {}),
     source: start.source,
     unresolved,
+    onion,
   }, human);
-  return r.found ? EXIT.OK : EXIT.FAILED;
+  return r.found || onion.announced ? EXIT.OK : EXIT.FAILED;
 }
 
 /**
@@ -190,7 +219,7 @@ export async function runLookup(
  */
 export function registerLookup(program: Program, run: Runner): void {
   program.command("lookup <id>")
-    .description("find a peer's address on the DHT from its public key")
+    .description("find a peer on the DHT and the onion from its public key or Tox ID")
     .option(
       "-b, --bootstrap <node>",
       "start from HOST:PORT:PUBKEY (repeatable); default: the saved nodes",

@@ -37,3 +37,4 @@ export * from "./client_paths.ts";
 export * from "./client_friend_request.ts";
 export * from "./client_data.ts";
 export * from "./dhtpk.ts";
+export * from "./driver.ts";
