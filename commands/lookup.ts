@@ -24,6 +24,9 @@ import { formatAddr } from "../lib/net/addr.ts";
 import type { Addr } from "../lib/net/addr.ts";
 import { parsePublicKey } from "../lib/identity/pubkey.ts";
 
+/** How long the onion search may go on once the DHT lookup has found the key. */
+export const ONION_GRACE_MS = 3000;
+
 /** Help text shown after the options. */
 export const LOOKUP_EXAMPLES = `
 Examples:
@@ -34,7 +37,8 @@ Examples:
 
 Starts from --bootstrap nodes, else from the nodes saved by 'peerkit bootstrap'. Prints the
 target's IP:port when it answers, the closest nodes seen, hops, requests and time taken.
-Meanwhile an onion search (up to --timeout) says whether the key is announced (online).
+Meanwhile an onion search says whether the key is announced (online): up to --timeout,
+or 3 s more once the DHT has found the key.
 A lookup runs under a throwaway DHT key: it only asks. To be found yourself, keep
 'peerkit bootstrap --stay' running (it serves the DHT under your identity).
 Exit 0 found (on the DHT or announced on the onion), 1 not found, 2 malformed id (a Tox
@@ -156,7 +160,11 @@ export async function runLookup(
   });
   for (const n of start.nodes) driver.bootstrap(n.addr, n.publicKey);
   const progress = io.stderrIsTTY && !g.quiet && !g.json;
-  const onionSearch = searchOnion(driver, keyPair, o.target, o.timeoutMs, io.signal);
+  // The onion search runs beside the DHT lookup; once the DHT has found the key it gets a
+  // short grace instead of the rest of --timeout.
+  const onionStop = new AbortController();
+  const onionSignal = AbortSignal.any([io.signal, onionStop.signal]);
+  const onionSearch = searchOnion(driver, keyPair, o.target, o.timeoutMs, onionSignal);
   const r = await driver.lookup(o.target, {
     seeds: start.nodes,
     parallel: o.parallel,
@@ -166,7 +174,9 @@ export async function runLookup(
       ? (p) => io.err(`  asked ${p.requests}, answered ${p.responses}, seen ${p.seen}`)
       : undefined,
   });
+  const grace = r.found ? setTimeout(() => onionStop.abort(), ONION_GRACE_MS) : undefined;
   const onion = await onionSearch;
+  clearTimeout(grace);
   const closest = r.closest.map((n) => ({
     address: formatAddr(n.addr),
     publicKey: formatPublicKey(n.publicKey),
