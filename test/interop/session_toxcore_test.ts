@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { backend } from "../../lib/crypto/mod.ts";
 import { denoNetwork } from "../../lib/net/deno.ts";
 import { UdpHost } from "../../lib/node/host.ts";
+import { openUdpStack } from "../../lib/node/stack.ts";
 import { RelayClient } from "../../lib/relay/client_driver.ts";
 import { SessionDriver } from "../../lib/session/driver.ts";
 import { SessionHost } from "../../lib/session/host.ts";
@@ -138,5 +139,51 @@ Deno.test({
       await until(() => me.messages.includes("back over the relay"), STEP_MS, "message back");
       assert.equal(me.d.stats.udpSent, 0);
     }
+  },
+});
+
+Deno.test({
+  name: "interop: c-toxcore opens a session to a peerkit DHT node on its own (after one we opened)",
+  ...needs(["gcc", "pkg-config"]),
+  async fn() {
+    const c = backend();
+    const selfDht = c.keyPair();
+    // Our node: one UDP socket with the DHT (answering c-toxcore's DHT requests) and the
+    // sessions on it.
+    await using stack = await openUdpStack({ keyPair: selfDht, lanDiscovery: false });
+    const host = new SessionHost({ crypto: c, self: c.keyPair(), selfDht });
+    await using d = new SessionDriver({ udp: stack.host, host });
+    const incoming: string[] = [];
+    const messages: string[] = [];
+    d.on((e) => {
+      if (e.type === "incoming") incoming.push(e.peer);
+      if (e.type === "established") d.send(e.peer, new Uint8Array([PACKET_ID_ONLINE]));
+      if (e.type === "data" && e.data[0] === PACKET_ID_MESSAGE) {
+        messages.push(dec.decode(e.data.subarray(1)));
+      }
+    });
+    await using tox = await startToxClient({ udp: true, name: "tox-initiator" });
+    await tox.bootstrap("127.0.0.1", stack.host.localAddr.port, toHex(selfDht.publicKey));
+    const friend = await tox.addFriendNoRequest(toHex(host.publicKey).toUpperCase());
+    const peer = toHex(fromHex(tox.publicKey));
+    // c-toxcore's friend_connection needs our DHT key before it dials; it has no onion
+    // announce from us, so it learns the key from a first session we open, which we then
+    // kill. Its friend connection goes down, and it dials us again on its own.
+    d.connect(fromHex(tox.publicKey), fromHex(tox.dhtPublicKey), {
+      addr: { hostname: "127.0.0.1", port: tox.udpPort },
+    });
+    await d.waitEstablished(peer, STEP_MS);
+    await tox.waitForFriend(friend, { timeoutMs: STEP_MS });
+    const since = tox.events().length;
+    d.kill(peer);
+    await tox.waitForFriend(friend, { status: "none", timeoutMs: STEP_MS, since });
+    assert.equal(incoming.length, 0, "so far only we opened sessions");
+    await until(() => incoming.includes(peer), 40_000, "c-toxcore dials us");
+    await d.waitEstablished(peer, STEP_MS);
+    await tox.waitForFriend(friend, { status: "udp", timeoutMs: STEP_MS, since });
+    await tox.send(friend, "I dialled you");
+    await until(() => messages.includes("I dialled you"), STEP_MS, "message at peerkit");
+    assert(d.send(peer, message("and I answered")));
+    await tox.waitForMessage(friend, "and I answered", STEP_MS);
   },
 });
