@@ -23,6 +23,7 @@ interface Peer extends AsyncDisposable {
   d: SessionDriver;
   udp: UdpHost;
   relay?: RelayClient;
+  path?: RelayPath;
 }
 
 async function peer(o: { relay?: { port: number; key: string }; direct?: boolean }): Promise<Peer> {
@@ -33,6 +34,7 @@ async function peer(o: { relay?: { port: number; key: string }; direct?: boolean
   });
   const host = new SessionHost({ crypto: c, self: c.keyPair(), selfDht, pacer: "lossTolerant" });
   let relay: RelayClient | undefined;
+  let path: RelayPath | undefined;
   if (o.relay) {
     relay = new RelayClient({ keyPair: selfDht });
     relay.addRelay({ hostname: "127.0.0.1", port: o.relay.port }, fromHex(o.relay.key));
@@ -40,13 +42,14 @@ async function peer(o: { relay?: { port: number; key: string }; direct?: boolean
   const d = new SessionDriver({
     udp,
     host,
-    ...(relay ? { relay: new RelayPath(relay) } : {}),
+    ...(relay ? { relay: path = new RelayPath(relay) } : {}),
     ...(o.direct === undefined ? {} : { direct: o.direct }),
   });
   return {
     d,
     udp,
     ...(relay ? { relay } : {}),
+    ...(path ? { path } : {}),
     [Symbol.asyncDispose]: async () => {
       await d.close();
       await relay?.close();
@@ -132,6 +135,8 @@ Deno.test("SessionDriver: 1 MiB through relay serve with UDP unused, byte-exact"
   assert.equal(await transfer(a, b, src), toHex(sha256(src)));
   assert.equal(a.d.stats.udpSent + b.d.stats.udpSent, 0, "nothing went over UDP");
   assert(a.d.stats.relaySent > 700 && b.d.stats.relayReceived > 700);
+  assert(a.path!.stats.oob >= 1, "the cookie request went out of band (no route yet)");
+  assert(a.path!.stats.routed > 700, "the data went over the routed connection");
 });
 
 Deno.test("SessionDriver: relay → direct switch mid-transfer of 3 MiB loses and duplicates nothing", async () => {
