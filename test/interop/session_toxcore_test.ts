@@ -31,6 +31,7 @@ interface Us extends AsyncDisposable {
   d: SessionDriver;
   udp: UdpHost;
   relay: RelayClient | undefined;
+  path: RelayPath | undefined;
   /** Texts of Messenger messages received, in order. */
   messages: string[];
 }
@@ -43,14 +44,16 @@ async function us(o: { relay?: { port: number; key: string } } = {}): Promise<Us
   });
   const host = new SessionHost({ crypto: c, self: c.keyPair(), selfDht });
   let relay: RelayClient | undefined;
+  let path: RelayPath | undefined;
   if (o.relay) {
     relay = new RelayClient({ keyPair: selfDht });
     relay.addRelay({ hostname: "127.0.0.1", port: o.relay.port }, fromHex(o.relay.key));
+    path = new RelayPath(relay);
   }
   const d = new SessionDriver({
     udp,
     host,
-    ...(relay ? { relay: new RelayPath(relay), direct: false } : {}),
+    ...(path ? { relay: path, direct: false } : {}),
   });
   const messages: string[] = [];
   // Friend-connection keep-alive (every 8 s) so c-toxcore never times us out mid-test.
@@ -69,6 +72,7 @@ async function us(o: { relay?: { port: number; key: string } } = {}): Promise<Us
     d,
     udp,
     relay,
+    path,
     messages,
     [Symbol.asyncDispose]: async () => {
       clearInterval(alive);
@@ -138,6 +142,9 @@ Deno.test({
       await tox.send(friend, "back over the relay");
       await until(() => me.messages.includes("back over the relay"), STEP_MS, "message back");
       assert.equal(me.d.stats.udpSent, 0);
+      const p = me.path!.stats;
+      assert(p.oob >= 1, "the cookie request went out of band");
+      assert(p.routed >= 1, `later packets went on the routed connection (${JSON.stringify(p)})`);
     }
   },
 });
