@@ -63,6 +63,8 @@ export interface SessionDriverOptions {
 
 /** How a peer is reached. */
 interface PeerPaths {
+  /** We called `connect()`: keep the entry (and its address) when the session ends. */
+  dialled: boolean;
   dht: Uint8Array;
   addr: Addr | undefined;
   selector: PathSelector;
@@ -151,7 +153,7 @@ export class SessionDriver implements AsyncDisposable {
   /** Opens a session to a peer (real and DHT key), at `addr` over UDP when given. */
   connect(real: Uint8Array, dht: Uint8Array, o: { addr?: Addr } = {}): void {
     const peer = toHex(real);
-    this.#track(peer, dht);
+    this.#track(peer, dht).dialled = true;
     if (o.addr) this.setDirect(peer, o.addr);
     this.host.connect(real, dht, this.#clock.now());
     this.#flush();
@@ -237,12 +239,22 @@ export class SessionDriver implements AsyncDisposable {
       p.dht = dht;
     }
     if (!p) {
-      p = { dht, addr: undefined, selector: new PathSelector() };
+      p = { dialled: false, dht, addr: undefined, selector: new PathSelector() };
       this.#peers.set(peer, p);
     }
     this.#byDht.set(toHex(dht), peer);
     this.#relay?.addPeer(dht);
     return p;
+  }
+
+  /** Drops what we kept about a peer that dialled us, once its session is gone. */
+  #forget(peer: string): void {
+    const p = this.#peers.get(peer);
+    if (!p || p.dialled || this.host.session(peer)) return;
+    if (p.addr) this.#byAddr.delete(formatAddr(p.addr));
+    this.#byDht.delete(toHex(p.dht));
+    this.#peers.delete(peer);
+    this.#relay?.removePeer(p.dht);
   }
 
   #fromUdp(data: Uint8Array, from: Addr, now: number): void {
@@ -316,6 +328,7 @@ export class SessionDriver implements AsyncDisposable {
 
   #event(e: SessionEvent): void {
     if (e.type === "incoming") this.#track(e.peer, e.dhtPublicKey);
+    if (e.type === "closed") this.#forget(e.peer);
     for (const fn of [...this.#listeners]) {
       try {
         fn(e);

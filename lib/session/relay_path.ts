@@ -111,6 +111,11 @@ export class RelayPath {
     this.client.addPeer(dht);
   }
 
+  /** Stops asking for a route to a peer (its DHT key). */
+  removePeer(dht: Uint8Array): void {
+    this.client.removePeer(dht);
+  }
+
   /** True when a relay holds an online route to the peer. */
   online(dht: Uint8Array): boolean {
     return this.client.isOnline(dht);

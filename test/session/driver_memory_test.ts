@@ -72,6 +72,11 @@ Deno.test("SessionDriver: learns the responder's address from its handshake, cou
   assert.equal(ub.table.stats.errors.size, 0, "no handler threw");
   assert.equal(b.host.sessions().length, 1);
   assert.equal(b.host.session(a.host.peer)?.state, "established");
+  // A peer that dialled us is forgotten once its session ends; one we dialled is kept.
+  a.kill(b.host.peer);
+  await until(() => b.directAddr(a.host.peer) === undefined, 2000);
+  assert.equal(b.directAddr(a.host.peer), undefined);
+  assert.deepEqual(a.directAddr(b.host.peer), ub.localAddr);
 });
 
 /** A relay client double: records what was sent and lets the test deliver packets. */
