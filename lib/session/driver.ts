@@ -27,12 +27,12 @@
  * await using _a = a.udp, _b = b.udp;
  * await using da = a.d, db = b.d;
  * let got = "";
- * db.on((e) => { if (e.type === "data") got = new TextDecoder().decode(e.data); });
+ * db.on((e) => { if (e.type === "data") got = new TextDecoder().decode(e.data.subarray(1)); });
  * da.connect(db.host.publicKey, db.host.dhtPublicKey, { addr: b.udp.localAddr });
  * await da.waitEstablished(db.host.peer, 5000);
  * da.send(db.host.peer, new Uint8Array([160, 104, 105]));
- * for (let i = 0; i < 200 && got === ""; i++) await new Promise((r) => setTimeout(r, 10));
- * console.assert(got === "\u00a0hi");
+ * for (let i = 0; i < 500 && got === ""; i++) await new Promise((r) => setTimeout(r, 10));
+ * if (got !== "hi") throw new Error(`got ${JSON.stringify(got)}`);
  * ```
  * @module
  */

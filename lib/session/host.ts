@@ -25,7 +25,7 @@
  * ```
  * @module
  */
-import { backend, type CryptoBackend, type KeyPair } from "../crypto/backend.ts";
+import { backend, type CryptoBackend, type KeyPair, LowOrderKeyError } from "../crypto/backend.ts";
 import { toHex } from "../util/bytes.ts";
 import { WireError } from "../util/wire_error.ts";
 import { answerCookieRequest, CookieJar } from "./cookie.ts";
@@ -217,7 +217,14 @@ export class SessionHost {
         if (this.#o.acceptPeer && !this.#o.acceptPeer(hs.realPublicKey, hs.dhtPublicKey)) {
           return this.#drop("notFriend");
         }
-        const n = Session.accept(this.#options(hs.realPublicKey, hs.dhtPublicKey), hs, now);
+        let n: Session;
+        try {
+          n = Session.accept(this.#options(hs.realPublicKey, hs.dhtPublicKey), hs, now);
+        } catch (e) {
+          // A peer boxed a low-order session or DHT key: no session can be keyed from it.
+          if (e instanceof LowOrderKeyError) return this.#drop("badBox");
+          throw e;
+        }
         this.#sessions.set(peer, n);
         this.#events.push({ type: "incoming", peer, dhtPublicKey: hs.dhtPublicKey });
         this.#collect(n);
