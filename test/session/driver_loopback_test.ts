@@ -170,3 +170,30 @@ Deno.test("SessionDriver: relay → direct switch mid-transfer of 3 MiB loses an
   assert(a.d.directUp(b.d.host.peer) && b.d.directUp(a.d.host.peer), "direct both ways");
   assert(a.d.stats.relaySent - relayBefore < relayBefore, "most of the second half went direct");
 });
+
+Deno.test("SessionDriver: direct path dies mid-transfer, traffic returns to the relay after 8 s, byte-exact", async () => {
+  await using r = await spawnLoopbackRelay(["--rate", "0"]);
+  const relay = { port: r.tcpPort, key: r.publicKeyHex };
+  await using a = await peer({ relay });
+  await using b = await peer({ relay });
+  await a.relay!.waitForRelays(1, 10_000);
+  await b.relay!.waitForRelays(1, 10_000);
+  a.d.connect(b.d.host.publicKey, b.d.host.dhtPublicKey, { addr: b.udp.localAddr });
+  await a.d.waitEstablished(b.d.host.peer, 15_000);
+  b.d.setDirect(a.d.host.peer, a.udp.localAddr);
+  await until(() => a.d.directUp(b.d.host.peer), 5_000);
+  assert(a.d.directUp(b.d.host.peer), "direct first");
+  // A socket that is bound and never read: datagrams to it vanish, as on a dead path.
+  await using dead = await denoNetwork.bindDatagram({ hostname: "127.0.0.1", port: 0 });
+  const src = pattern(2 << 20, 4);
+  let relayAtCut = 0;
+  const hash = await transfer(a, b, src, () => {
+    relayAtCut = a.d.stats.relaySent;
+    a.d.setDirect(b.d.host.peer, dead.localAddr);
+    b.d.setDirect(a.d.host.peer, dead.localAddr);
+    return until(() => !a.d.directUp(b.d.host.peer) && !b.d.directUp(a.d.host.peer), 15_000);
+  });
+  assert.equal(hash, toHex(sha256(src)));
+  assert(!a.d.directUp(b.d.host.peer), "the direct path is down");
+  assert(a.d.stats.relaySent - relayAtCut > 500, "the second half went by the relay");
+});
