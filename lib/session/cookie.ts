@@ -15,7 +15,7 @@
  * ```
  * @module
  */
-import type { CryptoBackend } from "../crypto/backend.ts";
+import { type CryptoBackend, trySharedKey } from "../crypto/backend.ts";
 import { NONCE_SIZE, SHARED_KEY_SIZE } from "../crypto/constants.ts";
 import { concat } from "../util/bytes.ts";
 import { WireError } from "../util/wire_error.ts";
@@ -144,7 +144,8 @@ export function answerCookieRequest(
   req: CookieRequestPacket,
   now: number,
 ): Uint8Array | null {
-  const shared = r.crypto.sharedKey(req.dhtPublicKey, r.dhtSecretKey);
+  const shared = trySharedKey(r.crypto, req.dhtPublicKey, r.dhtSecretKey);
+  if (shared === null) return null; // a low-order key: nothing can be opened with it
   const plain = r.crypto.open(req.box, req.nonce, shared);
   if (plain === null) return null;
   const { realPublicKey, echoId } = decodeCookieRequestPlain(plain);

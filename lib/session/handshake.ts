@@ -20,7 +20,7 @@
  * ```
  * @module
  */
-import type { CryptoBackend, KeyPair } from "../crypto/backend.ts";
+import { type CryptoBackend, type KeyPair, trySharedKey } from "../crypto/backend.ts";
 import { NONCE_SIZE } from "../crypto/constants.ts";
 import { sha512 } from "../crypto/hash.ts";
 import { equals } from "../util/bytes.ts";
@@ -118,7 +118,9 @@ export interface OpenHandshake {
 export function openHandshake(o: OpenHandshake, p: HandshakePacket): OpenedHandshake | null {
   const c = o.jar.open(p.cookie, o.now);
   if (c === null) return null;
-  const key = o.crypto.sharedKey(c.realPublicKey, o.self.secretKey);
+  // The real key in a cookie came unauthenticated from a cookie request: it may be low-order.
+  const key = trySharedKey(o.crypto, c.realPublicKey, o.self.secretKey);
+  if (key === null) return null;
   const plain = o.crypto.open(p.box, p.nonce, key);
   if (plain === null) return null;
   const h = decodeHandshakePlain(plain);

@@ -25,7 +25,7 @@
  * ```
  * @module
  */
-import { backend, type CryptoBackend, type KeyPair } from "../crypto/backend.ts";
+import { backend, type CryptoBackend, type KeyPair, LowOrderKeyError } from "../crypto/backend.ts";
 import { toHex } from "../util/bytes.ts";
 import { WireError } from "../util/wire_error.ts";
 import { answerCookieRequest, CookieJar } from "./cookie.ts";
@@ -159,8 +159,13 @@ export class SessionHost {
     this.#collect(s);
   }
 
-  /** Handles one datagram from any path. Never throws on bad bytes: it counts a drop. */
-  handleDatagram(bytes: Uint8Array, now: number, from: DatagramOrigin = {}): void {
+  /**
+   * Handles one datagram from any path. Never throws on bad bytes: it counts a drop.
+   * Returns the peer (hex real key) whose session took the datagram as valid: a handshake
+   * that opened, a cookie response or a data packet that passed its checks; `undefined`
+   * otherwise (cookie requests included). A path layer learns a peer's address from it.
+   */
+  handleDatagram(bytes: Uint8Array, now: number, from: DatagramOrigin = {}): string | undefined {
     let p: SessionPacket;
     try {
       p = decodeSessionPacket(bytes);
@@ -182,13 +187,15 @@ export class SessionHost {
         );
         if (r === null) return this.#drop("badBox");
         this.#tx.push({ to: "reply", reply: from.reply, bytes: r });
-        return;
+        return undefined;
       }
       case "cookieResponse": {
         const s = from.peer === undefined ? undefined : this.#sessions.get(from.peer);
         if (!s) return this.#drop("unknownPeer");
+        const before = s.state;
         s.handleCookieResponse(p, now);
-        return this.#collect(s);
+        this.#collect(s);
+        return s.state !== before ? s.peer : undefined;
       }
       case "handshake": {
         const hs = openHandshake(
@@ -200,23 +207,36 @@ export class SessionHost {
         const s = this.#sessions.get(peer);
         if (s) {
           const r = s.handleHandshake(hs, now);
-          if (r !== "dhtKeyChanged") return this.#collect(s);
+          if (r !== "dhtKeyChanged") {
+            this.#collect(s);
+            return r === "ok" ? peer : undefined;
+          }
           s.abandon("dhtKeyChanged");
           this.#collect(s);
         }
         if (this.#o.acceptPeer && !this.#o.acceptPeer(hs.realPublicKey, hs.dhtPublicKey)) {
           return this.#drop("notFriend");
         }
-        const n = Session.accept(this.#options(hs.realPublicKey, hs.dhtPublicKey), hs, now);
+        let n: Session;
+        try {
+          n = Session.accept(this.#options(hs.realPublicKey, hs.dhtPublicKey), hs, now);
+        } catch (e) {
+          // A peer boxed a low-order session or DHT key: no session can be keyed from it.
+          if (e instanceof LowOrderKeyError) return this.#drop("badBox");
+          throw e;
+        }
         this.#sessions.set(peer, n);
         this.#events.push({ type: "incoming", peer, dhtPublicKey: hs.dhtPublicKey });
-        return this.#collect(n);
+        this.#collect(n);
+        return peer;
       }
       case "data": {
         const s = from.peer === undefined ? undefined : this.#sessions.get(from.peer);
         if (!s) return this.#drop("unknownPeer");
+        const got = s.stats.received;
         s.handleData(p, now);
-        return this.#collect(s);
+        this.#collect(s);
+        return s.stats.received > got ? s.peer : undefined;
       }
     }
   }
@@ -283,7 +303,8 @@ export class SessionHost {
     if (s.state === "closed" && this.#sessions.get(s.peer) === s) this.#sessions.delete(s.peer);
   }
 
-  #drop(reason: DropReason): void {
+  #drop(reason: DropReason): undefined {
     this.stats.dropped[reason]++;
+    return undefined;
   }
 }

@@ -36,3 +36,5 @@ export * from "./session.ts";
 export * from "./host.ts";
 export * from "./friend.ts";
 export * from "./path.ts";
+export * from "./driver.ts";
+export * from "./relay_path.ts";

@@ -23,7 +23,7 @@
  * ```
  * @module
  */
-import type { KeyPair } from "../crypto/backend.ts";
+import { type KeyPair, LowOrderKeyError, trySharedKey } from "../crypto/backend.ts";
 import { NONCE_SIZE, SECRET_KEY_SIZE } from "../crypto/constants.ts";
 import { incrementNonce, incrementNonceBy } from "../crypto/nonce.ts";
 import { toHex } from "../util/bytes.ts";
@@ -168,7 +168,8 @@ export class Session {
 
   /**
    * Starts a session as the responder to a verified handshake: our handshake, built from
-   * the other cookie, goes out at once and the state is `notConfirmed`.
+   * the other cookie, goes out at once and the state is `notConfirmed`. Throws
+   * `LowOrderKeyError` when the peer's session key is low-order.
    *
    * @example
    * ```ts
@@ -178,7 +179,7 @@ export class Session {
    */
   static accept(o: SessionOptions, hs: OpenedHandshake, now: number): Session {
     const s = new Session(o, "notConfirmed");
-    s.#takeHandshake(hs);
+    if (!s.#takeHandshake(hs)) throw new LowOrderKeyError();
     s.#sendHandshake(hs.otherCookie, now);
     return s;
   }
@@ -318,7 +319,10 @@ export class Session {
       this.#drop("wrongState");
       return "dropped";
     }
-    this.#takeHandshake(hs);
+    if (!this.#takeHandshake(hs)) {
+      this.#drop("badBox");
+      return "dropped";
+    }
     if (this.state === "cookieRequesting") this.#sendHandshake(hs.otherCookie, now);
     this.state = "notConfirmed";
     this.lastReceived = now;
@@ -404,11 +408,15 @@ export class Session {
     this.#events.push({ type: "closed", peer: this.peer, reason });
   }
 
-  #takeHandshake(hs: OpenedHandshake): void {
+  /** Takes the peer's session key and nonce; false (nothing changed) for a low-order key. */
+  #takeHandshake(hs: OpenedHandshake): boolean {
+    const key = trySharedKey(this.#o.crypto, hs.sessionPublicKey, this.#session.secretKey);
+    if (key === null) return false;
     this.#recvNonce = hs.baseNonce.slice();
     this.#recvIndex = 0;
     this.#replay = new ReplayWindow();
-    this.#key = this.#o.crypto.sharedKey(hs.sessionPublicKey, this.#session.secretKey);
+    this.#key = key;
+    return true;
   }
 
   #sendHandshake(peerCookie: Uint8Array, now: number): void {

@@ -97,6 +97,11 @@ export interface ToxClient extends AsyncDisposable {
   addFriend(toxId: string, text: string): Promise<number>;
   /** `tox_friend_send_message` (normal type); resolves to the message id. */
   send(friend: number, text: string): Promise<number>;
+  /**
+   * `tox_file_send` of `size` pattern bytes (see toxclient.c); resolves to the file number.
+   * Watch for `file_sent` here and `file_done` on the receiver with {@link waitFor}.
+   */
+  fileSend(friend: number, size: number): Promise<number>;
   /** Current self connection and friend connections, asked from toxcore. */
   status(): Promise<{ self: ConnectionKind; friends: Map<number, ConnectionKind> }>;
   /**
@@ -463,6 +468,8 @@ async function spawnClient(path: string, opts: ToxClientOptions): Promise<ToxCli
       Number((await command("friend_add", toxId, escapeText(text)))[0]),
     send: async (friend, text) =>
       Number((await command("send", String(friend), escapeText(text)))[0]),
+    fileSend: async (friend, size) =>
+      Number((await command("file_send", String(friend), String(size)))[0]),
     status: async () => {
       const [self = "none", , ...pairs] = await command("status");
       const friends = new Map<number, ConnectionKind>();

@@ -11,6 +11,12 @@
  *   friend_connection <friend> none|tcp|udp
  *   friend_request <public key hex> <text>
  *   message <friend> <text>
+ *   file_recv <friend> <file> <size>           (accepted at once)
+ *   file_done <friend> <file> <bytes> <ms> <bad>  (received; <bad> bytes off the pattern)
+ *   file_sent <friend> <file> <ms>             (the peer has every chunk)
+ *
+ * "file_send FRIEND SIZE" offers SIZE bytes of the pattern byte(i) = (i * 31 + 7) mod 256;
+ * <ms> counts from the offer (sender) or from the file_recv (receiver).
  *
  * Text is escaped both ways: "\\" for a backslash and "\xHH" for any byte below 0x20 or 0x7f.
  *
@@ -27,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <tox/tox.h>
@@ -133,6 +140,56 @@ static void on_message(Tox *tox, uint32_t friend_number, Tox_Message_Type type,
   putchar('\n');
 }
 
+/* One file transfer at a time per side is enough for the benchmarks. */
+static double file_start_ms = 0;
+static uint64_t file_bytes = 0, file_bad = 0;
+
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec * 1000.0 + (double)t.tv_nsec / 1e6;
+}
+
+static uint8_t pattern_byte(uint64_t i) { return (uint8_t)((i * 31u + 7u) & 0xffu); }
+
+static void on_file_recv(Tox *tox, uint32_t friend_number, uint32_t file_number, uint32_t kind,
+                         uint64_t size, const uint8_t *name, size_t name_len, void *ud) {
+  (void)kind; (void)name; (void)name_len; (void)ud;
+  file_start_ms = now_ms();
+  file_bytes = 0;
+  file_bad = 0;
+  tox_file_control(tox, friend_number, file_number, TOX_FILE_CONTROL_RESUME, NULL);
+  printf("file_recv %u %u %llu\n", friend_number, file_number, (unsigned long long)size);
+}
+
+static void on_file_recv_chunk(Tox *tox, uint32_t friend_number, uint32_t file_number,
+                               uint64_t position, const uint8_t *data, size_t length, void *ud) {
+  (void)tox; (void)ud;
+  if (length == 0) {
+    printf("file_done %u %u %llu %.1f %llu\n", friend_number, file_number,
+           (unsigned long long)file_bytes, now_ms() - file_start_ms,
+           (unsigned long long)file_bad);
+    return;
+  }
+  for (size_t i = 0; i < length; i++) {
+    if (data[i] != pattern_byte(position + i)) file_bad++;
+  }
+  file_bytes += length;
+}
+
+static void on_file_chunk_request(Tox *tox, uint32_t friend_number, uint32_t file_number,
+                                  uint64_t position, size_t length, void *ud) {
+  (void)ud;
+  if (length == 0) {
+    printf("file_sent %u %u %.1f\n", friend_number, file_number, now_ms() - file_start_ms);
+    return;
+  }
+  static uint8_t chunk[TOX_MAX_CUSTOM_PACKET_SIZE];
+  if (length > sizeof chunk) length = sizeof chunk;
+  for (size_t i = 0; i < length; i++) chunk[i] = pattern_byte(position + i);
+  tox_file_send_chunk(tox, friend_number, file_number, position, chunk, length, NULL);
+}
+
 static void on_log(Tox *tox, Tox_Log_Level level, const char *file, uint32_t line,
                    const char *func, const char *message, void *user_data) {
   (void)tox; (void)user_data;
@@ -191,6 +248,19 @@ static int run_command(Tox *tox, char *line) {
                                           TOX_MESSAGE_TYPE_NORMAL, (const uint8_t *)rest,
                                           (size_t)len, &err);
     if (err == TOX_ERR_FRIEND_SEND_MESSAGE_OK) printf("ok %s %u\n", cmd, id);
+    else printf("error %s code %d\n", cmd, (int)err);
+  } else if (strcmp(cmd, "file_send") == 0) {
+    char *num = next_word(&rest), *size = next_word(&rest);
+    long long n = size ? strtoll(size, NULL, 10) : 0;
+    if (num == NULL || n <= 0) {
+      printf("error %s usage: %s FRIEND SIZE\n", cmd, cmd);
+      return 0;
+    }
+    Tox_Err_File_Send err;
+    file_start_ms = now_ms();
+    uint32_t f = tox_file_send(tox, (uint32_t)strtoul(num, NULL, 10), TOX_FILE_KIND_DATA,
+                               (uint64_t)n, NULL, (const uint8_t *)"bench", 5, &err);
+    if (err == TOX_ERR_FILE_SEND_OK) printf("ok %s %u\n", cmd, f);
     else printf("error %s code %d\n", cmd, (int)err);
   } else if (strcmp(cmd, "status") == 0) {
     size_t count = tox_self_get_friend_list_size(tox);
@@ -269,6 +339,9 @@ int main(int argc, char **argv) {
   tox_callback_friend_connection_status(tox, on_friend_connection);
   tox_callback_friend_request(tox, on_friend_request);
   tox_callback_friend_message(tox, on_message);
+  tox_callback_file_recv(tox, on_file_recv);
+  tox_callback_file_recv_chunk(tox, on_file_recv_chunk);
+  tox_callback_file_chunk_request(tox, on_file_chunk_request);
 
   uint8_t addr[TOX_ADDRESS_SIZE], pk[TOX_PUBLIC_KEY_SIZE], dht[TOX_PUBLIC_KEY_SIZE];
   tox_self_get_address(tox, addr);

@@ -1,0 +1,369 @@
+/**
+ * The thin driver of the session layer: it runs a {@link SessionHost} on a node's
+ * {@link UdpHost} (kinds 0x18-0x1b) and, optionally, on a {@link RelayPath}, with one timer
+ * at the host's `nextTimeout()`. All protocol state (nonces, rings, acknowledgements)
+ * lives in the host, so each outgoing datagram may take any path: a {@link PathSelector}
+ * per peer picks direct UDP, the relay route, or both (a direct copy of handshake-phase
+ * packets and small probes), and switching loses or duplicates nothing.
+ *
+ * A peer's UDP address is given to {@link SessionDriver.connect} or
+ * {@link SessionDriver.setDirect}, or learned from the first valid session datagram that
+ * arrives from it over UDP. A relay datagram is matched to its peer by DHT key.
+ *
+ * @example
+ * ```ts
+ * import { backend } from "../crypto/mod.ts";
+ * import { UdpHost } from "../node/host.ts";
+ * import { denoNetwork } from "../net/deno.ts";
+ * import { SessionDriver } from "./driver.ts";
+ * import { SessionHost } from "./host.ts";
+ * const c = backend();
+ * const make = async () => {
+ *   const udp = new UdpHost({ socket: await denoNetwork.bindDatagram({ hostname: "127.0.0.1", port: 0 }) });
+ *   const host = new SessionHost({ crypto: c, self: c.keyPair(), selfDht: c.keyPair() });
+ *   return { udp, d: new SessionDriver({ udp, host }) };
+ * };
+ * const a = await make(), b = await make();
+ * await using _a = a.udp, _b = b.udp;
+ * await using da = a.d, db = b.d;
+ * let got = "";
+ * db.on((e) => { if (e.type === "data") got = new TextDecoder().decode(e.data.subarray(1)); });
+ * da.connect(db.host.publicKey, db.host.dhtPublicKey, { addr: b.udp.localAddr });
+ * await da.waitEstablished(db.host.peer, 5000);
+ * da.send(db.host.peer, new Uint8Array([160, 104, 105]));
+ * for (let i = 0; i < 500 && got === ""; i++) await new Promise((r) => setTimeout(r, 10));
+ * if (got !== "hi") throw new Error(`got ${JSON.stringify(got)}`);
+ * ```
+ * @module
+ */
+import type { Addr } from "../net/addr.ts";
+import { formatAddr } from "../net/addr.ts";
+import { type Clock, realClock, type TimerId } from "../net/clock.ts";
+import type { UdpHost } from "../node/host.ts";
+import { fromHex, toHex } from "../util/bytes.ts";
+import { KIND_COOKIE_REQUEST, KIND_DATA } from "./constants.ts";
+import type { SessionHost } from "./host.ts";
+import { PathSelector } from "./path.ts";
+import type { RelayPath } from "./relay_path.ts";
+import type { SessionEvent } from "./types.ts";
+
+/** Options of a {@link SessionDriver}. */
+export interface SessionDriverOptions {
+  /** The node's UDP host; the driver registers kinds 0x18-0x1b in its table. */
+  udp: UdpHost;
+  /** The sans-IO session host. */
+  host: SessionHost;
+  /** The relay route (its client's key pair must be the host's DHT key pair). */
+  relay?: RelayPath;
+  /** Clock (default real time). */
+  clock?: Clock;
+  /** Use the direct UDP path (default true); false sends by the relay only. */
+  direct?: boolean;
+}
+
+/** How a peer is reached. */
+interface PeerPaths {
+  /** We called `connect()`: keep the entry (and its address) when the session ends. */
+  dialled: boolean;
+  dht: Uint8Array;
+  addr: Addr | undefined;
+  selector: PathSelector;
+}
+
+/** Where to answer a cookie request. */
+type Reply = { udp: Addr } | { relay: Uint8Array };
+
+/** Counters of a {@link SessionDriver}. */
+export interface SessionDriverStats {
+  /** Datagrams sent over UDP. */
+  udpSent: number;
+  /** Datagrams sent over the relay route. */
+  relaySent: number;
+  /** Datagrams received over UDP. */
+  udpReceived: number;
+  /** Datagrams received over the relay route. */
+  relayReceived: number;
+  /** Datagrams with no path to take them. */
+  noPath: number;
+  /** Event listener calls that threw. */
+  listenerErrors: number;
+}
+
+/**
+ * Sessions on real paths.
+ *
+ * @example
+ * ```ts
+ * import { backend } from "../crypto/mod.ts";
+ * import { UdpHost } from "../node/host.ts";
+ * import { MemoryNetwork } from "../net/memory.ts";
+ * import { SessionDriver } from "./driver.ts";
+ * import { SessionHost } from "./host.ts";
+ * const c = backend();
+ * await using udp = new UdpHost({ socket: await new MemoryNetwork().bindDatagram({ hostname: "10.0.0.1", port: 1 }) });
+ * await using d = new SessionDriver({ udp, host: new SessionHost({ crypto: c, self: c.keyPair(), selfDht: c.keyPair() }) });
+ * console.assert(d.stats.udpSent === 0);
+ * ```
+ */
+export class SessionDriver implements AsyncDisposable {
+  /** The session host. */
+  readonly host: SessionHost;
+  /** Counters. */
+  readonly stats: SessionDriverStats = {
+    udpSent: 0,
+    relaySent: 0,
+    udpReceived: 0,
+    relayReceived: 0,
+    noPath: 0,
+    listenerErrors: 0,
+  };
+  readonly #udp: UdpHost;
+  readonly #relay: RelayPath | undefined;
+  readonly #clock: Clock;
+  readonly #direct: boolean;
+  readonly #peers = new Map<string, PeerPaths>();
+  readonly #byAddr = new Map<string, string>();
+  readonly #byDht = new Map<string, string>();
+  readonly #listeners = new Set<(e: SessionEvent) => void>();
+  readonly #unlisten: () => void;
+  #timer: TimerId | null = null;
+  #timerAt = Infinity;
+  #closed = false;
+
+  /** Registers the session kinds on `udp` (and listens on `relay`). */
+  constructor(o: SessionDriverOptions) {
+    this.host = o.host;
+    this.#udp = o.udp;
+    this.#relay = o.relay;
+    this.#clock = o.clock ?? realClock;
+    this.#direct = o.direct ?? true;
+    const kinds = [];
+    for (let k = KIND_COOKIE_REQUEST; k <= KIND_DATA; k++) kinds.push(k);
+    o.udp.table.register("session", kinds, (data, from, now) => this.#fromUdp(data, from, now));
+    o.udp.start();
+    this.#unlisten = o.relay?.listen((data, dht) => this.#fromRelay(data, dht)) ?? (() => {});
+  }
+
+  /** Subscribes to session events; returns the unsubscribe function. */
+  on(fn: (e: SessionEvent) => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  /** Opens a session to a peer (real and DHT key), at `addr` over UDP when given. */
+  connect(real: Uint8Array, dht: Uint8Array, o: { addr?: Addr } = {}): void {
+    const peer = toHex(real);
+    this.#track(peer, dht).dialled = true;
+    if (o.addr) this.setDirect(peer, o.addr);
+    this.host.connect(real, dht, this.#clock.now());
+    this.#flush();
+  }
+
+  /** Sets (or clears) the peer's UDP address. */
+  setDirect(peer: string, addr: Addr | undefined): void {
+    const p = this.#peers.get(peer);
+    if (!p) return;
+    if (p.addr) this.#byAddr.delete(formatAddr(p.addr));
+    p.addr = addr;
+    if (addr) this.#byAddr.set(formatAddr(addr), peer);
+  }
+
+  /** The peer's UDP address, when known. */
+  directAddr(peer: string): Addr | undefined {
+    return this.#peers.get(peer)?.addr;
+  }
+
+  /** True while the direct path to `peer` is confirmed (a valid packet in the last 8 s). */
+  directUp(peer: string): boolean {
+    return this.#peers.get(peer)?.selector.directUp(this.#clock.now()) ?? false;
+  }
+
+  /** Queues a lossless payload (first byte 16-191); false when full or no session. */
+  send(peer: string, data: Uint8Array): boolean {
+    const ok = this.host.send(peer, data, this.#clock.now());
+    this.#flush();
+    return ok;
+  }
+
+  /** Sends a lossy payload (first byte 192-254); false unless established. */
+  sendLossy(peer: string, data: Uint8Array): boolean {
+    const ok = this.host.sendLossy(peer, data, this.#clock.now());
+    this.#flush();
+    return ok;
+  }
+
+  /** Ends the session with `peer`. */
+  kill(peer: string): void {
+    this.host.kill(peer, this.#clock.now());
+    this.#flush();
+  }
+
+  /** Resolves when the session with `peer` is established; rejects after `timeoutMs`. */
+  waitEstablished(peer: string, timeoutMs: number): Promise<void> {
+    if (this.host.session(peer)?.state === "established") return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        off();
+        reject(new Error(`session with ${peer.slice(0, 8)} not established`));
+      }, timeoutMs);
+      const off = this.on((e) => {
+        if (e.type === "established" && e.peer === peer) {
+          clearTimeout(t);
+          off();
+          resolve();
+        }
+      });
+    });
+  }
+
+  /** Stops the timer, unregisters from the UDP host and the relay. Idempotent. */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#udp.table.unregister("session");
+    this.#unlisten();
+    return Promise.resolve();
+  }
+
+  /** Same as {@link SessionDriver.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #track(peer: string, dht: Uint8Array): PeerPaths {
+    let p = this.#peers.get(peer);
+    if (p && toHex(p.dht) !== toHex(dht)) {
+      this.#byDht.delete(toHex(p.dht));
+      p.dht = dht;
+    }
+    if (!p) {
+      p = { dialled: false, dht, addr: undefined, selector: new PathSelector() };
+      this.#peers.set(peer, p);
+    }
+    this.#byDht.set(toHex(dht), peer);
+    this.#relay?.addPeer(dht);
+    return p;
+  }
+
+  /** Drops what we kept about a peer that dialled us, once its session is gone. */
+  #forget(peer: string): void {
+    const p = this.#peers.get(peer);
+    if (!p || p.dialled || this.host.session(peer)) return;
+    if (p.addr) this.#byAddr.delete(formatAddr(p.addr));
+    this.#byDht.delete(toHex(p.dht));
+    this.#peers.delete(peer);
+    this.#relay?.removePeer(p.dht);
+  }
+
+  #fromUdp(data: Uint8Array, from: Addr, now: number): void {
+    if (this.#closed) return;
+    this.stats.udpReceived++;
+    const known = this.#byAddr.get(formatAddr(from));
+    const reply: Reply = { udp: from };
+    const peer = this.host.handleDatagram(data, now, { ...(known ? { peer: known } : {}), reply });
+    this.#events(); // an incoming session is tracked before its address is learned
+    if (peer !== undefined) {
+      const p = this.#peers.get(peer);
+      if (p && known !== peer) this.setDirect(peer, from);
+      p?.selector.receivedDirect(now);
+    }
+    this.#flush();
+  }
+
+  #fromRelay(data: Uint8Array, dht: Uint8Array): void {
+    if (this.#closed) return;
+    this.stats.relayReceived++;
+    const known = this.#byDht.get(toHex(dht));
+    const reply: Reply = { relay: dht };
+    this.host.handleDatagram(data, this.#clock.now(), {
+      ...(known ? { peer: known } : {}),
+      reply,
+    });
+    this.#flush();
+  }
+
+  #flush(): void {
+    if (this.#closed) return;
+    const now = this.#clock.now();
+    this.#events();
+    for (const t of this.host.drainTransmit()) {
+      if (t.to === "reply") {
+        const r = t.reply as Reply | undefined;
+        if (r && "udp" in r) this.#sendUdp(t.bytes, r.udp);
+        else if (r && "relay" in r) this.#sendRelay(r.relay, t.bytes);
+        else this.stats.noPath++;
+        continue;
+      }
+      const p = this.#peers.get(t.peer);
+      if (!p) {
+        this.stats.noPath++;
+        continue;
+      }
+      p.selector.setAvailable(this.#direct && p.addr !== undefined, this.#relay !== undefined);
+      const paths = p.selector.route(t.bytes, now);
+      if (paths.length === 0) this.stats.noPath++;
+      for (const path of paths) {
+        if (path === "direct" && p.addr) this.#sendUdp(t.bytes, p.addr);
+        else if (path === "relay") this.#sendRelay(p.dht, t.bytes);
+      }
+    }
+    this.#arm();
+  }
+
+  #sendUdp(bytes: Uint8Array, to: Addr): void {
+    this.stats.udpSent++;
+    this.#udp.send(bytes, to);
+  }
+
+  #sendRelay(dht: Uint8Array, bytes: Uint8Array): void {
+    if (this.#relay?.send(dht, bytes)) this.stats.relaySent++;
+    else this.stats.noPath++;
+  }
+
+  #events(): void {
+    for (const e of this.host.drainEvents()) this.#event(e);
+  }
+
+  #event(e: SessionEvent): void {
+    if (e.type === "incoming") this.#track(e.peer, e.dhtPublicKey);
+    if (e.type === "closed") this.#forget(e.peer);
+    for (const fn of [...this.#listeners]) {
+      try {
+        fn(e);
+      } catch {
+        this.stats.listenerErrors++;
+      }
+    }
+  }
+
+  #arm(): void {
+    const at = this.host.nextTimeout();
+    if (at === this.#timerAt && this.#timer !== null) return;
+    if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#timerAt = at;
+    if (at === Infinity || Number.isNaN(at)) return; // -Infinity: due now
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = null;
+      this.#timerAt = Infinity;
+      if (this.#closed) return;
+      this.host.handleTimeout(this.#clock.now());
+      this.#flush();
+    }, Math.max(0, at - this.#clock.now()));
+  }
+}
+
+/**
+ * A peer's real key from its hex name (what {@link SessionHost} calls a peer).
+ *
+ * @example
+ * ```ts
+ * import { peerKey } from "./driver.ts";
+ * console.assert(peerKey("ff".repeat(32)).length === 32);
+ * ```
+ */
+export function peerKey(peer: string): Uint8Array {
+  return fromHex(peer);
+}
