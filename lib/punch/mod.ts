@@ -14,6 +14,8 @@
  * - {@link runPunchSession}: STUN, meeting, attempt and hold on real sockets.
  * - {@link planAttempts}, {@link recordAttempt}, {@link describeBeliefs}: beliefs about paths.
  * - {@link simulatePunch}: two NATed peers in virtual time on the in-memory network.
+ * - {@link DhtMeet}: the DHT-coordinated meeting (NAT pings through the close nodes, then
+ *   probes, no relay); {@link simulateDhtMeet} runs it in virtual time.
  *
  * The attempt's own probing budgets are `DIRECT_BUDGET_MS`/`BIRTHDAY_BUDGET_MS` in
  * `constants.ts`; the names exported here are the beliefs' plan budgets.
@@ -48,3 +50,5 @@ export * from "./session.ts";
 export type { NatLevel } from "./hello.ts";
 export * from "./beliefs.ts";
 export * from "./sim.ts";
+export * from "./dht_meet.ts";
+export * from "./dht_meet_sim.ts";
