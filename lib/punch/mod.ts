@@ -15,7 +15,8 @@
  * - {@link planAttempts}, {@link recordAttempt}, {@link describeBeliefs}: beliefs about paths.
  * - {@link simulatePunch}: two NATed peers in virtual time on the in-memory network.
  * - {@link DhtMeet}: the DHT-coordinated meeting (NAT pings through the close nodes, then
- *   probes, no relay); {@link simulateDhtMeet} runs it in virtual time.
+ *   probes, no relay); {@link simulateDhtMeet} runs it in virtual time, {@link runDhtMeet}
+ *   on a real socket.
  *
  * The attempt's own probing budgets are `DIRECT_BUDGET_MS`/`BIRTHDAY_BUDGET_MS` in
  * `constants.ts`; the names exported here are the beliefs' plan budgets.
@@ -52,3 +53,4 @@ export * from "./beliefs.ts";
 export * from "./sim.ts";
 export * from "./dht_meet.ts";
 export * from "./dht_meet_sim.ts";
+export * from "./dht_meet_driver.ts";
