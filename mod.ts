@@ -4,9 +4,10 @@
  *
  * @example
  * ```ts
- * import { backend, dht, formatPublicKey } from "./mod.ts";
+ * import { backend, dht, formatPublicKey, punch } from "./mod.ts";
  * console.assert(formatPublicKey(backend().keyPair().publicKey).length === 64);
  * console.assert(typeof dht.DhtNode === "function");
+ * console.assert(punch.PUNCH_KIND === 0xe5 && typeof punch.PunchAttempt === "function");
  * ```
  * @module
  */
@@ -26,5 +27,7 @@ export * as onion from "./lib/onion/mod.ts";
 export * as nat from "./lib/nat/mod.ts";
 /** One UDP socket per node: the packet table every layer registers in, and its host. */
 export * as node from "./lib/node/mod.ts";
+/** Hole punching: the probe codec, the sans-IO attempt, its driver, sessions, beliefs, the simulation. */
+export * as punch from "./lib/punch/mod.ts";
 /** net_crypto sessions: codecs, cookies, the sans-IO session and host, the path selector. */
 export * as session from "./lib/session/mod.ts";

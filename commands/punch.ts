@@ -36,6 +36,7 @@ Examples:
   $ peerkit punch <B's key> --relay 203.0.113.10:33445:<relay key> \\
       --stun 203.0.113.10:3478                                         # on A: punch to B
   $ peerkit punch <B's key> --relay ... --hold 60 --json   # keep the path a minute, JSON out
+  $ peerkit punch <B's key> --bootstrap 203.0.113.10:33445:<node key>   # no relay: the DHT
 
 Both peers need a relay they both reach ('peerkit relay serve', or any Tox TCP relay).
 The peers meet through the relay (meeting messages as out-of-band relay packets, so any
@@ -50,6 +51,8 @@ Prints the path chosen (direct / relay / none), both public endpoints and NAT ve
 probes used, the time to the first round trip and the beliefs that ordered the attempt.
 An open path is kept with keep-alives (every 10 s) for --hold seconds, or until Ctrl-C.
 Your identity is <home>/identity.key (created when missing); beliefs in <home>/beliefs.json.
+With --bootstrap instead of --relay both peers join the DHT and meet with c-toxcore's NAT
+ping through each other's close nodes (the listener names its one peer with --allow KEY).
 Exit 0 when a direct path opened, 1 when not, 2 on a usage error.`;
 
 const optionsSchema = (z: Zod) =>
@@ -58,6 +61,7 @@ const optionsSchema = (z: Zod) =>
     allow: z.array(z.string()).default([]),
     allowAny: z.boolean().optional(),
     relay: z.array(z.string()).default([]),
+    bootstrap: z.array(z.string()).default([]),
     stun: z.array(z.string()).default([]),
     timeout: z.string().default("20"),
     hold: z.string().default("0"),
@@ -73,6 +77,8 @@ export interface PunchCommandOptions {
   allow: Uint8Array[] | "any";
   /** Relays. */
   relays: { addr: Addr; publicKey: Uint8Array }[];
+  /** DHT nodes: meet through the DHT's NAT pings instead of a relay. */
+  bootstrap: { addr: Addr; publicKey: Uint8Array }[];
   /** STUN servers. */
   stun: Addr[];
   /** Give up after this. */
@@ -93,12 +99,14 @@ function seconds(v: string, what: string, min: number): number {
   return s * 1000;
 }
 
-function relaySpec(text: string): { addr: Addr; publicKey: Uint8Array } {
+function relaySpec(text: string, what = "--relay"): { addr: Addr; publicKey: Uint8Array } {
   const m = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5}):([0-9a-fA-F]{64})$/.exec(text) ??
     /^([0-9.]+):(\d{1,5}):([0-9a-fA-F]{64})$/.exec(text);
   if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
     throw usageError(
-      `punch: --relay must be IP:TCPPORT:PUBKEY (64 hex), got ${JSON.stringify(text)}`,
+      `punch: ${what} must be IP:${what === "--relay" ? "TCP" : "UDP"}PORT:PUBKEY (64 hex), got ${
+        JSON.stringify(text)
+      }`,
     );
   }
   return {
@@ -143,10 +151,19 @@ export async function parsePunchOptions(
   if (!o.listen && (o.allowAny || o.allow.length > 0)) {
     throw usageError("punch: --allow and --allow-any go with --listen");
   }
-  if (o.relay.length === 0) throw usageError("punch: give at least one --relay IP:TCPPORT:PUBKEY");
+  if (o.bootstrap.length > 0 && o.relay.length > 0) {
+    throw usageError("punch: give either --relay or --bootstrap, not both");
+  }
+  if (o.bootstrap.length > 0 && o.listen && (o.allowAny || o.allow.length !== 1)) {
+    throw usageError("punch: --bootstrap with --listen needs exactly one --allow KEY");
+  }
+  if (o.relay.length === 0 && o.bootstrap.length === 0) {
+    throw usageError("punch: give at least one --relay IP:TCPPORT:PUBKEY (or --bootstrap)");
+  }
   const out: PunchCommandOptions = {
     allow: o.allowAny ? "any" : o.allow.map((k) => parsePublicKey(k, "punch: --allow")),
-    relays: o.relay.map(relaySpec),
+    relays: o.relay.map((r) => relaySpec(r)),
+    bootstrap: o.bootstrap.map((b) => relaySpec(b, "--bootstrap")),
     stun: o.stun.map((s) => addr(s, "--stun")),
     timeoutMs: seconds(o.timeout, "--timeout", 1),
     holdMs: seconds(o.hold, "--hold", 0),
@@ -167,6 +184,7 @@ export async function parsePunchOptions(
  * ```
  */
 export async function runPunch(o: PunchCommandOptions, g: GlobalOptions, io: Io): Promise<number> {
+  if (o.bootstrap.length > 0) return await runPunchDht(o, g, io);
   const { loadIdentity } = await import("./_identity.ts");
   const { loadBeliefs, saveBeliefs } = await import("./_beliefs.ts");
   const { describeBeliefs, planAttempts, recordAttempt, recordNetwork } = await import(
@@ -257,6 +275,54 @@ export async function runPunch(o: PunchCommandOptions, g: GlobalOptions, io: Io)
   return r.path === "direct" ? EXIT.OK : EXIT.FAILED;
 }
 
+/** `punch --bootstrap`: the DHT-coordinated meeting (NAT pings, then probes), no relay. */
+async function runPunchDht(o: PunchCommandOptions, g: GlobalOptions, io: Io): Promise<number> {
+  const { loadIdentity } = await import("./_identity.ts");
+  const { loadBeliefs, saveBeliefs } = await import("./_beliefs.ts");
+  const { describeBeliefs, recordAttempt } = await import("../lib/punch/beliefs.ts");
+  const { runDhtMeet } = await import("../lib/punch/dht_meet_driver.ts");
+  const { formatPublicKey } = await import("../lib/identity/mod.ts");
+  const keyPair = await loadIdentity(o.identity, g.home, io);
+  const peer = o.peer ?? (o.allow as Uint8Array[])[0]!;
+  const peerHex = formatPublicKey(peer);
+  const say = (l: string) => {
+    if (!g.quiet && !g.json) io.err(l);
+  };
+  say(`punch: ${formatPublicKey(keyPair.publicKey)} <-> ${peerHex} through the DHT`);
+  const r = await runDhtMeet({
+    keyPair,
+    peer,
+    bootstrap: o.bootstrap,
+    timeoutMs: o.timeoutMs,
+    signal: io.signal,
+    ...(o.bind ? { bind: o.bind } : {}),
+  });
+  let beliefs = await loadBeliefs(g.home, Date.now(), say);
+  if (r.probes > 0) {
+    beliefs = recordAttempt(beliefs, peerHex, "direct", r.path === "direct", Date.now());
+  }
+  try {
+    await saveBeliefs(g.home, beliefs);
+  } catch (e) {
+    say(`punch: beliefs not saved: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const lines = describeBeliefs(beliefs, peerHex, Date.now());
+  const human = [
+    `path: ${r.path}${r.remote ? ` (${r.remote})` : ""}`,
+    `peer: ${peerHex}`,
+    ...(r.meetMs !== null ? [`met: dht after ${r.meetMs} ms`] : []),
+    `self: ${r.local}${r.seenByPeerAs ? `, seen by the peer as ${r.seenByPeerAs}` : ""}`,
+    `nat pings: ${r.stats.pingsSent} sent, ${r.stats.responsesMatched} answered, ${r.stats.requestsSeen} from the peer`,
+    ...(r.timeToFirstRoundTripMs !== null
+      ? [`first round trip: ${r.timeToFirstRoundTripMs} ms`]
+      : []),
+    `why: ${r.why}`,
+    ...lines.map((l) => `belief: ${l}`),
+  ];
+  emit(g, io, { ...r, peer: peerHex, meeting: "dht", beliefs: lines }, human);
+  return r.path === "direct" ? EXIT.OK : EXIT.FAILED;
+}
+
 /**
  * Adds `punch` to the program.
  *
@@ -275,6 +341,11 @@ export function registerPunch(program: Program, run: Runner): void {
     .option("--allow <key>", "peer a listener answers (64 hex, repeatable)", collect)
     .option("--allow-any", "answer any peer (with --listen)")
     .option("--relay <ip:tcpport:pubkey>", "TCP relay to meet through (repeatable)", collect)
+    .option(
+      "--bootstrap <ip:udpport:pubkey>",
+      "meet through the DHT instead (NAT pings via the peer's close nodes; repeatable)",
+      collect,
+    )
     .option(
       "--stun <ip:port>",
       "STUN server for the public endpoint and NAT verdict (repeatable)",

@@ -9,6 +9,7 @@
 import { dhtStage } from "./stages/dht.ts";
 import { keysStage } from "./stages/keys.ts";
 import { natStage } from "./stages/nat.ts";
+import { punchStage } from "./stages/punch.ts";
 import { relayStage } from "./stages/relay.ts";
 
 type Stage = {
@@ -30,7 +31,10 @@ const stages: Stage[] = [
     title: "nat: what stands in front of this host (STUN against the relay)",
     run: (say, signal) => natStage(say, signal),
   },
-  { title: "punch: a direct UDP path through NATs" },
+  {
+    title: "punch: a direct UDP path through NATs, met through a relay",
+    run: (say, signal) => punchStage(say, signal),
+  },
   { title: "connect and send: an encrypted session moving from relay to direct path" },
 ];
 
