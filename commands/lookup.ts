@@ -25,7 +25,7 @@ import type { Addr } from "../lib/net/addr.ts";
 import { parsePublicKey } from "../lib/identity/pubkey.ts";
 
 /** How long the onion search may go on once the DHT lookup has found the key. */
-export const ONION_GRACE_MS = 3000;
+export const ONION_GRACE_MS = 10_000;
 
 /** Help text shown after the options. */
 export const LOOKUP_EXAMPLES = `
@@ -38,7 +38,7 @@ Examples:
 Starts from --bootstrap nodes, else from the nodes saved by 'peerkit bootstrap'. Prints the
 target's IP:port when it answers, the closest nodes seen, hops, requests and time taken.
 Meanwhile an onion search says whether the key is announced (online): up to --timeout,
-or 3 s more once the DHT has found the key.
+or 10 s more once the DHT has found the key.
 A lookup runs under a throwaway DHT key: it only asks. To be found yourself, keep
 'peerkit bootstrap --stay' running (it serves the DHT under your identity).
 Exit 0 found (on the DHT or announced on the onion), 1 not found, 2 malformed id (a Tox

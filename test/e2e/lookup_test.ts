@@ -33,7 +33,7 @@ Deno.test("lookup finds a key two hops away in a small peerkit testnet (--json)"
     const j = JSON.parse(r.stdout);
     assert.equal(j.found, true);
     // The target is not announced on the onion; once the DHT found it the onion search gets
-    // a 3 s grace, not the rest of the 60 s timeout.
+    // a 10 s grace, not the rest of the 60 s timeout.
     assert.equal(j.onion.announced, false);
     assert.ok(j.onion.elapsedMs < 30_000, `onion search ran ${j.onion.elapsedMs} ms`);
     assert.equal(j.address, `127.0.0.1:${target.localAddr.port}`);
