@@ -26,9 +26,7 @@ import { discoverNat } from "../lib/nat/driver.ts";
 import { natVerdict } from "../lib/nat/report.ts";
 import { formatAddr } from "../lib/net/addr.ts";
 import { NAT_TIMING, withLocalIp } from "../commands/nat.ts";
-import { spawnRelayServe } from "../test/_support/relay_serve.ts";
-import { freePort } from "../test/_support/toxcore.ts";
-import { freePortPair, IP1, IP2, startCoturn } from "../test/nat/_loopback.ts";
+import { IP1, spawnRelayWithAlternate, startCoturn } from "../test/nat/_loopback.ts";
 import { which } from "../test/_support/env.ts";
 import { median } from "./_measure.ts";
 
@@ -148,22 +146,7 @@ if (!haveStun) {
 if (!haveCoturn) console.log("# note: `turnserver` (package coturn) is missing: no coturn rows");
 
 const home = await Deno.makeTempDir({ prefix: "peerkit-bench-nat-" });
-const [udp, alt] = await freePortPair();
-const relay = await spawnRelayServe([
-  "--json",
-  "relay",
-  "serve",
-  "--host",
-  IP1,
-  "--udp-port",
-  String(udp),
-  "--tcp-port",
-  String(freePort()),
-  "--stun-alternate",
-  `${IP2}:${alt}`,
-  "--rate",
-  "0",
-], { tempHome: true });
+const { s: relay, udp } = await spawnRelayWithAlternate(["--rate", "0"]);
 const coturn = haveCoturn ? await startCoturn() : null;
 const results: { server: string; rows: [string, Run[]][] }[] = [];
 try {

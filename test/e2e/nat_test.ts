@@ -8,26 +8,7 @@ import { peerkit } from "../_support/cli.ts";
 import { needs } from "../_support/env.ts";
 import { spawnRelayServe } from "../_support/relay_serve.ts";
 import { freePort } from "../_support/toxcore.ts";
-import { freePortPair, IP1, IP2, startCoturn } from "../nat/_loopback.ts";
-
-/** `relay serve` on 127.0.0.1 with its STUN alternate on 127.0.0.2. */
-async function relayWithAlternate() {
-  const [udp, alt] = await freePortPair();
-  const s = await spawnRelayServe([
-    "--json",
-    "relay",
-    "serve",
-    "--host",
-    IP1,
-    "--udp-port",
-    String(udp),
-    "--tcp-port",
-    String(freePort()),
-    "--stun-alternate",
-    `${IP2}:${alt}`,
-  ], { tempHome: true });
-  return { s, udp, alt, doc: JSON.parse(s.firstLine()) };
-}
+import { IP1, IP2, runStunClient, spawnRelayWithAlternate, startCoturn } from "../nat/_loopback.ts";
 
 async function tempHome(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "peerkit-nat-" });
@@ -46,7 +27,7 @@ function facts(doc: { verdict: string; ipv4: Record<string, unknown> }) {
 }
 
 Deno.test("peerkit nat --relay: a full verdict from relay serve's STUN responder, human and JSON", async () => {
-  const { s, udp, alt, doc } = await relayWithAlternate();
+  const { s, udp, alt, doc } = await spawnRelayWithAlternate();
   const home = await tempHome();
   try {
     assert.deepEqual(doc.stun, [
@@ -82,7 +63,7 @@ Deno.test("peerkit nat --relay: a full verdict from relay serve's STUN responder
 });
 
 Deno.test("peerkit nat without servers uses the saved nodes of the state directory", async () => {
-  const { s, udp, doc } = await relayWithAlternate();
+  const { s, udp, doc } = await spawnRelayWithAlternate();
   const home = await tempHome();
   try {
     const nodes = [{ host: IP1, port: udp, publicKey: doc.publicKey }];
@@ -161,7 +142,7 @@ Deno.test({
   ...needs(["turnserver"]),
   async fn() {
     await using coturn = await startCoturn();
-    const { s, udp } = await relayWithAlternate();
+    const { s, udp } = await spawnRelayWithAlternate();
     const home = await tempHome();
     try {
       const a = await peerkit([
@@ -194,22 +175,9 @@ Deno.test({
   name: "Debian's stun client gets correct answers from relay serve --stun-alternate",
   ...needs(["stun"]),
   async fn() {
-    const { s, udp, alt } = await relayWithAlternate();
+    const { s, udp, alt } = await spawnRelayWithAlternate();
     try {
-      const child = new Deno.Command("stun", {
-        args: [`${IP1}:${udp}`, "-v"],
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const killer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* gone */ }
-      }, 20_000);
-      const out = await child.output();
-      clearTimeout(killer);
-      const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+      const text = await runStunClient(`${IP1}:${udp}`);
       assert.match(text, /Primary: Open/, text.slice(-2000));
       assert.ok(text.includes(`ChangedAddress = ${IP2}:${alt}`), text.slice(-3000));
       assert.ok(text.includes(`SourceAddress = ${IP2}:${udp}`), text.slice(-3000));

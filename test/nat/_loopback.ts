@@ -1,7 +1,8 @@
 /**
  * Loopback helpers for the NAT tests: free port pairs on 127.0.0.1 and 127.0.0.2, a small
  * UDP driver around {@link StunResponder} that binds its four addresses, and a coturn
- * `turnserver` started on two loopback addresses and stopped by its PID.
+ * `turnserver` started on two loopback addresses and stopped by its PID, `peerkit relay serve`
+ * with its STUN alternate, and Debian's `stun` client run with a deadline.
  * @module
  */
 import type { Addr } from "../../lib/net/addr.ts";
@@ -9,6 +10,8 @@ import { denoNetwork } from "../../lib/net/deno.ts";
 import { StunResponder, type StunResponderOptions } from "../../lib/nat/responder.ts";
 import { discoverNat } from "../../lib/nat/driver.ts";
 import { StunResponderDriver } from "../../lib/nat/responder_driver.ts";
+import { type RelayServeProcess, spawnRelayServe } from "../_support/relay_serve.ts";
+import { freePort } from "../_support/toxcore.ts";
 
 export const IP1 = "127.0.0.1";
 export const IP2 = "127.0.0.2";
@@ -149,4 +152,51 @@ export async function startCoturn(): Promise<Coturn> {
   }
   await stop();
   throw new Error(`turnserver did not answer on ${IP1}:${port}:\n${log.slice(-2000)}`);
+}
+
+/**
+ * `peerkit relay serve` on 127.0.0.1 with free UDP and TCP ports and its STUN alternate on
+ * 127.0.0.2 (another free port); `extra` flags are appended.
+ */
+export async function spawnRelayWithAlternate(extra: string[] = []): Promise<{
+  s: RelayServeProcess;
+  udp: number;
+  alt: number;
+  // deno-lint-ignore no-explicit-any
+  doc: any;
+}> {
+  const [udp, alt] = await freePortPair();
+  const s = await spawnRelayServe([
+    "--json",
+    "relay",
+    "serve",
+    "--host",
+    IP1,
+    "--udp-port",
+    String(udp),
+    "--tcp-port",
+    String(freePort()),
+    "--stun-alternate",
+    `${IP2}:${alt}`,
+    ...extra,
+  ], { tempHome: true });
+  return { s, udp, alt, doc: JSON.parse(s.firstLine()) };
+}
+
+/** Runs Debian's `stun TARGET -v` (killed after 20 s) and returns stdout and stderr together. */
+export async function runStunClient(target: string): Promise<string> {
+  const child = new Deno.Command("stun", {
+    args: [target, "-v"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const killer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* gone */ }
+  }, 20_000);
+  const out = await child.output();
+  clearTimeout(killer);
+  return new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
 }

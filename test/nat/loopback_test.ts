@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { needs } from "../_support/env.ts";
 import { discoverNat } from "../../lib/nat/driver.ts";
-import { IP1, serveStun, startCoturn } from "./_loopback.ts";
+import { IP1, runStunClient, serveStun, startCoturn } from "./_loopback.ts";
 import { StunResponder } from "../../lib/nat/responder.ts";
 import { StunResponderDriver } from "../../lib/nat/responder_driver.ts";
 import { isStunPacket } from "../../lib/nat/wire.ts";
@@ -83,20 +83,7 @@ Deno.test({
   ...needs(["stun"]),
   async fn() {
     await using ours = await serveStun();
-    const child = new Deno.Command("stun", {
-      args: [`${ours.primary.hostname}:${ours.primary.port}`, "-v"],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const killer = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-    }, 20_000);
-    const out = await child.output();
-    clearTimeout(killer);
-    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    const text = await runStunClient(`${ours.primary.hostname}:${ours.primary.port}`);
     assert.match(text, /Primary: Open/, text.slice(-2000));
     const alt = ours.alternate!;
     assert.ok(text.includes(`ChangedAddress = ${alt.hostname}:${alt.port}`), text.slice(-3000));
