@@ -45,7 +45,9 @@ Key files are tox-bootstrapd's (64 raw bytes, public key first). A --key file mu
 The UDP port also answers STUN Binding requests ('peerkit nat --relay HOST:PORT'); with
 --stun-alternate (a second IP of this host and a free port) it answers from the other
 addresses too, so mapping and filtering can be tested against it.
---rate is relayed bytes per second per client (suffixes k, M): default 1M; 0 turns it off.
+--rate is bytes per second per client of everything it makes the relay send (data, OOB,
+onion and routing requests, pings; each control packet counts 8 KiB), suffixes k, M:
+default 1M; 0 turns it off.
 Stops cleanly (clients closed, totals printed, exit 0) on SIGINT, SIGTERM or SIGHUP; there
 is no reload: restart it to change flags.
 
@@ -388,7 +390,11 @@ export function registerRelay(program: Program, run: Runner): void {
     .option("--bootstrap <host:port:pubkey>", "DHT node to bootstrap from (repeatable)", collect)
     .option("--max-clients <n>", "most relay clients at once", "10000")
     .option("--max-per-ip <n>", "most relay clients from one IP (0: no cap)", "256")
-    .option("--rate <bytes>", "relayed bytes per second per client (k, M; 0: off)", "1M")
+    .option(
+      "--rate <bytes>",
+      "bytes per second per client the relay sends for it (k, M; 0: off)",
+      "1M",
+    )
     .option("--motd <text>", "message of the day for 0xf0 bootstrap-info requests", "peerkit")
     .option("--metrics <host:port>", "serve Prometheus metrics at http://HOST:PORT/metrics")
     .option("--stun-alternate <host:port>", "second IP and port STUN answers from (needs --host)")
