@@ -1,0 +1,116 @@
+/**
+ * The seam between the link (sessions on the best path, `lib/link`) and what runs on it
+ * (`connect`'s byte stream, `send`'s transfers): a reliable, ordered channel of messages to
+ * one authenticated peer. A message is one lossless net_crypto payload: its first byte is a
+ * packet id in the custom lossless range 160-191, the whole message at most
+ * {@link MAX_MESSAGE} bytes.
+ *
+ * Packet ids used by peerkit on a channel:
+ *
+ * | id      | name            | layout                   | owner          |
+ * | ------- | --------------- | ------------------------ | -------------- |
+ * | 160     | stream data     | `[160][bytes]`           | connect        |
+ * | 161     | stream end      | `[161]` (half-close)     | connect        |
+ * | 162     | refused         | `[162][utf-8 reason]`    | link listener  |
+ * | 163     | bye             | `[163][utf-8 reason]`    | link           |
+ * | 168-175 | transfer        | see `lib/transfer`       | send / receive |
+ *
+ * @example
+ * ```ts
+ * import { MAX_MESSAGE, PACKET, isChannelId } from "./channel.ts";
+ * console.assert(MAX_MESSAGE === 1373 && PACKET.STREAM_DATA === 160);
+ * console.assert(isChannelId(170) && !isChannelId(16));
+ * ```
+ * @module
+ */
+
+/** Largest channel message, packet id included (net_crypto's `MAX_CRYPTO_DATA_SIZE`). */
+export const MAX_MESSAGE = 1373;
+
+/** Packet ids peerkit uses on a channel (the custom lossless range of net_crypto). */
+export const PACKET = {
+  /** `[160][bytes]`: bytes of `connect`'s stream. */
+  STREAM_DATA: 160,
+  /** `[161]`: the sender's stream ended (half-close). */
+  STREAM_END: 161,
+  /** `[162][utf-8 reason]`: the listener refuses this peer; a kill follows. */
+  REFUSED: 162,
+  /** `[163][utf-8 reason]`: a clean close with a reason; a kill follows. */
+  BYE: 163,
+  /** First id of the transfer protocol (`lib/transfer`). */
+  TRANSFER_FIRST: 168,
+  /** Last id of the transfer protocol. */
+  TRANSFER_LAST: 175,
+} as const;
+
+/**
+ * True for a packet id in the custom lossless range (160-191).
+ *
+ * @example
+ * ```ts
+ * import { isChannelId } from "./channel.ts";
+ * console.assert(isChannelId(160) && isChannelId(191) && !isChannelId(192));
+ * ```
+ */
+export function isChannelId(id: number): boolean {
+  return id >= 160 && id <= 191;
+}
+
+/** Which path carries a peer's traffic. */
+export type PathKind = "relay" | "direct";
+
+/** A change of path, reported on stderr and as a JSON line (`{"event":"path",…}`). */
+export interface PathEvent {
+  /** Always `"path"`. */
+  event: "path";
+  /** The peer's real key, upper-case hex. */
+  peer: string;
+  /** The path now carrying traffic, or `"none"` when no path is left. */
+  path: PathKind | "none";
+  /** The peer's UDP address on a direct path (`IP:PORT`). */
+  remote?: string;
+  /** The relay on a relay path (`IP:PORT`). */
+  relay?: string;
+  /** Why the path changed, in a few words. */
+  why: string;
+  /** ms since the link started. */
+  atMs: number;
+}
+
+/** Why a channel ended. */
+export type ChannelEnd =
+  /** We closed it. */
+  | { reason: "local" }
+  /** The peer closed it cleanly (a bye or kill packet). */
+  | { reason: "peer"; message?: string }
+  /** The listener refused us, with its reason. */
+  | { reason: "refused"; message: string }
+  /** Nothing heard from the peer for too long (the friend connection timed out). */
+  | { reason: "timeout" }
+  /** The session could not be kept (every path lost). */
+  | { reason: "lost"; message: string };
+
+/**
+ * A reliable, ordered, end-to-end encrypted message channel to one peer whose key the
+ * session handshake proved. Backpressure: `send` resolves once the message is queued in
+ * the session's send ring, waiting while the ring is full.
+ */
+export interface PeerChannel {
+  /** The peer's real public key, upper-case hex. */
+  readonly peer: string;
+  /**
+   * Queues one message (`msg[0]` a packet id 160-191, at most {@link MAX_MESSAGE} bytes).
+   * Resolves when queued; rejects once the channel has ended.
+   */
+  send(msg: Uint8Array): Promise<void>;
+  /** Subscribes to the peer's messages, in order; returns the unsubscribe function. */
+  onMessage(fn: (msg: Uint8Array) => void): () => void;
+  /** Resolves when every message queued so far has been acknowledged by the peer's session. */
+  drained(): Promise<void>;
+  /** Ends the channel: optionally a bye with a reason, then the kill packet. Idempotent. */
+  close(reason?: string): Promise<void>;
+  /** Resolves, never rejects, when the channel ends, with why. */
+  readonly ended: Promise<ChannelEnd>;
+  /** Paths used so far, in order (for reports: `["relay", "direct"]`). */
+  readonly pathsUsed: readonly PathKind[];
+}
