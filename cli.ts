@@ -111,6 +111,14 @@ export async function main(argv: string[], output: Output = processOutput): Prom
       env,
       signal: controller.signal,
       cwd,
+      get rawStdin() {
+        return Deno.stdin.readable;
+      },
+      rawStdout: async (bytes) => {
+        wroteDocument = true;
+        for (let off = 0; off < bytes.length;) off += await Deno.stdout.write(bytes.subarray(off));
+      },
+      stdinIsTTY: Deno.stdin.isTerminal(),
     };
     code = await body(g, io);
   };

@@ -39,6 +39,12 @@ export interface Io {
   readonly signal: AbortSignal;
   /** The user's working directory, against which relative paths resolve. */
   readonly cwd: string;
+  /** The process's stdin as bytes (`connect`'s stream, `send -`); absent where not wired. */
+  readonly rawStdin?: ReadableStream<Uint8Array>;
+  /** Writes bytes to stdout unframed (`connect`'s stream); absent where not wired. */
+  readonly rawStdout?: (bytes: Uint8Array) => Promise<void>;
+  /** Whether stdin is an interactive terminal. */
+  readonly stdinIsTTY?: boolean;
 }
 
 /** Exit codes, as documented in the README. */
