@@ -272,3 +272,73 @@ Deno.test("connect: exit 2 on usage errors, 1 when the peer cannot be reached", 
   assert.equal(end.outcome, "unreachable");
   assert.match(end.why, /not reachable within 2 s/);
 });
+
+Deno.test({
+  name:
+    "connect: an interactive session in tmux pseudo-terminals: a line typed on each side appears on the other",
+  ...needs(["tmux"]),
+  async fn() {
+    await using w = await world();
+    const sock = `peerkit-connect-${Deno.pid}`;
+    const tmux = (...args: string[]) =>
+      new Deno.Command("tmux", { args: ["-L", sock, ...args], stdin: "null" }).output();
+    const pane = async (p: string) =>
+      new TextDecoder().decode((await tmux("capture-pane", "-p", "-t", p)).stdout);
+    const exitFile = (n: string) => `${w.a.home}/${n}.exit`;
+    const cmd = (home: string, args: string, n: string) =>
+      `deno run -A --quiet ${CLI} --home ${home} connect ${args} ${w.common.join(" ")}; echo $? > ${
+        exitFile(n)
+      }; sleep 30`;
+    const waitFor = async (p: string, re: RegExp) => {
+      for (let i = 0; i < 100; i++) {
+        if (re.test(await pane(p))) return true;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return false;
+    };
+    try {
+      await tmux(
+        "new-session",
+        "-d",
+        "-s",
+        "b",
+        "-x",
+        "160",
+        "-y",
+        "20",
+        cmd(w.b.home, `--listen --allow ${w.a.key}`, "b"),
+      );
+      assert(await waitFor("b", /listening as/), await pane("b"));
+      await tmux(
+        "new-session",
+        "-d",
+        "-s",
+        "a",
+        "-x",
+        "160",
+        "-y",
+        "20",
+        cmd(w.a.home, w.b.key, "a"),
+      );
+      assert(await waitFor("a", /session with .* open/), await pane("a"));
+      await tmux("send-keys", "-t", "a", "hello from a", "Enter");
+      assert(await waitFor("b", /hello from a/), `B's terminal: ${await pane("b")}`);
+      await tmux("send-keys", "-t", "b", "hi back from b", "Enter");
+      assert(await waitFor("a", /hi back from b/), `A's terminal: ${await pane("a")}`);
+      await tmux("send-keys", "-t", "a", "C-c");
+      let codes: string[] = [];
+      for (let i = 0; i < 100 && codes.length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        codes = [];
+        for (const n of ["a", "b"]) {
+          try {
+            codes.push((await Deno.readTextFile(exitFile(n))).trim());
+          } catch { /* not yet */ }
+        }
+      }
+      assert.deepEqual(codes, ["0", "0"], `Ctrl-C on A closes both cleanly: ${await pane("a")}`);
+    } finally {
+      await tmux("kill-server");
+    }
+  },
+});
