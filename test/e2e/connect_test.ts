@@ -342,3 +342,38 @@ Deno.test({
     }
   },
 });
+
+Deno.test("connect --bootstrap: met through the DHT, the session runs over the direct path only", async () => {
+  await using relay = await spawnLoopbackRelay();
+  const a = await keygen(), b = await keygen();
+  try {
+    const common = [
+      "--bootstrap",
+      `127.0.0.1:${relay.udpPort}:${relay.publicKeyHex}`,
+      "--bind",
+      "127.0.0.1:0",
+      "--timeout",
+      "15",
+    ];
+    const enc = new TextEncoder();
+    const [rb, ra] = await Promise.all([
+      spawn(
+        b.home,
+        ["--json", "connect", "--listen", "--allow", a.key, ...common],
+        enc.encode("from b\n"),
+      ).done,
+      spawn(a.home, ["--json", "connect", b.key, ...common], enc.encode("from a\n")).done,
+    ]);
+    assert.equal(ra.code, 0, ra.stderr);
+    assert.equal(rb.code, 0, rb.stderr);
+    assert.equal(new TextDecoder().decode(rb.stdout), "from a\n");
+    assert.equal(new TextDecoder().decode(ra.stdout), "from b\n");
+    const end = jsonLines(ra.stderr).find((e) => e.event === "end");
+    assert.deepEqual(end.paths, ["direct"]);
+    const lone = await spawn(a.home, ["connect", b.key, ...common.slice(0, -1), "2"], "null").done;
+    assert.equal(lone.code, 1);
+    assert.match(lone.stderr, /no direct path through the DHT within 2 s/);
+  } finally {
+    for (const h of [a, b]) await Deno.remove(h.home, { recursive: true });
+  }
+});
