@@ -328,8 +328,8 @@ export class Link implements AsyncDisposable {
       if (!s.live) continue;
       const a = s.live.poll(now);
       if (a.dead) {
+        this.#drop(peer, { reason: "timeout" }); // first: the kill's own "closed" is not the reason
         this.driver.kill(hex);
-        this.#drop(peer, { reason: "timeout" });
         continue;
       }
       if (a.sendAlive) this.driver.send(hex, ALIVE_PACKET);
