@@ -150,3 +150,24 @@ Deno.test("runStream: whatever a peer sends (truncated, bit-flipped, any id 160-
     { numRuns: 200 },
   );
 });
+
+Deno.test("runStream: when our output fails (a closed pipe) the channel is closed with a bye", async () => {
+  const clock = new VirtualClock();
+  const p = port(100);
+  const ch = new LinkChannel("ab", p, clock);
+  const run = runStream(ch, {
+    write: () => Promise.reject(new Error("Broken pipe")),
+    signal: new AbortController().signal,
+  });
+  ch.onMessage(() => {});
+  ch.deliver(new Uint8Array([160, 1, 2]));
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+  const bye = p.queued.find((m) => m[0] === PACKET.BYE);
+  assert.equal(new TextDecoder().decode(bye?.subarray(1)), "output closed");
+  p.free();
+  clock.advance(3_000);
+  const out = await run;
+  assert.equal(out.writeError, "Broken pipe");
+  assert.deepEqual(out.end, { reason: "local" });
+  assert(p.kills() === 1, "killed after the bye");
+});
