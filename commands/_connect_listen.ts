@@ -42,20 +42,7 @@ export async function connectListen(
 ): Promise<number> {
   const report = new ConnectReport(g, io);
   const opened = await openConnectLink(o, keyPair, g, io, report);
-  if (typeof opened === "string") {
-    report.end({
-      event: "end",
-      peer: null,
-      bytesSent: 0,
-      bytesReceived: 0,
-      durationMs: 0,
-      paths: [],
-      outcome: "unreachable",
-      why: opened,
-      exitCode: 1,
-    });
-    return 1;
-  }
+  if (typeof opened === "string") return report.failed("unreachable", opened, 0);
   await using link = opened.link;
   const input = o.recvOnly || !io.rawStdin ? undefined : new ByteSource(io.rawStdin);
   const write = stdoutWriter(io);
