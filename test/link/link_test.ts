@@ -139,7 +139,7 @@ Deno.test("Link: a dead direct path sends traffic back to the relay within 9 s, 
   const ch = await w.a.dial({ peer: w.b.publicKey, timeoutMs: 10_000 });
   assert(await until(() => w.events.some((e) => e.path === "direct"), 12_000), "went direct");
   const got = collect(w.accepted[0]!);
-  const msgs = pieces(400_000, 4);
+  const msgs = pieces(150_000, 4);
   const half = msgs.length >> 1;
   for (const m of msgs.slice(0, half)) await ch.send(m);
   const cutAt = Date.now();
