@@ -3,7 +3,7 @@ import { backend } from "../../lib/crypto/mod.ts";
 import { encodeKeyFile, readKeyFile } from "../../lib/identity/mod.ts";
 import { RelayNode } from "../../lib/relay/node.ts";
 import { parseRelayServeOptions } from "../../commands/relay.ts";
-import { spawnRelayServe } from "../_support/relay_serve.ts";
+import { spawnLoopbackRelay } from "../_support/relay_serve.ts";
 
 /** A LAN discovery packet (0x21, then a public key): 33 bytes. */
 function lanDiscovery(): Uint8Array {
@@ -46,22 +46,8 @@ Deno.test("a relay node answers LAN discovery by default, and not with lanDiscov
 });
 
 Deno.test("peerkit relay serve --no-lan-discovery draws no answer to a LAN discovery packet", async () => {
-  await using s = await spawnRelayServe(
-    [
-      "--json",
-      "relay",
-      "serve",
-      "--host",
-      "127.0.0.1",
-      "--udp-port",
-      "0",
-      "--tcp-port",
-      "0",
-      "--no-lan-discovery",
-    ],
-    { tempHome: true },
-  );
-  const port = Number(JSON.parse(s.firstLine()).udp.split(":").pop());
+  await using r = await spawnLoopbackRelay(["--no-lan-discovery"]);
+  const port = r.udpPort;
   assert.deepEqual(await answersTo(port), []);
 });
 
