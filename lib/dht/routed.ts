@@ -4,6 +4,11 @@
  * opened by the receiver. NAT pings (request id 0xfe) are answered here, through one
  * random good node of the sender's list (c-toxcore `handle_NATping`, `routeone_to_friend`).
  *
+ * Under the node's key budget (peerkit's hardening; c-toxcore has none): one for us from a
+ * sender key not in the cache costs one token before its X25519, and every forwarded one
+ * costs one token of its source address, so a flood of either is bounded by the budget's
+ * rates; beyond them packets are dropped and counted as `dropBudget`.
+ *
  * @example
  * ```ts
  * import { DhtNode } from "./node.ts";
@@ -44,8 +49,11 @@ export interface DhtRoutingHost {
   stats: DhtStats;
   /** Queues a datagram. */
   send(to: Addr, data: Uint8Array): void;
-  /** The node's options, read when used: `onRoutedRequest` receives requests for us. */
-  options: Pick<DhtNodeOptions, "onRoutedRequest">;
+  /**
+   * The node's options, read when used: `onRoutedRequest` receives requests for us,
+   * `keyBudget` bounds what routed packets may cost.
+   */
+  options: Pick<DhtNodeOptions, "onRoutedRequest" | "keyBudget">;
 }
 
 /** Sends, forwards and receives routed requests for one DHT node. */
@@ -75,7 +83,15 @@ export class DhtRouting {
   receive(data: Uint8Array, from: Addr, now: number): void {
     const h = this.#h;
     const p = decodeRoutedPacket(data);
+    const budget = h.options.keyBudget;
     if (keyEquals(p.receiverPublicKey, h.publicKey)) {
+      if (
+        budget && h.cipher.has && !h.cipher.has(p.senderPublicKey) &&
+        !budget.take(from.hostname, now)
+      ) {
+        h.stats.dropBudget++;
+        return;
+      }
       const r = openRoutedPacket(p, h.cipher.sharedKey(p.senderPublicKey), h.cipher.open);
       if (!r) {
         h.stats.dropBadMac++;
@@ -99,6 +115,10 @@ export class DhtRouting {
     const to = h.lists.closeAddr(p.receiverPublicKey);
     if (!to) {
       h.stats.dropRouteUnknown++;
+      return;
+    }
+    if (budget && !budget.take(from.hostname, now)) {
+      h.stats.dropBudget++;
       return;
     }
     h.stats.routedForwarded++;
