@@ -24,6 +24,7 @@ import {
 import { PeerkitError, usageError } from "../lib/util/errors.ts";
 import { type Addr, parseAddr } from "../lib/net/addr.ts";
 import { fromHex } from "../lib/util/bytes.ts";
+import type { KeyBudgetOptions } from "../lib/crypto/key_budget.ts";
 
 /** Help text shown after the options. */
 export const RELAY_EXAMPLES = `
@@ -38,6 +39,8 @@ Examples:
   $ peerkit relay serve --host 192.0.2.10 --stun-alternate 192.0.2.11:3479
                                                  # STUN with RFC 5780 OTHER-ADDRESS
   $ peerkit relay serve --no-lan-discovery       # a public node: no answers to LAN discovery
+  $ peerkit relay serve --key-budget 4096 --key-budget-per-ip 128
+                                                 # a faster host: more new keys a second
 
 Key files are tox-bootstrapd's (64 raw bytes, public key first). A --key file must exist
 (a typo must not start a server under a new identity) unless --create-key is given; without
@@ -48,6 +51,11 @@ addresses too, so mapping and filtering can be tested against it.
 --rate is bytes per second per client of everything it makes the relay send (data, OOB,
 onion and routing requests, pings; each control packet counts 8 KiB), suffixes k, M:
 default 1M; 0 turns it off.
+--key-budget bounds the X25519s that packets from keys not yet cached make the node compute
+(DHT requests, onion requests, routed requests 0x20 to it; each routed request it forwards
+costs one too): beyond it, in all or from one source IP, they are dropped before any work and
+counted (peerkit_key_budget_refused_total). Known peers cost nothing. 0 turns it off
+(c-toxcore has none).
 Stops cleanly (clients closed, totals printed, exit 0) on SIGINT, SIGTERM or SIGHUP; there
 is no reload: restart it to change flags.
 
@@ -86,6 +94,11 @@ const relayServeSchema = (z: Zod) => {
     metrics: z.string().min(1).optional(),
     stunAlternate: z.string().min(1).optional(),
     lanDiscovery: z.boolean().default(true),
+    keyBudget: int("--key-budget", 0, 1_000_000).default(1024),
+    keyBudgetBurst: int("--key-budget-burst", 1, 1_000_000).optional(),
+    keyBudgetPerIp: int("--key-budget-per-ip", 1, 1_000_000).default(64),
+    keyBudgetPerIpBurst: int("--key-budget-per-ip-burst", 1, 1_000_000).optional(),
+    keyBudgetSources: int("--key-budget-sources", 1, 10_000_000).default(4096),
   }).strict();
 };
 
@@ -117,6 +130,11 @@ export interface RelayServeOptions {
   stunAlternate?: Addr;
   /** Answer LAN discovery packets (0x21) from LAN addresses; `--no-lan-discovery` turns it off. */
   lanDiscovery: boolean;
+  /**
+   * The shared-key budget for packets from keys not in the cache (DHT, onion, routed
+   * requests), every field filled in; `false` (`--key-budget 0`): none, as c-toxcore.
+   */
+  keyBudget: Required<KeyBudgetOptions> | false;
 }
 
 function parseRate(s: string): number {
@@ -156,6 +174,19 @@ export async function parseRelayServeOptions(raw: unknown): Promise<RelayServeOp
   if (o.createKey && o.key === undefined) {
     throw usageError("relay serve: --create-key needs --key FILE");
   }
+  const given = raw as Record<string, unknown>;
+  const budgetFlags = [
+    "keyBudgetBurst",
+    "keyBudgetPerIp",
+    "keyBudgetPerIpBurst",
+    "keyBudgetSources",
+  ]
+    .some((k) => given[k] !== undefined);
+  if (o.keyBudget === 0 && budgetFlags) {
+    throw usageError(
+      "relay serve: --key-budget 0 turns the budget off; drop the other --key-budget-* flags",
+    );
+  }
   const motd = new TextEncoder().encode(o.motd);
   if (motd.length > 255 || motd.includes(0)) {
     throw usageError("relay serve: --motd must be at most 255 bytes of UTF-8, without NUL");
@@ -180,6 +211,13 @@ export async function parseRelayServeOptions(raw: unknown): Promise<RelayServeOp
       ? undefined
       : (await import("./nat.ts")).parseStunAlternate(o.stunAlternate, o.host, o.udpPort),
     lanDiscovery: o.lanDiscovery,
+    keyBudget: o.keyBudget === 0 ? false : {
+      perSecond: o.keyBudget,
+      burst: o.keyBudgetBurst ?? Math.max(1, o.keyBudget / 8),
+      perSourcePerSecond: o.keyBudgetPerIp,
+      perSourceBurst: o.keyBudgetPerIpBurst ?? Math.max(1, o.keyBudgetPerIp / 4),
+      maxSources: o.keyBudgetSources,
+    },
   };
 }
 
@@ -263,6 +301,7 @@ export async function runRelayServe(
   const { formatAddr } = await import("../lib/net/addr.ts");
   const { formatPublicKey } = await import("../lib/identity/mod.ts");
   const { RelayNode } = await import("../lib/relay/node.ts");
+  const { KeyBudget } = await import("../lib/crypto/key_budget.ts");
   const { naclCipher, sodiumCipher } = await import("../lib/dht/cipher.ts");
   const { encodeVersion } = await import("../lib/dht/bootstrap_info.ts");
   const { VERSION } = await import("../cli.ts");
@@ -301,6 +340,7 @@ export async function runRelayServe(
       maxClients: o.maxClients,
       maxClientsPerIp: o.maxPerIp,
       rateBytesPerSecond: o.rate,
+      keyBudget: o.keyBudget === false ? false : new KeyBudget(o.keyBudget),
       onKill: g.verbose
         ? (conn, reason, addr) => io.err(`relay: closed #${conn} ${formatAddr(addr)}: ${reason}`)
         : undefined,
@@ -335,7 +375,8 @@ export async function runRelayServe(
     const ma = metricsServer?.addr as Deno.NetAddr | undefined;
     const metrics = ma ? formatAddr({ hostname: ma.hostname, port: ma.port }) : null;
     const stun = (node.stun?.addresses ?? []).map(formatAddr);
-    emit(g, io, { publicKey, udp, tcp, metrics, rate: o.rate, stun }, [
+    const keyBudget = o.keyBudget;
+    emit(g, io, { publicKey, udp, tcp, metrics, rate: o.rate, stun, keyBudget }, [
       `public key: ${publicKey}`,
       `udp (DHT, STUN): ${udp}`,
       ...(stun.length > 1 ? [`stun (RFC 5780 other addresses): ${stun.slice(1).join(" ")}`] : []),
@@ -346,6 +387,10 @@ export async function runRelayServe(
       io.err(
         `peerkit: relay serving; rate limit ${
           o.rate === 0 ? "off" : `${o.rate} B/s per client`
+        }; key budget ${
+          keyBudget === false
+            ? "off"
+            : `${keyBudget.perSecond}/s, ${keyBudget.perSourcePerSecond}/s per IP`
         }; stop with Ctrl-C`,
       );
     }
@@ -399,6 +444,18 @@ export function registerRelay(program: Program, run: Runner): void {
     .option("--metrics <host:port>", "serve Prometheus metrics at http://HOST:PORT/metrics")
     .option("--stun-alternate <host:port>", "second IP and port STUN answers from (needs --host)")
     .option("--no-lan-discovery", "do not answer LAN discovery packets (a 33-byte one draws 113)")
+    .option(
+      "--key-budget <n>",
+      "X25519s a second for packets from unknown keys, in all (0: no budget)",
+      "1024",
+    )
+    .option("--key-budget-burst <n>", "of those at once (default: an eighth of --key-budget)")
+    .option("--key-budget-per-ip <n>", "X25519s a second for one source address (default 64)")
+    .option(
+      "--key-budget-per-ip-burst <n>",
+      "of those at once (default: a quarter of --key-budget-per-ip)",
+    )
+    .option("--key-budget-sources <n>", "source addresses tracked at once (default 4096)")
     .addHelpText("after", RELAY_EXAMPLES)
     .action((opts) =>
       run(async (g, io) => runRelayServe(await parseRelayServeOptions(opts), g, io))
