@@ -21,7 +21,19 @@ export interface Transmit {
   data: Uint8Array;
 }
 
-/** A first-in first-out queue of datagrams. */
+/**
+ * A first-in first-out queue of datagrams.
+ *
+ * @example
+ * ```ts
+ * import { Outbox } from "./outbox.ts";
+ * const o = new Outbox();
+ * const to = { hostname: "127.0.0.1", port: 1 };
+ * o.push(to, new Uint8Array([1]));
+ * o.push(to, new Uint8Array([2]));
+ * console.assert(o.poll()?.data[0] === 1 && o.poll()?.data[0] === 2);
+ * ```
+ */
 export class Outbox {
   #out: Transmit[] = [];
   #head = 0;

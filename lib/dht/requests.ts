@@ -41,7 +41,30 @@ export interface DhtRequestsHost {
   send(to: Addr, data: Uint8Array): void;
 }
 
-/** Pending requests and running lookups of one DHT node. */
+/**
+ * Pending requests and running lookups of one DHT node.
+ *
+ * @example
+ * ```ts
+ * import { DhtRequests } from "./requests.ts";
+ * import { naclCipher } from "./cipher.ts";
+ * import { emptyStats } from "./stats.ts";
+ * import { backend } from "../crypto/mod.ts";
+ * const kp = backend().keyPair(), stats = emptyStats();
+ * const sent: Uint8Array[] = [];
+ * const r = new DhtRequests({
+ *   publicKey: kp.publicKey,
+ *   cipher: naclCipher(kp.secretKey),
+ *   random: (n) => crypto.getRandomValues(new Uint8Array(n)),
+ *   stats,
+ *   send: (_to, d) => void sent.push(d),
+ * }, 512, 5000);
+ * r.request({ publicKey: backend().keyPair().publicKey, addr: { hostname: "10.0.0.2", port: 1 } },
+ *   { type: "pingRequest" }, 0);
+ * r.expire(5000);
+ * console.assert(sent[0]?.[0] === 0x00 && stats.timeouts === 1);
+ * ```
+ */
 export class DhtRequests {
   readonly #h: DhtRequestsHost;
   readonly #pending: PendingTable;

@@ -56,7 +56,33 @@ export interface DhtRoutingHost {
   options: Pick<DhtNodeOptions, "onRoutedRequest" | "keyBudget">;
 }
 
-/** Sends, forwards and receives routed requests for one DHT node. */
+/**
+ * Sends, forwards and receives routed requests for one DHT node.
+ *
+ * @example
+ * ```ts
+ * import { DhtRouting } from "./routed.ts";
+ * import { DhtLists } from "./lists.ts";
+ * import { naclCipher } from "./cipher.ts";
+ * import { emptyStats } from "./stats.ts";
+ * import { TOXCORE_SIZES, TOXCORE_TIMINGS } from "./constants.ts";
+ * import { backend } from "../crypto/mod.ts";
+ * const kp = backend().keyPair(), stats = emptyStats();
+ * const routing = new DhtRouting({
+ *   publicKey: kp.publicKey,
+ *   cipher: naclCipher(kp.secretKey),
+ *   lists: new DhtLists(kp.publicKey, TOXCORE_SIZES, TOXCORE_TIMINGS),
+ *   random: (n) => crypto.getRandomValues(new Uint8Array(n)),
+ *   stats,
+ *   send: () => {},
+ *   options: {},
+ * });
+ * const packet = new Uint8Array(1 + 32 + 32 + 24 + 17);
+ * packet[0] = 0x20; // for a key we do not know
+ * routing.receive(packet, { hostname: "10.0.0.2", port: 1 }, 0);
+ * console.assert(stats.dropRouteUnknown === 1);
+ * ```
+ */
 export class DhtRouting {
   readonly #h: DhtRoutingHost;
 

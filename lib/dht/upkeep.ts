@@ -47,7 +47,42 @@ export interface DhtUpkeepHost {
   random: (n: number) => Uint8Array;
 }
 
-/** The timers and candidate queues that keep one DHT node's lists filled. */
+/**
+ * The timers and candidate queues that keep one DHT node's lists filled.
+ *
+ * @example
+ * ```ts
+ * import { DhtUpkeep } from "./upkeep.ts";
+ * import { DhtRequests } from "./requests.ts";
+ * import { DhtLists } from "./lists.ts";
+ * import { naclCipher } from "./cipher.ts";
+ * import { emptyStats } from "./stats.ts";
+ * import { TOXCORE_SIZES, TOXCORE_TIMINGS } from "./constants.ts";
+ * import { backend } from "../crypto/mod.ts";
+ * const kp = backend().keyPair();
+ * const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+ * let sent = 0;
+ * const requests = new DhtRequests({
+ *   publicKey: kp.publicKey,
+ *   cipher: naclCipher(kp.secretKey),
+ *   random,
+ *   stats: emptyStats(),
+ *   send: () => void sent++,
+ * }, 512, 5000);
+ * const lists = new DhtLists(kp.publicKey, TOXCORE_SIZES, TOXCORE_TIMINGS);
+ * const upkeep = new DhtUpkeep({
+ *   publicKey: kp.publicKey,
+ *   lists,
+ *   requests,
+ *   sizes: TOXCORE_SIZES,
+ *   timings: TOXCORE_TIMINGS,
+ *   random,
+ * });
+ * upkeep.rememberBootstrap({ publicKey: backend().keyPair().publicKey, addr: { hostname: "10.0.0.2", port: 1 } });
+ * upkeep.tick(5_000); // no good node yet: the bootstrap node is asked again
+ * console.assert(sent === 1);
+ * ```
+ */
 export class DhtUpkeep {
   readonly #h: DhtUpkeepHost;
   readonly #close: ListState;

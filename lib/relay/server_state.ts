@@ -66,7 +66,21 @@ export function resolveServerOptions(opts: RelayServerOptions): ResolvedServerOp
   };
 }
 
-/** Tables, counters and queue/close primitives of one relay server core. */
+/**
+ * Tables, counters and queue/close primitives of one relay server core.
+ *
+ * @example
+ * ```ts
+ * import { backend } from "../crypto/mod.ts";
+ * import { newConn } from "./server_conn.ts";
+ * import { ServerState } from "./server_state.ts";
+ * const st = new ServerState({ keyPair: backend().keyPair() });
+ * const c = newConn(1, { hostname: "127.0.0.1", port: 1 }, 0);
+ * st.conns.set(1, c);
+ * st.kill(c, "misuse");
+ * console.assert(st.closed[0]?.reason === "misuse" && st.kills.misuse === 1);
+ * ```
+ */
 export class ServerState {
   /** Limits. */
   readonly o: ResolvedServerOptions;
