@@ -61,7 +61,7 @@ export interface DhtRequestsHost {
  * }, 512, 5000);
  * r.request({ publicKey: backend().keyPair().publicKey, addr: { hostname: "10.0.0.2", port: 1 } },
  *   { type: "pingRequest" }, 0);
- * r.expire(5000);
+ * r.expire(5001);
  * console.assert(sent[0]?.[0] === 0x00 && stats.timeouts === 1);
  * ```
  */
