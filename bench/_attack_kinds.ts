@@ -19,7 +19,7 @@ import {
   sizeDatagrams,
 } from "./_attack_packets.ts";
 import { toHex } from "../lib/util/bytes.ts";
-import { compileBenchC } from "./_gcc.ts";
+import { compileBenchC } from "./_load_gen.ts";
 
 /** What an attack gets. */
 export interface AttackContext {

@@ -17,6 +17,8 @@ import {
   buildOnionPacket,
   createOnionPath,
 } from "../lib/onion/client_packets.ts";
+/** Re-exported for the attack kinds; see `_load_gen.ts`. */
+export { records } from "./_load_gen.ts";
 
 /** Every datagram kind peerkit or tox-bootstrapd knows. */
 export const KNOWN_KINDS: readonly number[] = [
@@ -157,25 +159,4 @@ export function onionDatagrams(target: Uint8Array, count: number): Uint8Array[] 
       sendback: b.randomBytes(8),
     });
   });
-}
-
-/**
- * The `[length u16 BE][bytes]` records of `packets`, as bench/attack_flood.c reads them.
- *
- * @example
- * ```ts
- * import { records } from "./_attack_packets.ts";
- * console.assert(records([new Uint8Array([7])]).join() === "0,1,7");
- * ```
- */
-export function records(packets: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(packets.reduce((n, p) => n + 2 + p.length, 0));
-  let off = 0;
-  for (const p of packets) {
-    out[off] = p.length >> 8;
-    out[off + 1] = p.length & 0xff;
-    out.set(p, off + 2);
-    off += 2 + p.length;
-  }
-  return out;
 }

@@ -28,7 +28,7 @@ import { denoBatchNetwork, denoNetwork } from "../lib/net/deno.ts";
 import { openUdpStack } from "../lib/node/stack.ts";
 import { fromHex, toHex } from "../lib/util/bytes.ts";
 import { startBootstrapd } from "../test/_support/toxcore.ts";
-import { compileBenchC } from "./_gcc.ts";
+import { compileBenchC, records } from "./_load_gen.ts";
 
 function flag(name: string, def: string): string {
   const i = Deno.args.indexOf(`--${name}`);
@@ -84,15 +84,7 @@ function buildLoad(target: Uint8Array): Uint8Array {
       );
     }
   }
-  const out = new Uint8Array(packets.reduce((n, p) => n + 2 + p.length, 0));
-  let off = 0;
-  for (const p of packets) {
-    out[off] = p.length >> 8;
-    out[off + 1] = p.length & 0xff;
-    out.set(p, off + 2);
-    off += 2 + p.length;
-  }
-  return out;
+  return records(packets);
 }
 
 interface Step {

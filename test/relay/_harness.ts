@@ -11,6 +11,7 @@ import {
   type RelayServerOptions,
 } from "../../lib/relay/mod.ts";
 import type { Addr } from "../../lib/net/addr.ts";
+import type { Network, Stream, StreamListener } from "../../lib/net/types.ts";
 
 export class Peer {
   readonly kp: KeyPair;
@@ -159,4 +160,27 @@ export async function linkedPair(
     throw e;
   }
   return pair;
+}
+
+/**
+ * `net` with its listeners' `accept` replaced by `accept(listener)`: for tests of how the
+ * relay driver meets failing accepts or streams.
+ */
+export function withAccept(
+  net: Network,
+  accept: (l: StreamListener) => Promise<Stream>,
+): Network {
+  return {
+    bindDatagram: (a) => net.bindDatagram(a),
+    connect: (a) => net.connect(a),
+    listen: async (a) => {
+      const l = await net.listen(a);
+      return {
+        addr: l.addr,
+        close: () => l.close(),
+        [Symbol.asyncDispose]: () => Promise.resolve(l.close()),
+        accept: () => accept(l),
+      };
+    },
+  };
 }

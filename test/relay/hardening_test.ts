@@ -17,7 +17,7 @@ Deno.test("1,000 half-open handshakes do not stop a new client from linking and 
       await c.write(new Uint8Array(64)); // half a handshake
       conns.push(c);
     }
-    await using pair = await linkedPair(relay, 5000);
+    await using _pair = await linkedPair(relay, 5000);
     assert.ok(kills.filter((k) => k === "pending_evicted").length >= 1000 - 256);
     assert.ok(relay.core.stats().pending <= 256);
   } finally {

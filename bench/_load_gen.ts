@@ -1,10 +1,10 @@
 /**
- * Builds the C load generators of bench/ (`dht_load.c`, `attack_flood.c`, which share
- * `_udp_batch.h`) with gcc.
+ * The C load generators of bench/ (`dht_load.c`, `attack_flood.c`, which share
+ * `_udp_batch.h`): building them with gcc and writing the packet file they send.
  *
  * @example
  * ```ts ignore
- * import { compileBenchC } from "./_gcc.ts";
+ * import { compileBenchC } from "./_load_gen.ts";
  * console.log(await compileBenchC("dht_load", await Deno.makeTempDir()));
  * ```
  * @module
@@ -16,7 +16,7 @@
  *
  * @example
  * ```ts ignore
- * import { compileBenchC } from "./_gcc.ts";
+ * import { compileBenchC } from "./_load_gen.ts";
  * const bin = await compileBenchC("attack_flood", await Deno.makeTempDir());
  * ```
  */
@@ -32,4 +32,25 @@ export async function compileBenchC(name: string, dir: string): Promise<string> 
   });
   if (!out.success) throw new Error(`gcc failed: ${new TextDecoder().decode(out.stderr)}`);
   return bin;
+}
+
+/**
+ * The `[length u16 BE][bytes]` records of `packets`, as bench/dht_load.c and bench/attack_flood.c read them.
+ *
+ * @example
+ * ```ts
+ * import { records } from "./_load_gen.ts";
+ * console.assert(records([new Uint8Array([7])]).join() === "0,1,7");
+ * ```
+ */
+export function records(packets: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(packets.reduce((n, p) => n + 2 + p.length, 0));
+  let off = 0;
+  for (const p of packets) {
+    out[off] = p.length >> 8;
+    out[off + 1] = p.length & 0xff;
+    out.set(p, off + 2);
+    off += 2 + p.length;
+  }
+  return out;
 }
