@@ -10,7 +10,7 @@
  * ```
  * @module
  */
-import { backend } from "../lib/crypto/mod.ts";
+import { backend, type KeyPair } from "../lib/crypto/mod.ts";
 import { sealDhtPacket } from "../lib/dht/wire.ts";
 import {
   buildAnnounceRequest,
@@ -82,17 +82,27 @@ export function kindDatagrams(count: number): Uint8Array[] {
  * ```
  */
 export function pingDatagrams(target: Uint8Array, keys: number): Uint8Array[] {
+  return Array.from({ length: keys }, () => pingFrom(target));
+}
+
+/**
+ * A DHT ping request to `target` from key pair `me` (default a fresh one).
+ *
+ * @example
+ * ```ts
+ * import { backend } from "../lib/crypto/mod.ts";
+ * import { pingFrom } from "./_attack_packets.ts";
+ * console.assert(pingFrom(backend().keyPair().publicKey).length === 82);
+ * ```
+ */
+export function pingFrom(target: Uint8Array, me: KeyPair = backend().keyPair()): Uint8Array {
   const b = backend();
-  return Array.from({ length: keys }, () => {
-    const me = b.keyPair();
-    const key = b.sharedKey(target, me.secretKey);
-    return sealDhtPacket(
-      { type: "pingRequest", pingId: b.randomBytes(8) },
-      me.publicKey,
-      key,
-      b.randomBytes(24),
-    );
-  });
+  return sealDhtPacket(
+    { type: "pingRequest", pingId: b.randomBytes(8) },
+    me.publicKey,
+    b.sharedKey(target, me.secretKey),
+    b.randomBytes(24),
+  );
 }
 
 /**

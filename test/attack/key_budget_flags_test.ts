@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
 import { parseRelayServeOptions } from "../../commands/relay.ts";
-import { backend } from "../../lib/crypto/mod.ts";
-import { sealDhtPacket } from "../../lib/dht/wire.ts";
 import { fromHex } from "../../lib/util/bytes.ts";
 import { peerkit } from "../_support/cli.ts";
 import { spawnLoopbackRelay } from "../_support/relay_serve.ts";
 import { answersTo } from "./_udp_answers.ts";
-
-const b = backend();
+import { pingDatagrams } from "../../bench/_attack_packets.ts";
 
 Deno.test("relay serve's key budget defaults to the library's: 1024/s, burst 128, 64/s and 16 per IP", async () => {
   const o = await parseRelayServeOptions({});
@@ -60,16 +57,7 @@ Deno.test("peerkit relay serve --key-budget-per-ip: pings from fresh keys beyond
     "3",
   ]);
   assert.deepEqual(JSON.parse(r.process.firstLine()).keyBudget.perSourceBurst, 3);
-  const relayKey = fromHex(r.publicKeyHex);
-  const pings = Array.from({ length: 12 }, () => {
-    const kp = b.keyPair();
-    return sealDhtPacket(
-      { type: "pingRequest", pingId: b.randomBytes(8) },
-      kp.publicKey,
-      b.sharedKey(relayKey, kp.secretKey),
-      b.randomBytes(24),
-    );
-  });
+  const pings = pingDatagrams(fromHex(r.publicKeyHex), 12);
   const got = await answersTo(r.udpPort, pings, 800);
   // Three ping responses (82 bytes each), nothing for the nine beyond the budget.
   assert.deepEqual(got, [82, 82, 82]);
