@@ -5,6 +5,8 @@ import { naclCipher } from "../../lib/dht/cipher.ts";
 import { DhtNode } from "../../lib/dht/node.ts";
 import { sealRoutedPacket } from "../../lib/dht/wire.ts";
 import type { Addr } from "../../lib/net/addr.ts";
+import { RelayNode } from "../../lib/relay/node.ts";
+import { answersTo } from "./_udp_answers.ts";
 
 const b = backend();
 const budget = () =>
@@ -89,4 +91,18 @@ Deno.test("a node without a key budget forwards every routed request, as c-toxco
   for (let i = 0; i < 100; i++) relay.handlePacket(routed(peer.publicKey), from(i), 2);
   assert.equal(relay.stats.routedForwarded - before, 100);
   assert.equal(relay.stats.dropBudget, 0);
+});
+
+Deno.test("regression: a relay node's routed requests from fresh keys share its key budget and its metric", async () => {
+  const kp = b.keyPair();
+  await using n = await RelayNode.start({
+    keyPair: kp,
+    keyBudget: new KeyBudget({ perSecond: 100, perSourcePerSecond: 4, perSourceBurst: 4 }),
+  });
+  const packets = Array.from({ length: 30 }, () => routed(kp.publicKey));
+  await answersTo(n.udpAddr.port, packets, 300);
+  const s = n.dht.node.stats;
+  assert.equal(s.routedToUs + s.dropBudget, 30, JSON.stringify(s));
+  assert.equal(s.routedToUs, 4);
+  assert.match(n.metrics(), /peerkit_key_budget_refused_total 26\b/);
 });
