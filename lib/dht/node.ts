@@ -48,12 +48,15 @@ import { type LookupOptions, type LookupResult, LookupState } from "./lookup.ts"
 import { Outbox } from "./outbox.ts";
 import type { NodeInfo } from "./packed_node.ts";
 import { pooledRandom } from "./random.ts";
-import { DhtRequests } from "./requests.ts";
-import { DhtRouting } from "./routed.ts";
+import { DhtRequests, type DhtRequestsHost } from "./requests.ts";
+import { DhtRouting, type DhtRoutingHost } from "./routed.ts";
 import { type DhtStats, emptyStats } from "./stats.ts";
-import { DhtUpkeep } from "./upkeep.ts";
+import { DhtUpkeep, type DhtUpkeepHost } from "./upkeep.ts";
 import { type DhtReceiveHost, receiveDhtPacket } from "./receive.ts";
 import { decodeLanDiscovery, isDhtKind } from "./wire.ts";
+
+/** What the parts of a node see of it: the union of their host interfaces. */
+type DhtCore = DhtRequestsHost & DhtRoutingHost & DhtUpkeepHost & DhtReceiveHost;
 
 /** A sans-IO Tox DHT node. */
 export class DhtNode {
@@ -85,40 +88,30 @@ export class DhtNode {
     const cipher = this.#cipher = opts.cipher ?? naclCipher(opts.keyPair.secretKey);
     this.#lan = opts.lanDiscovery ?? true;
     const lists = this.#lists = new DhtLists(publicKey, sizes, timings);
-    const stats = this.stats;
-    const send = (to: Addr, data: Uint8Array) => this.enqueue(to, data);
-    const requests = this.#requests = new DhtRequests(
-      { publicKey, cipher, random, stats, send },
+    // One object is every part's view of the node (a node per simulated peer: one object,
+    // not one per part); the parts that need each other are filled in as they are made.
+    const core: DhtCore = {
+      publicKey,
+      cipher,
+      random,
+      stats: this.stats,
+      lists,
+      sizes,
+      timings,
+      options: opts,
+      send: (to, data) => this.enqueue(to, data),
+      selfAddr: () => this.selfAddr,
+      requests: null as unknown as DhtRequests,
+      upkeep: null as unknown as DhtUpkeep,
+    };
+    this.#requests = core.requests = new DhtRequests(
+      core,
       sizes.pendingMax,
       timings.responseTimeoutMs,
     );
-    this.#routing = new DhtRouting({
-      publicKey,
-      cipher,
-      lists,
-      random,
-      stats,
-      send,
-      options: opts,
-    });
-    const upkeep = this.#upkeep = new DhtUpkeep({
-      publicKey,
-      lists,
-      requests,
-      sizes,
-      timings,
-      random,
-    });
-    this.#receiveHost = {
-      publicKey,
-      cipher,
-      stats,
-      lists,
-      requests,
-      upkeep,
-      selfAddr: () => this.selfAddr,
-      options: opts,
-    };
+    this.#upkeep = core.upkeep = new DhtUpkeep(core);
+    this.#routing = new DhtRouting(core);
+    this.#receiveHost = core;
     this.selfAddr = opts.selfAddr;
   }
 
