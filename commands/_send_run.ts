@@ -1,0 +1,162 @@
+/**
+ * The body of `peerkit send` once a channel is open: offer, stream, wait for the
+ * receiver's proof, report (a result line, a progress bar on a terminal, or one JSON
+ * document). Separate from the dialling so it runs on any {@link PeerChannel}.
+ *
+ * @example
+ * ```ts
+ * import { sendExit } from "./_send_run.ts";
+ * console.assert(sendExit({ delivered: true, bytes: 1, resumedFrom: 0, size: 1, timeMs: 1, sha256: null }) === 0);
+ * ```
+ * @module
+ */
+import { EXIT, type GlobalOptions, type Io, resolvePath } from "./_io.ts";
+import type { Payload } from "./send.ts";
+import { PeerkitError } from "../lib/util/errors.ts";
+import { badName } from "../lib/transfer/names.ts";
+import type { PeerChannel } from "../lib/link/channel.ts";
+import { formatBytes, progressPainter } from "../lib/transfer/progress.ts";
+import { sendOverChannel, type SendReport } from "../lib/transfer/send_driver.ts";
+import type { Source } from "../lib/transfer/source.ts";
+
+/** How a terminal is written to, for the progress bar (tests pass their own). */
+export interface Terminal {
+  /** Writes without a newline. */
+  write(s: string): void;
+  /** Columns. */
+  width: number;
+}
+
+/**
+ * The exit code for a report: 0 only when delivered.
+ *
+ * @example
+ * ```ts
+ * import { sendExit } from "./_send_run.ts";
+ * console.assert(sendExit({ delivered: false, failure: "refused", bytes: 0, resumedFrom: 0, size: 1, timeMs: 1, sha256: null }) === 1);
+ * ```
+ */
+export function sendExit(r: SendReport): number {
+  return r.delivered ? EXIT.OK : EXIT.FAILED;
+}
+
+/** The terminal of this process's stderr. */
+export function stderrTerminal(): Terminal {
+  const enc = new TextEncoder();
+  let width = 80;
+  try {
+    width = Deno.consoleSize().columns;
+  } catch { /* not a console */ }
+  return { write: (s) => void Deno.stderr.writeSync(enc.encode(s)), width };
+}
+
+/**
+ * The JSON document `send --json` prints.
+ *
+ * @example
+ * ```ts
+ * import { sendDocument } from "./_send_run.ts";
+ * const d = sendDocument({ delivered: true, bytes: 10, resumedFrom: 0, size: 10, timeMs: 1000, sha256: "ab" }, "AB", ["relay"]);
+ * console.assert(d.result === "delivered" && d.rateBytesPerSec === 10);
+ * ```
+ */
+export function sendDocument(r: SendReport, peer: string, paths: readonly string[]) {
+  return {
+    result: r.delivered ? "delivered" : r.failure ?? "interrupted",
+    delivered: r.delivered,
+    peer,
+    bytes: r.bytes,
+    resumedFrom: r.resumedFrom,
+    size: r.size,
+    timeMs: Math.round(r.timeMs),
+    rateBytesPerSec: r.timeMs > 0 ? Math.round(r.bytes / (r.timeMs / 1000)) : 0,
+    paths: [...paths],
+    sha256: r.sha256,
+    receiverSha256: r.receiverSha256 ?? null,
+    storedAs: r.storedAs ?? null,
+    ...(r.why !== undefined ? { why: r.why } : {}),
+  };
+}
+
+/**
+ * Sends `src` on `ch` and reports; returns the exit code. Does not close `ch`.
+ *
+ * @example
+ * ```ts ignore
+ * const code = await sendOnChannel(channel, await fileSource("a.bin"), g, io);
+ * ```
+ */
+export async function sendOnChannel(
+  ch: PeerChannel,
+  src: Source,
+  g: GlobalOptions,
+  io: Io,
+  term: Terminal | null = io.stderrIsTTY && !g.quiet && !g.json ? stderrTerminal() : null,
+): Promise<number> {
+  const painter = term && src.kind !== "message"
+    ? progressPainter({
+      write: term.write,
+      now: () => Date.now(),
+      total: src.size,
+      width: term.width,
+    })
+    : null;
+  const r = await sendOverChannel(ch, src, {
+    signal: io.signal,
+    onProgress: (sent, from) => painter?.update(from + sent, sent),
+  });
+  if (painter && r.delivered) painter.update(r.resumedFrom + r.bytes, r.bytes, true);
+  painter?.clear();
+  const what = src.kind === "message" ? "message" : src.name;
+  if (g.json) io.out(JSON.stringify(sendDocument(r, ch.peer, ch.pathsUsed)));
+  else if (r.delivered) {
+    if (!g.quiet) {
+      const secs = r.timeMs / 1000;
+      const resumed = r.resumedFrom > 0 ? `, resumed after ${formatBytes(r.resumedFrom)}` : "";
+      const rate = secs > 0 ? `, ${formatBytes(r.bytes / secs)}/s` : "";
+      const as = src.kind === "message" ? "" : ` as ${r.storedAs}`;
+      io.out(
+        `delivered ${what} (${formatBytes(r.size ?? r.bytes)}${resumed}) to ${
+          ch.peer.slice(0, 8)
+        }…${as}: ` +
+          `sha256 ${r.sha256?.slice(0, 16)}… verified by the receiver in ${
+            secs.toFixed(2)
+          } s${rate}, ` +
+          `path ${ch.pathsUsed.join(" → ") || "?"}`,
+      );
+    }
+  } else io.err(`peerkit: send: ${what} not delivered (${r.failure}): ${r.why}`);
+  return sendExit(r);
+}
+
+/**
+ * The {@link Source} for a payload; a file that cannot be read is a one-line error.
+ *
+ * @example
+ * ```ts
+ * import { sourceFor } from "./_send_run.ts";
+ * import { bufferIo } from "./_io.ts";
+ * const s = await sourceFor({ kind: "message", text: "hi" }, bufferIo());
+ * console.assert(s.size === 2);
+ * ```
+ */
+export async function sourceFor(p: Payload, io: Io): Promise<Source> {
+  const { fileSource, messageSource, streamSource } = await import("../lib/transfer/source.ts");
+  if (p.kind === "message") return messageSource(p.text);
+  if (p.kind === "stdin") {
+    if (!io.rawStdin) throw new PeerkitError("NO_STDIN", "send: stdin is not available here");
+    return streamSource(io.rawStdin, p.name);
+  }
+  const path = resolvePath(io.cwd, p.path);
+  let st: Deno.FileInfo;
+  try {
+    st = await Deno.stat(path);
+  } catch (e) {
+    throw new PeerkitError("NO_FILE", `send: cannot read ${p.path}: ${(e as Error).message}`);
+  }
+  if (!st.isFile) throw new PeerkitError("NO_FILE", `send: ${p.path} is not a regular file`);
+  const name = p.name ?? path.slice(path.lastIndexOf("/") + 1);
+  const bad = badName(name);
+  if (bad !== null) throw new PeerkitError("BAD_NAME", `send: ${p.path}: ${bad}; give --name`);
+  return await fileSource(path, name);
+}
