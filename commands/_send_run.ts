@@ -13,7 +13,6 @@
 import { EXIT, type GlobalOptions, type Io, resolvePath } from "./_io.ts";
 import type { Payload } from "./send.ts";
 import { PeerkitError } from "../lib/util/errors.ts";
-import { badName } from "../lib/transfer/names.ts";
 import type { PeerChannel } from "../lib/link/channel.ts";
 import { formatBytes, progressPainter } from "../lib/transfer/progress.ts";
 import { sendOverChannel, type SendReport } from "../lib/transfer/send_driver.ts";
@@ -155,8 +154,6 @@ export async function sourceFor(p: Payload, io: Io): Promise<Source> {
     throw new PeerkitError("NO_FILE", `send: cannot read ${p.path}: ${(e as Error).message}`);
   }
   if (!st.isFile) throw new PeerkitError("NO_FILE", `send: ${p.path} is not a regular file`);
-  const name = p.name ?? path.slice(path.lastIndexOf("/") + 1);
-  const bad = badName(name);
-  if (bad !== null) throw new PeerkitError("BAD_NAME", `send: ${p.path}: ${bad}; give --name`);
-  return await fileSource(path, name);
+  // The receiver judges the name (and says why it refuses one); --name is checked earlier.
+  return await fileSource(path, p.name ?? path.slice(path.lastIndexOf("/") + 1));
 }

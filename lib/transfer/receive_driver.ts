@@ -20,7 +20,7 @@ import { PeerkitError } from "../util/errors.ts";
 import { MAX_TEXT_BYTES, REFUSE_CODE } from "./constants.ts";
 import { badName } from "./names.ts";
 import { createReceiverMachine, type Offer, type ReceiverOutput } from "./receiver.ts";
-import { type Incoming, openStore, type Store } from "./store.ts";
+import { type Incoming, openStore, type Store, type StoreRequest } from "./store.ts";
 import { createHash } from "node:crypto";
 
 /** What one incoming transfer came to. */
@@ -77,6 +77,25 @@ function storeFor(dir: string): Promise<Store> {
   let s = stores.get(dir);
   if (!s) stores.set(dir, s = openStore(dir));
   return s;
+}
+
+/** How long an offer waits for the same file's earlier transfer to let go of it. */
+const BUSY_WAIT_MS = 5000;
+
+/**
+ * Opens `req` in `store`, waiting up to {@link BUSY_WAIT_MS} while an earlier transfer of
+ * the same file still holds it (a sender killed and started again: its old channel may
+ * end only after the new offer arrives).
+ */
+async function openWhenFree(store: Store, req: StoreRequest): Promise<Incoming> {
+  for (let waited = 0;; waited += 100) {
+    try {
+      return await store.open(req);
+    } catch (e) {
+      if (!(e instanceof PeerkitError && e.code === "BUSY") || waited >= BUSY_WAIT_MS) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 /**
@@ -156,7 +175,7 @@ export function receiveTransfer(o: ReceiveTransferOptions): IncomingTransfer {
     const bad = badName(of.name);
     if (bad !== null) return m.refuse(REFUSE_CODE.BAD_NAME, bad);
     try {
-      inc = await (await storeFor(o.saveDir)).open({
+      inc = await openWhenFree(await storeFor(o.saveDir), {
         sender: o.peer,
         name: of.name,
         size: of.size,

@@ -176,3 +176,32 @@ Deno.test("send: a held prefix that differs from the sender's makes it start aga
     pair.cut();
   });
 });
+
+Deno.test("send: an offer of a file still held by a broken transfer waits for it, then resumes", async () => {
+  await withDir(async (dir, srcDir) => {
+    const data = content(6_000_000, 11);
+    await Deno.writeFile(`${srcDir}/w.bin`, data);
+    const old = channelPair(KA, KB);
+    const oldEnd = listen(old, dir);
+    let second: Promise<unknown> | null = null;
+    const fresh = channelPair(KA, KB);
+    const freshEnd = listen(fresh, dir);
+    const src = await fileSource(`${srcDir}/w.bin`);
+    const first = sendOverChannel(old.a, src, {
+      onProgress: (sent) => {
+        if (sent < 1_000_000 || second) return;
+        second = sendOverChannel(fresh.a, src);
+        // Break the old transfer only once the new offer has reached the receiver.
+        fresh.b.onMessage(() => setTimeout(() => old.cut(), 50));
+      },
+    });
+    assert.equal((await first).failure, "interrupted");
+    await oldEnd.done;
+    const rep = (await second!) as Awaited<ReturnType<typeof sendOverChannel>>;
+    await freshEnd.done;
+    assert.equal(rep.delivered, true, rep.why);
+    assert.ok(rep.resumedFrom > 0);
+    assert.deepEqual(await Deno.readFile(`${dir}/w.bin`), data);
+    fresh.cut();
+  });
+});
