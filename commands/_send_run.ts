@@ -13,6 +13,9 @@
 import { EXIT, type GlobalOptions, type Io, resolvePath } from "./_io.ts";
 import type { Payload } from "./send.ts";
 import { PeerkitError } from "../lib/util/errors.ts";
+import { formatPublicKey } from "../lib/identity/pubkey.ts";
+import { ConnectReport } from "./_connect_report.ts";
+import type { PeerOptions } from "./_peer_options.ts";
 import type { PeerChannel } from "../lib/link/channel.ts";
 import { formatBytes, progressPainter } from "../lib/transfer/progress.ts";
 import { sendOverChannel, type SendReport } from "../lib/transfer/send_driver.ts";
@@ -112,7 +115,7 @@ export async function sendOnChannel(
     if (!g.quiet) {
       const secs = r.timeMs / 1000;
       const resumed = r.resumedFrom > 0 ? `, resumed after ${formatBytes(r.resumedFrom)}` : "";
-      const rate = secs > 0 ? `, ${formatBytes(r.bytes / secs)}/s` : "";
+      const rate = secs > 0 && src.kind !== "message" ? `, ${formatBytes(r.bytes / secs)}/s` : "";
       const as = src.kind === "message" ? "" : ` as ${r.storedAs}`;
       io.out(
         `delivered ${what} (${formatBytes(r.size ?? r.bytes)}${resumed}) to ${
@@ -156,4 +159,88 @@ export async function sourceFor(p: Payload, io: Io): Promise<Source> {
   if (!st.isFile) throw new PeerkitError("NO_FILE", `send: ${p.path} is not a regular file`);
   // The receiver judges the name (and says why it refuses one); --name is checked earlier.
   return await fileSource(path, p.name ?? path.slice(path.lastIndexOf("/") + 1));
+}
+
+/** Validated options of `send`: how to reach the peer, plus whether to punch. */
+export interface SendCommandOptions extends PeerOptions {
+  /** The peer (always given for `send`). */
+  peer: Uint8Array;
+  /** Punch for a direct path in the background (`--no-punch`: stay on the relay). */
+  punch: boolean;
+}
+
+/** Path changes as `send:` lines on stderr (with --verbose). */
+class SendPathReport extends ConnectReport {
+  readonly #say: (line: string) => void;
+  constructor(g: GlobalOptions, io: Io) {
+    super({ ...g, json: false }, io);
+    this.#say = g.verbose && !g.quiet && !g.json ? (l) => io.err(`send: ${l}`) : () => {};
+  }
+  override line(text: string): void {
+    this.#say(text);
+  }
+}
+
+/** The report when no channel could be opened. */
+function unreachable(why: string, peer: string, g: GlobalOptions, io: Io): number {
+  if (g.json) {
+    io.out(JSON.stringify({ result: "unreachable", delivered: false, peer, bytes: 0, why }));
+  } else io.err(`peerkit: send: not delivered (unreachable): ${why}`);
+  return EXIT.FAILED;
+}
+
+/**
+ * Runs `send`: reads (and hashes) the payload while the link opens and dials, then sends
+ * and reports; returns the exit code.
+ *
+ * @example
+ * ```ts ignore
+ * const code = await runSend(opts, { kind: "message", text: "hi" }, g, io);
+ * ```
+ */
+export async function runSend(
+  o: SendCommandOptions,
+  payload: Payload,
+  g: GlobalOptions,
+  io: Io,
+): Promise<number> {
+  const peer = formatPublicKey(o.peer);
+  const reading = sourceFor(payload, io);
+  reading.catch(() => {}); // awaited below; the link must not outlive a failed read
+  const { loadIdentity } = await import("./_identity.ts");
+  const { openConnectLink } = await import("./_connect_link.ts");
+  const keyPair = await loadIdentity(o.identity, g.home, io);
+  const report = new SendPathReport(g, io);
+  const opened = await openConnectLink(
+    { ...o, keepOpen: false, recvOnly: false },
+    keyPair,
+    g,
+    io,
+    report,
+  );
+  if (typeof opened === "string") {
+    await reading.catch(() => {});
+    return unreachable(opened, peer, g, io);
+  }
+  await using link = opened.link;
+  let ch: PeerChannel;
+  try {
+    ch = await link.dial({
+      peer: o.peer,
+      timeoutMs: o.timeoutMs,
+      signal: io.signal,
+      ...(opened.addrs ? { addrs: opened.addrs } : {}),
+    });
+  } catch (e) {
+    if (!(e instanceof PeerkitError)) throw e;
+    await reading.catch(() => {});
+    return unreachable(e.message, peer, g, io);
+  }
+  try {
+    const code = await sendOnChannel(ch, await reading, g, io);
+    await ch.close(code === EXIT.OK ? "delivered" : "not delivered");
+    return code;
+  } finally {
+    await ch.close();
+  }
 }

@@ -11,8 +11,9 @@
  * ```
  * @module
  */
-import { notBuilt, type Program, type Runner } from "./_io.ts";
-import { parsePublicKey } from "../lib/identity/pubkey.ts";
+import type { Program, Runner, Zod } from "./_io.ts";
+import { addPeerOptions, parsePeerOptions, peerOptionFields } from "./_peer_options.ts";
+import type { SendCommandOptions } from "./_send_run.ts";
 import { usageError } from "../lib/util/errors.ts";
 import { badName } from "../lib/transfer/names.ts";
 
@@ -72,6 +73,47 @@ export function parseSendPayload(
   return { kind: "message", text: arg };
 }
 
+/** Shared peer options that only a listener takes (hidden from send's help). */
+const LISTEN_ONLY = ["--listen", "--allow", "--allow-any"];
+
+const optionsSchema = (z: Zod) =>
+  z.object({
+    ...peerOptionFields(z),
+    file: z.string().optional(),
+    name: z.string().optional(),
+    punch: z.boolean().default(true),
+  }).strict();
+
+/**
+ * Validates everything `send` was given (usage errors exit 2).
+ *
+ * @example
+ * ```ts
+ * import { parseSendOptions } from "./send.ts";
+ * const o = await parseSendOptions("AB".repeat(32), "hi", { relay: ["127.0.0.1:33445:" + "CD".repeat(32)] });
+ * console.assert(o.payload.kind === "message" && o.link.punch && o.link.timeoutMs === 20_000);
+ * ```
+ */
+export async function parseSendOptions(
+  id: string,
+  message: string | undefined,
+  raw: unknown,
+): Promise<{ link: SendCommandOptions; payload: Payload }> {
+  const { z } = await import("zod");
+  const r = optionsSchema(z).safeParse(raw);
+  if (!r.success) throw usageError(`send: ${r.error.issues[0]?.message ?? "bad options"}`);
+  const { file, name, punch, ...peerRaw } = r.data;
+  if (peerRaw.listen || peerRaw.allowAny || peerRaw.allow.length > 0) {
+    throw usageError("send: --listen, --allow and --allow-any belong to 'connect --listen'");
+  }
+  const payload = parseSendPayload(message, {
+    ...(file !== undefined ? { file } : {}),
+    ...(name !== undefined ? { name } : {}),
+  });
+  const peer = parsePeerOptions("send", id, peerRaw);
+  return { link: { ...peer, peer: peer.peer!, punch }, payload };
+}
+
 /**
  * Adds `send` to the program.
  *
@@ -83,17 +125,19 @@ export function parseSendPayload(
  * ```
  */
 export function registerSend(program: Program, run: Runner): void {
-  program.command("send <id> [message]")
+  const c = program.command("send <id> [message]")
     .description("deliver a message, a file or stdin to a peer, proven by its hash")
     .option("-f, --file <path>", "send this file")
     .option("--name <name>", "the name the receiver stores it under (default: the base name)")
-    .addHelpText("after", SEND_EXAMPLES)
+    .option("--no-punch", "stay on the relay (no background punch for a direct path)");
+  addPeerOptions(c, "UDP address of the session (default 0.0.0.0:0)");
+  for (const opt of c.options) if (LISTEN_ONLY.includes(opt.long ?? "")) opt.hideHelp();
+  c.addHelpText("after", SEND_EXAMPLES)
     .action((id, message, opts) =>
       run(async (g, io) => {
-        const peer = parsePublicKey(id, "send: id");
-        parseSendPayload(message, opts);
-        void peer;
-        return await notBuilt("send (dialling waits for lib/link)")(g, io);
+        const o = await parseSendOptions(id, message, opts);
+        const { runSend } = await import("./_send_run.ts");
+        return await runSend(o.link, o.payload, g, io);
       })
     );
 }
