@@ -9,7 +9,8 @@
  * `lib/transfer/store.ts`). Human lines go on stderr (`peerkit: received …`), or with
  * `--json` one JSON line per event on stderr: `{"event":"receiving",…}` at the first byte
  * (with `at`, ms since the epoch), then `{"event":"received",…}`, `{"event":"refused",…}`
- * or `{"event":"failed",…}`.
+ * or `{"event":"failed",…}`. With `--verbose` the first byte is also a human line
+ * (`peerkit: receiving NAME from KEY… at offset N`).
  *
  * @example
  * ```ts
@@ -103,6 +104,9 @@ export function createTransferReceiver(ch: PeerChannel, o: ReceiveOptions): Tran
     onFirstData: ({ name, offset }) => {
       if (g.json) {
         io.err(JSON.stringify({ event: "receiving", peer: ch.peer, name, offset, at: Date.now() }));
+      } else if (g.verbose && !g.quiet) {
+        const what = name === "" ? "a message" : name;
+        io.err(`peerkit: receiving ${what} from ${ch.peer.slice(0, 8)}… at offset ${offset}`);
       }
     },
     ended: ch.ended,
