@@ -105,7 +105,8 @@ export async function sendOnChannel(
     : null;
   const r = await sendOverChannel(ch, src, {
     signal: io.signal,
-    onProgress: (sent, from) => painter?.update(from + sent, sent),
+    // The bar shows what the receiver reports holding, not what is queued here.
+    onProgress: (bytes, from, acked) => acked && painter?.update(from + bytes, bytes),
   });
   if (painter && r.delivered) painter.update(r.resumedFrom + r.bytes, r.bytes, true);
   painter?.clear();

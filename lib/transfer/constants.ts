@@ -25,8 +25,8 @@ export const TRANSFER = {
   END: 172,
   /** Receiver → sender: stored or failed, the hash of what was stored, the final name. */
   RESULT: 173,
-  /** Sender → receiver: the offset the data starts at (the accepted one, or 0 to restart). */
-  START: 174,
+  /** Receiver → sender: bytes held so far (every {@link PROGRESS_EVERY} bytes), for the bar. */
+  PROGRESS: 174,
   /** Either side: the transfer is abandoned, with a reason. */
   ABORT: 175,
 } as const;
@@ -80,6 +80,12 @@ export const REFUSE_CODE = {
   /** Anything else (a second transfer while one runs, a malformed offer). */
   OTHER: 6,
 } as const;
+
+/** A receiver reports progress each time this many more content bytes have arrived. */
+export const PROGRESS_EVERY = 256 * 1024;
+
+/** The offer's kind byte with this bit set: drop any held prefix, start from 0. */
+export const FRESH_BIT = 0x80;
 
 /** Ms without a message from the sender after which a receiver gives a transfer up. */
 export const IDLE_TIMEOUT_MS = 30_000;

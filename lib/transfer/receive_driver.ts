@@ -187,7 +187,8 @@ export function receiveTransfer(o: ReceiveTransferOptions): IncomingTransfer {
         : REFUSE_CODE.STORE;
       return m.refuse(code, (e as Error).message);
     }
-    return m.accept(inc.offset, inc.hasher, now());
+    if (of.fresh && inc.offset > 0) await inc.restart();
+    return m.accept(of.fresh ? 0 : inc.offset, inc.hasher, now());
   }
   async function complete(hash: Uint8Array) {
     const sha256 = toHex(hash);

@@ -6,8 +6,9 @@
  * sender                         receiver
  *   offer(id, kind, name, size, hash) ─▶  event offer → driver checks name, finds a partial
  *                                  ◀─  accept(offset, sha256 of the held prefix) | refuse
- *   start(offset | 0)             ─▶  0 while we offered more: event restart
+ *   [offer(fresh) if the prefix differs ─▶  event restart  ◀─ accept(0)]
  *   data … data                   ─▶  event data (hashed here, written by the driver)
+ *                                  ◀─  progress(bytes held), every 256 KiB
  *   end(size, sha256)             ─▶  checks size and hash: event complete | failed
  *                                  ◀─  result(ok, size, sha256 of what was stored, name)
  * ```
@@ -28,7 +29,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { equals } from "../util/bytes.ts";
 import { WireError } from "../util/wire_error.ts";
-import { IDLE_TIMEOUT_MS } from "./constants.ts";
+import { IDLE_TIMEOUT_MS, PROGRESS_EVERY } from "./constants.ts";
 import { decodeTransfer, encodeTransfer, type OfferKind } from "./wire.ts";
 
 /** An offer as the receiver's driver sees it. */
@@ -39,6 +40,8 @@ export interface Offer {
   kind: OfferKind;
   /** Offered name (unchecked; empty for a message). */
   name: string;
+  /** The sender asks to drop any held prefix. */
+  fresh: boolean;
   /** Bytes, `null` when unknown. */
   size: number | null;
   /** SHA-256 of the content, `null` for a stream. */
@@ -98,6 +101,7 @@ export interface ReceiverMachine {
 }
 
 const ZERO = new Uint8Array(32);
+const EMPTY = new Uint8Array(createHash("sha256").digest());
 
 /**
  * A receiver waiting for an offer, started at `now`.
@@ -114,7 +118,6 @@ export function createReceiverMachine(now: number): ReceiverMachine {
   let offer: Offer | null = null;
   let offset = 0, received = 0, lastHeard = now;
   let hasher: Hash = createHash("sha256");
-  let prefix: Hash | null = null;
   let digest = ZERO;
   const out = (send: Uint8Array[] = [], events: ReceiverEvent[] = []) => ({ send, events });
   const fail = (why: string, tell: boolean): ReceiverOutput => {
@@ -138,27 +141,30 @@ export function createReceiverMachine(now: number): ReceiverMachine {
     if (m.type === "abort") return fail(`the sender stopped: ${m.reason}`, false);
     if (state === "offered-wait" && m.type === "offer") {
       state = "deciding";
-      offer = { id: m.id, kind: m.kind, name: m.name, size: m.size, hash: m.hash };
+      const fresh = m.fresh === true;
+      offer = { id: m.id, kind: m.kind, name: m.name, size: m.size, hash: m.hash, fresh };
       return out([], [{ type: "offer", offer }]);
     }
-    if (state === "accepted" && m.type === "start" && offer && equals(m.id, offer.id)) {
-      const events: ReceiverEvent[] = [];
-      if (m.offset === 0 && offset > 0) {
-        offset = 0;
-        hasher = createHash("sha256");
-        events.push({ type: "restart" });
-      } else if (m.offset !== offset) return fail(`start at ${m.offset}, not ${offset}`, true);
-      else if (prefix) hasher = prefix;
-      state = "receiving";
-      return out([], events);
+    if (state === "accepted" && m.type === "offer" && m.fresh && equals(m.id, offer!.id)) {
+      // The sender's first bytes differ from what we hold: drop them, start from 0.
+      offset = 0;
+      hasher = createHash("sha256");
+      const accept = encodeTransfer({ type: "accept", id: m.id, offset: 0, prefixHash: EMPTY });
+      return out([accept], [{ type: "restart" }]);
     }
+    if (state === "accepted" && (m.type === "data" || m.type === "end")) state = "receiving";
     if (state === "receiving" && m.type === "data") {
-      if (offer?.size !== null && offset + received + m.bytes.length > offer!.size) {
+      const before = offset + received;
+      if (offer?.size !== null && before + m.bytes.length > offer!.size) {
         return fail("more data than offered", true);
       }
       received += m.bytes.length;
       hasher.update(m.bytes);
-      return out([], [{ type: "data", bytes: m.bytes }]);
+      const send = Math.floor((before + m.bytes.length) / PROGRESS_EVERY) >
+          Math.floor(before / PROGRESS_EVERY)
+        ? [encodeTransfer({ type: "progress", id: offer!.id, held: before + m.bytes.length })]
+        : [];
+      return out(send, [{ type: "data", bytes: m.bytes }]);
     }
     if (state === "receiving" && m.type === "end") {
       digest = new Uint8Array(hasher.digest());
@@ -204,7 +210,7 @@ export function createReceiverMachine(now: number): ReceiverMachine {
       if (from < 0 || (offer.size !== null && from > offer.size)) throw new RangeError("offset");
       state = "accepted";
       offset = from;
-      prefix = prefixHash;
+      hasher = prefixHash;
       lastHeard = at;
       const prefixDigest = new Uint8Array(prefixHash.copy().digest());
       return out([

@@ -50,8 +50,11 @@ export interface SendReport {
 export interface SendOptions {
   /** Clock, ms (default `Date.now`). */
   now?: () => number;
-  /** Called as bytes go out: sent so far in this run, the offset it started at. */
-  onProgress?: (sent: number, resumedFrom: number) => void;
+  /**
+   * Called as content goes out (`acked` false: queued on the channel) and as the receiver
+   * reports what it holds (`acked` true): bytes of this run, and the offset it started at.
+   */
+  onProgress?: (bytes: number, resumedFrom: number, acked: boolean) => void;
   /** Bound on each wait for the receiver, ms (default 30 s). */
   timeoutMs?: number;
   /** Stops the send (reported as interrupted). */
@@ -88,7 +91,11 @@ export async function sendOverChannel(
     wake?.();
   };
   const off = ch.onMessage((msg) => {
-    if (isTransferMessage(msg)) { for (const ev of m.handle(msg, now())) push(ev); }
+    if (!isTransferMessage(msg)) return;
+    for (const ev of m.handle(msg, now())) {
+      if (ev.type === "progress") o.onProgress?.(ev.held - m.startedAt, m.startedAt, true);
+      else push(ev);
+    }
   });
   void ch.ended.then((end) => push({ type: "ended", end }));
   const onAbort = () => push({ type: "aborted" });
@@ -129,19 +136,21 @@ export async function sendOverChannel(
   };
   try {
     await ch.send(m.start(now()));
-    const first = await next();
-    if (first.type !== "accepted") return broke(first);
-    let from = 0;
-    if (first.offset > 0 && equals(await src.prefixHash(first.offset), first.prefixHash)) {
-      from = first.offset;
+    let answer = await next();
+    if (answer.type !== "accepted") return broke(answer);
+    if (answer.offset > 0 && !equals(await src.prefixHash(answer.offset), answer.prefixHash)) {
+      await ch.send(m.restart(now())); // what the receiver holds is not our first bytes
+      answer = await next();
+      if (answer.type !== "accepted") return broke(answer);
     }
-    await ch.send(m.begin(from));
+    const from = answer.offset;
+    m.begin(from);
     for await (const chunk of src.read(from)) {
       for (let at = 0; at < chunk.length; at += DATA_CHUNK) {
         if (queue.length > 0) return broke(queue.shift()!);
         await ch.send(m.data(chunk.subarray(at, Math.min(at + DATA_CHUNK, chunk.length))));
       }
-      o.onProgress?.(m.sent, from);
+      o.onProgress?.(m.sent, from, false);
     }
     const hash = src.finalHash();
     await ch.send(m.end(from + m.sent, hash, now()));

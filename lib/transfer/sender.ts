@@ -35,8 +35,10 @@ export interface SendSpec {
 
 /** What the sender's driver must act on. */
 export type SenderEvent =
-  /** Go ahead: check the receiver's prefix (when `offset` > 0), then call `begin`. */
+  /** Go ahead: check the receiver's prefix (when `offset` > 0), then `begin` or `restart`. */
   | { type: "accepted"; offset: number; prefixHash: Uint8Array }
+  /** The receiver holds this many bytes of the content. */
+  | { type: "progress"; held: number }
   /** The receiver refused. */
   | { type: "refused"; code: number; reason: string }
   /** The receiver's verdict; `delivered` when its hash and size equal ours. */
@@ -66,8 +68,10 @@ export interface SenderMachine {
   start(now: number): Uint8Array;
   /** Takes one message from the receiver. */
   handle(msg: Uint8Array, now: number): SenderEvent[];
-  /** After `accepted`: the start message, at `offset` (the accepted one, or 0 to restart). */
-  begin(offset: number): Uint8Array;
+  /** After `accepted` with a prefix that matches (or none): data may follow from `offset`. */
+  begin(offset: number): void;
+  /** After `accepted` with a prefix that differs: the fresh offer (the answer must be 0). */
+  restart(now: number): Uint8Array;
   /** Frames up to {@link DATA_CHUNK} bytes of content. */
   data(bytes: Uint8Array): Uint8Array;
   /** The end message: the whole content's size and SHA-256. */
@@ -92,7 +96,7 @@ export interface SenderMachine {
  */
 export function createSenderMachine(spec: SendSpec, timeoutMs = 30_000): SenderMachine {
   let state: SenderState = "new";
-  let sent = 0, startedAt = 0, waitSince = 0, endSize = 0;
+  let sent = 0, startedAt = 0, waitSince = 0, endSize = 0, fresh = false;
   let endHash: Uint8Array = new Uint8Array(32);
   const fail = (why: string): SenderEvent[] => {
     state = "done";
@@ -106,12 +110,16 @@ export function createSenderMachine(spec: SendSpec, timeoutMs = 30_000): SenderM
       if (spec.size !== null && m.offset > spec.size) {
         return fail(`the receiver holds ${m.offset} bytes of ${spec.size}`);
       }
+      if (fresh && m.offset !== 0) return fail(`a fresh offer accepted at ${m.offset}`);
       state = "deciding";
       return [{ type: "accepted", offset: m.offset, prefixHash: m.prefixHash }];
     }
     if (state === "offered" && m.type === "refuse") {
       state = "done";
       return [{ type: "refused", code: m.code, reason: m.reason }];
+    }
+    if ((state === "ended" || state === "sending") && m.type === "progress") {
+      return [{ type: "progress", held: m.held }];
     }
     if ((state === "ended" || state === "sending") && m.type === "result") {
       state = "done";
@@ -150,7 +158,13 @@ export function createSenderMachine(spec: SendSpec, timeoutMs = 30_000): SenderM
       if (state !== "deciding") throw new TypeError(`begin() while ${state}`);
       state = "sending";
       startedAt = offset;
-      return encodeTransfer({ type: "start", id: spec.id, offset });
+    },
+    restart(now) {
+      if (state !== "deciding" || fresh) throw new TypeError(`restart() while ${state}`);
+      state = "offered";
+      fresh = true;
+      waitSince = now;
+      return encodeTransfer({ type: "offer", ...spec, fresh: true });
     },
     data(bytes) {
       if (state !== "sending") throw new TypeError(`data() while ${state}`);

@@ -4,14 +4,15 @@
  * most 2^53 - 1. `text` is UTF-8 running to the end of the message.
  *
  * ```
- * offer  [168][id 8][kind 1][size u64][sha256 32][name text ≤ 255]   size/hash of a stream: all ones / zeros
- * accept [169][id 8][offset u64][sha256 of the receiver's first `offset` bytes 32]
- * refuse [170][id 8][code 1][reason text]
- * data   [171][bytes 1..1372]
- * end    [172][size u64][sha256 32]
- * result [173][id 8][ok 1][size u64][sha256 of what was stored 32][final name or reason text]
- * start  [174][id 8][offset u64]                                     the data that follows begins here
- * abort  [175][reason text]
+ * offer    [168][id 8][kind 1][size u64][sha256 32][name text ≤ 255]  stream: size all ones, hash zeros;
+ *                                                                      kind | 0x80: fresh (no resume)
+ * accept   [169][id 8][offset u64][sha256 of the receiver's first `offset` bytes 32]
+ * refuse   [170][id 8][code 1][reason text]
+ * data     [171][bytes 1..1372]                                      the content from the offset on
+ * end      [172][size u64][sha256 32]
+ * result   [173][id 8][ok 1][size u64][sha256 of what was stored 32][final name or reason text]
+ * progress [174][id 8][bytes held u64]
+ * abort    [175][reason text]
  * ```
  *
  * `decodeTransfer` throws only {@link WireError}.
@@ -29,6 +30,7 @@
 import { WireError } from "../util/wire_error.ts";
 import {
   DATA_CHUNK,
+  FRESH_BIT,
   HASH_SIZE,
   KIND,
   MAX_NAME_BYTES,
@@ -52,13 +54,15 @@ export type TransferMessage =
     size: number | null;
     /** SHA-256 of the whole content; `null` for a stream. */
     hash: Uint8Array | null;
+    /** Drop any bytes held from an earlier run (the sender's prefix differs). */
+    fresh?: boolean;
   }
   | { type: "accept"; id: Uint8Array; offset: number; prefixHash: Uint8Array }
   | { type: "refuse"; id: Uint8Array; code: number; reason: string }
   | { type: "data"; bytes: Uint8Array }
   | { type: "end"; size: number; hash: Uint8Array }
   | { type: "result"; id: Uint8Array; ok: boolean; size: number; hash: Uint8Array; text: string }
-  | { type: "start"; id: Uint8Array; offset: number }
+  | { type: "progress"; id: Uint8Array; held: number }
   | { type: "abort"; reason: string };
 
 const KIND_CODE: Record<OfferKind, number> = {
@@ -81,7 +85,7 @@ const FIXED: Record<TransferMessage["type"], number> = {
   data: 1,
   end: 1 + 8 + HASH_SIZE,
   result: 1 + XFER_ID_SIZE + 1 + 8 + HASH_SIZE,
-  start: 1 + XFER_ID_SIZE + 8,
+  progress: 1 + XFER_ID_SIZE + 8,
   abort: 1,
 };
 
@@ -142,7 +146,7 @@ function checkTail(t: Uint8Array, max: number, what: string): void {
  * @example
  * ```ts
  * import { encodeTransfer } from "./wire.ts";
- * const b = encodeTransfer({ type: "start", id: new Uint8Array(8), offset: 5 });
+ * const b = encodeTransfer({ type: "progress", id: new Uint8Array(8), held: 5 });
  * console.assert(b.length === 17 && b[16] === 5);
  * ```
  */
@@ -159,7 +163,7 @@ export function encodeTransfer(m: TransferMessage): Uint8Array {
   switch (m.type) {
     case "offer":
       checkTail(t, MAX_NAME_BYTES, "name");
-      out[at] = KIND_CODE[m.kind];
+      out[at] = KIND_CODE[m.kind] | (m.fresh ? FRESH_BIT : 0);
       putU64(v, at + 1, m.size ?? UNKNOWN_SIZE, "size");
       if (m.hash) {
         checkLen(m.hash, HASH_SIZE, "hash");
@@ -191,8 +195,8 @@ export function encodeTransfer(m: TransferMessage): Uint8Array {
       checkLen(m.hash, HASH_SIZE, "hash");
       out.set(m.hash, at + 9);
       break;
-    case "start":
-      putU64(v, at, m.offset, "offset");
+    case "progress":
+      putU64(v, at, m.held, "held");
       break;
     case "abort":
       checkTail(t, MAX_REASON_BYTES, "reason");
@@ -255,7 +259,7 @@ export function decodeTransfer(bytes: Uint8Array): TransferMessage {
   };
   switch (type) {
     case "offer": {
-      const kind = KIND_NAME.get(bytes[at]!);
+      const kind = KIND_NAME.get(bytes[at]! & ~FRESH_BIT);
       if (kind === undefined) throw new WireError("BAD_VALUE", `unknown kind ${bytes[at]}`);
       const raw = getU64(v, at + 1, "size");
       const hash = bytes.slice(at + 9, at + 9 + HASH_SIZE);
@@ -267,6 +271,7 @@ export function decodeTransfer(bytes: Uint8Array): TransferMessage {
         name: text(rest, MAX_NAME_BYTES, "name"),
         size: stream && raw === UNKNOWN_SIZE ? null : raw,
         hash: stream ? null : hash,
+        ...((bytes[at]! & FRESH_BIT) !== 0 ? { fresh: true } : {}),
       };
     }
     case "accept":
@@ -295,9 +300,9 @@ export function decodeTransfer(bytes: Uint8Array): TransferMessage {
         hash: bytes.slice(at + 9, at + 9 + HASH_SIZE),
         text: text(rest, MAX_REASON_BYTES, "text"),
       };
-    case "start":
+    case "progress":
       exact();
-      return { type, id, offset: getU64(v, at, "offset") };
+      return { type, id, held: getU64(v, at, "held") };
     case "abort":
       return { type, reason: text(rest, MAX_REASON_BYTES, "reason") };
   }

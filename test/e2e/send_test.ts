@@ -171,13 +171,13 @@ Deno.test({
                 (await tmux("capture-pane", "-p", "-t", session)).stdout,
               );
               bar ||=
-                screen.split("\n").find((l) => / \d+%  .* \/ 24\.0 MiB  .*\/s  .* left/.test(l)) ??
+                screen.split("\n").find((l) => / \d+% {2}.* \/ 24\.0 MiB {2}.*\/s {2}.* left/.test(l)) ??
                   "";
               await new Promise((r) => setTimeout(r, 50));
             }
             assert.match(
               bar,
-              /^\[[#·]+\] +\d+%  [\d.]+ \w+ \/ 24\.0 MiB  [\d.]+ \w+\/s  [\d:-]+ left$/,
+              /^\[[#·]+\] +\d+% {2}[\d.]+ \w+ \/ 24\.0 MiB {2}[\d.]+ \w+\/s {2}[\d:-]+ left$/,
               screen,
             );
             assert.match(

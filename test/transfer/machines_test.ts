@@ -24,7 +24,6 @@ Deno.test("receiver: a resumed transfer hashes prefix plus rest and completes wi
   const r = createReceiverMachine(0);
   r.handle(offer(), 0);
   r.accept(4, hasherOf(data.subarray(0, 4)), 0);
-  assert.deepEqual(r.handle(encodeTransfer({ type: "start", id, offset: 4 }), 1).events, []);
   const d = r.handle(encodeTransfer({ type: "data", bytes: data.subarray(4) }), 2);
   assert.equal(d.events[0]?.type, "data");
   const e = r.handle(encodeTransfer({ type: "end", size: 10, hash }), 3);
@@ -35,13 +34,24 @@ Deno.test("receiver: a resumed transfer hashes prefix plus rest and completes wi
   assert.equal(r.received, 6);
 });
 
-Deno.test("receiver: a start at 0 after offering a prefix drops the prefix (restart event)", () => {
+Deno.test("receiver: a fresh offer after offering a prefix drops the prefix and accepts at 0", () => {
   const r = createReceiverMachine(0);
   r.handle(offer(), 0);
   r.accept(4, hasherOf(new Uint8Array(4)), 0);
-  assert.deepEqual(r.handle(encodeTransfer({ type: "start", id, offset: 0 }), 1).events, [
-    { type: "restart" },
-  ]);
+  const fresh = encodeTransfer({
+    type: "offer",
+    id,
+    kind: "file",
+    name: "f",
+    size: 10,
+    hash,
+    fresh: true,
+  });
+  const o = r.handle(fresh, 1);
+  assert.deepEqual(o.events, [{ type: "restart" }]);
+  const a = decodeTransfer(o.send[0]!);
+  assert.ok(a.type === "accept" && a.offset === 0);
+  assert.deepEqual(a.prefixHash, sha256(new Uint8Array()));
   r.handle(encodeTransfer({ type: "data", bytes: data }), 2);
   assert.equal(
     r.handle(encodeTransfer({ type: "end", size: 10, hash }), 3).events[0]?.type,
@@ -53,7 +63,6 @@ Deno.test("receiver: content whose hash differs from the offer's fails with a re
   const r = createReceiverMachine(0);
   r.handle(offer(), 0);
   r.accept(0, createHash("sha256"), 0);
-  r.handle(encodeTransfer({ type: "start", id, offset: 0 }), 1);
   const wrong = data.slice();
   wrong[3]! ^= 1;
   r.handle(encodeTransfer({ type: "data", bytes: wrong }), 2);
@@ -65,18 +74,17 @@ Deno.test("receiver: content whose hash differs from the offer's fails with a re
   assert.ok(res.type === "result" && !res.ok);
 });
 
-Deno.test("receiver: more data than offered, a start at a foreign offset, or garbage abort the transfer", () => {
+Deno.test("receiver: more data than offered, an out-of-place message, or garbage abort the transfer", () => {
   for (
     const bad of [
       encodeTransfer({ type: "data", bytes: new Uint8Array(11) }),
-      encodeTransfer({ type: "start", id, offset: 3 }),
+      encodeTransfer({ type: "progress", id, held: 3 }),
       new Uint8Array([171]),
     ]
   ) {
     const r = createReceiverMachine(0);
     r.handle(offer(), 0);
     r.accept(0, createHash("sha256"), 0);
-    if (bad[0] === 171) r.handle(encodeTransfer({ type: "start", id, offset: 0 }), 0);
     const o = r.handle(bad, 1);
     assert.equal(o.events[0]?.type, "failed");
     assert.equal(decodeTransfer(o.send[0]!).type, "abort");
@@ -88,7 +96,7 @@ Deno.test("receiver: silence for 30 s gives the transfer up, keeping a file resu
   const r = createReceiverMachine(0);
   r.handle(offer(), 0);
   r.accept(0, createHash("sha256"), 0);
-  r.handle(encodeTransfer({ type: "start", id, offset: 0 }), 1000);
+  r.handle(encodeTransfer({ type: "data", bytes: data.subarray(0, 1) }), 1000);
   assert.equal(r.nextTimeout(), 31_000);
   assert.deepEqual(r.handleTimeout(30_999).events, []);
   const o = r.handleTimeout(31_000);
@@ -112,6 +120,9 @@ Deno.test("sender: delivered only when the receiver's result has our size and ha
     );
     assert.equal(acc[0]?.type, "accepted");
     s.begin(0);
+    assert.deepEqual(s.handle(encodeTransfer({ type: "progress", id, held: 4 }), 2), [
+      { type: "progress", held: 4 },
+    ]);
     s.data(data);
     s.end(10, hash, 2);
     const ev = s.handle(encodeTransfer({ type: "result", id, ok, size, hash: h, text: "f" }), 3);
@@ -145,5 +156,39 @@ Deno.test("sender: an accept offering more bytes than the file holds fails", () 
   const s = createSenderMachine({ id, kind: "file", name: "f", size: 10, hash });
   s.start(0);
   const ev = s.handle(encodeTransfer({ type: "accept", id, offset: 11, prefixHash: hash }), 1);
+  assert.equal(ev[0]?.type, "failed");
+});
+
+Deno.test("receiver: reports progress each 256 KiB of content", () => {
+  const big = new Uint8Array(600 * 1024);
+  const h = sha256(big);
+  const r = createReceiverMachine(0);
+  r.handle(
+    encodeTransfer({ type: "offer", id, kind: "file", name: "b", size: big.length, hash: h }),
+    0,
+  );
+  r.accept(0, createHash("sha256"), 0);
+  const held: number[] = [];
+  for (let at = 0; at < big.length; at += 1372) {
+    for (
+      const m of r.handle(encodeTransfer({ type: "data", bytes: big.subarray(at, at + 1372) }), 1)
+        .send
+    ) {
+      const p = decodeTransfer(m);
+      if (p.type === "progress") held.push(p.held);
+    }
+  }
+  assert.equal(held.length, 2);
+  assert.ok(held[0]! >= 256 * 1024 && held[0]! < 256 * 1024 + 1372);
+  assert.ok(held[1]! >= 512 * 1024 && held[1]! < 512 * 1024 + 1372);
+});
+
+Deno.test("sender: a prefix that differs means a fresh offer, which must be accepted at 0", () => {
+  const s = createSenderMachine({ id, kind: "file", name: "f", size: 10, hash });
+  s.start(0);
+  s.handle(encodeTransfer({ type: "accept", id, offset: 4, prefixHash: hash }), 1);
+  const again = decodeTransfer(s.restart(2));
+  assert.ok(again.type === "offer" && again.fresh === true);
+  const ev = s.handle(encodeTransfer({ type: "accept", id, offset: 4, prefixHash: hash }), 3);
   assert.equal(ev[0]?.type, "failed");
 });

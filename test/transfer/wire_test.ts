@@ -21,6 +21,21 @@ Deno.test("encodeTransfer() lays out an offer as id, kind, u64 size, hash, name"
   );
 });
 
+Deno.test("encodeTransfer() marks a fresh offer (no resume) with the kind byte's top bit", () => {
+  const b = encodeTransfer({
+    type: "offer",
+    id,
+    kind: "file",
+    name: "",
+    size: 1,
+    hash,
+    fresh: true,
+  });
+  assert.equal(b[9], 0x82);
+  const m = decodeTransfer(b);
+  assert.ok(m.type === "offer" && m.fresh === true && m.kind === "file");
+});
+
 Deno.test("encodeTransfer() gives a stream offer the all-ones size and a zero hash", () => {
   const b = encodeTransfer({
     type: "offer",
@@ -36,13 +51,13 @@ Deno.test("encodeTransfer() gives a stream offer the all-ones size and a zero ha
   assert.ok(m.type === "offer" && m.size === null && m.hash === null && m.kind === "stream");
 });
 
-Deno.test("encodeTransfer() lays out accept, start, end, result, refuse, data and abort", () => {
+Deno.test("encodeTransfer() lays out accept, progress, end, result, refuse, data and abort", () => {
   const cases: [TransferMessage, string][] = [
     [
       { type: "accept", id, offset: 2 ** 32 + 1, prefixHash: hash },
       "a9" + toHex(id) + "0000000100000001" + "ab".repeat(32),
     ],
-    [{ type: "start", id, offset: 7 }, "ae" + toHex(id) + "0000000000000007"],
+    [{ type: "progress", id, held: 7 }, "ae" + toHex(id) + "0000000000000007"],
     [{ type: "end", size: 3, hash }, "ac" + "0000000000000003" + "ab".repeat(32)],
     [
       { type: "result", id, ok: true, size: 3, hash, text: "x" },
@@ -62,10 +77,10 @@ Deno.test("encodeTransfer() refuses out-of-range fields with RangeError", () => 
   assert.throws(() => encodeTransfer({ type: "data", bytes: new Uint8Array(0) }), RangeError);
   assert.throws(() => encodeTransfer({ type: "data", bytes: new Uint8Array(1373) }), RangeError);
   assert.throws(
-    () => encodeTransfer({ type: "start", id: new Uint8Array(7), offset: 0 }),
+    () => encodeTransfer({ type: "progress", id: new Uint8Array(7), held: 0 }),
     RangeError,
   );
-  assert.throws(() => encodeTransfer({ type: "start", id, offset: -1 }), RangeError);
+  assert.throws(() => encodeTransfer({ type: "progress", id, held: -1 }), RangeError);
   assert.throws(
     () => encodeTransfer({ type: "offer", id, kind: "file", name: "n".repeat(256), size: 1, hash }),
     RangeError,
@@ -136,7 +151,7 @@ const arbMessage: fc.Arbitrary<TransferMessage> = fc.oneof(
     hash: arbHash,
     text: arbText(512),
   }),
-  fc.record({ type: fc.constant("start" as const), id: arbId, offset: arbU64 }),
+  fc.record({ type: fc.constant("progress" as const), id: arbId, held: arbU64 }),
   fc.record({ type: fc.constant("abort" as const), reason: arbText(512) }),
 );
 
