@@ -36,20 +36,7 @@ export async function connectDial(
   const report = new ConnectReport(g, io);
   const peer = formatPublicKey(o.peer!);
   const t0 = Date.now();
-  const fail = (outcome: string, why: string) => {
-    report.end({
-      event: "end",
-      peer: null,
-      bytesSent: 0,
-      bytesReceived: 0,
-      durationMs: Date.now() - t0,
-      paths: [],
-      outcome,
-      why,
-      exitCode: 1,
-    });
-    return 1;
-  };
+  const fail = (outcome: string, why: string) => report.failed(outcome, why, Date.now() - t0);
   const opened = await openConnectLink(o, keyPair, g, io, report);
   if (typeof opened === "string") return fail("unreachable", opened);
   await using link = opened.link;

@@ -16,7 +16,7 @@
  */
 import type { KeyPair } from "../lib/crypto/backend.ts";
 import { formatPublicKey } from "../lib/identity/pubkey.ts";
-import { PACKET, type PeerChannel } from "../lib/link/channel.ts";
+import { PACKET, type PeerChannel, reasonMessage } from "../lib/link/channel.ts";
 import { ConnectReport, describeEnd } from "./_connect_report.ts";
 import { openConnectLink, stdoutWriter } from "./_connect_link.ts";
 import type { GlobalOptions, Io } from "./_io.ts";
@@ -42,20 +42,7 @@ export async function connectListen(
 ): Promise<number> {
   const report = new ConnectReport(g, io);
   const opened = await openConnectLink(o, keyPair, g, io, report);
-  if (typeof opened === "string") {
-    report.end({
-      event: "end",
-      peer: null,
-      bytesSent: 0,
-      bytesReceived: 0,
-      durationMs: 0,
-      paths: [],
-      outcome: "unreachable",
-      why: opened,
-      exitCode: 1,
-    });
-    return 1;
-  }
+  if (typeof opened === "string") return report.failed("unreachable", opened, 0);
   await using link = opened.link;
   const input = o.recvOnly || !io.rawStdin ? undefined : new ByteSource(io.rawStdin);
   const write = stdoutWriter(io);
@@ -71,11 +58,7 @@ export async function connectListen(
 
   const refuse = (ch: PeerChannel, why: string) => {
     report.line(`${ch.peer.slice(0, 8)}… refused: ${why}`);
-    const text = new TextEncoder().encode(why);
-    const m = new Uint8Array(1 + text.length);
-    m[0] = PACKET.REFUSED;
-    m.set(text, 1);
-    ch.send(m).then(() => ch.close(), () => {});
+    ch.send(reasonMessage(PACKET.REFUSED, why)).then(() => ch.close(), () => {});
   };
 
   const serveStream = async (ch: PeerChannel, feed: { fn: (m: Uint8Array) => void }) => {

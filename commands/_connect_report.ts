@@ -84,6 +84,22 @@ export class ConnectReport {
       }; ${e.why}`;
     if (e.exitCode !== 0 || !this.#g.quiet) this.#io.err(`connect: ${text}`);
   }
+
+  /** The closing line when no session opened; returns exit code 1. */
+  failed(outcome: string, why: string, durationMs: number): number {
+    this.end({
+      event: "end",
+      peer: null,
+      bytesSent: 0,
+      bytesReceived: 0,
+      durationMs,
+      paths: [],
+      outcome,
+      why,
+      exitCode: 1,
+    });
+    return 1;
+  }
 }
 
 /**

@@ -113,8 +113,10 @@ export async function runStream(ch: PeerChannel, o: StreamOptions): Promise<Stre
     if (m[0] === PACKET.STREAM_DATA && m.length > 1) {
       const bytes = m.slice(1);
       r.received += bytes.length;
-      writing = writing.then(() => o.write(bytes)).catch((e) => {
+      writing = writing.then(() => r.writeError ? undefined : o.write(bytes)).catch((e) => {
+        // Our output is gone (a closed pipe, as with `| head`): nothing more can be shown.
         r.writeError ??= e instanceof Error ? e.message : String(e);
+        void ch.close("output closed");
       });
     } else if (m[0] === PACKET.STREAM_END) {
       remoteDone = true;

@@ -32,11 +32,9 @@
  * ```
  * @module
  */
-import type { KeyPair } from "../crypto/backend.ts";
 import { type Addr, formatAddr } from "../net/addr.ts";
 import { type Clock, realClock, type TimerId } from "../net/clock.ts";
 import { denoBatchNetwork } from "../net/deno.ts";
-import type { Network } from "../net/types.ts";
 import { UdpHost } from "../node/host.ts";
 import type { NatLevel } from "../punch/hello.ts";
 import { discover, type RelaySpec } from "../punch/session.ts";
@@ -46,81 +44,27 @@ import { SessionDriver } from "../session/driver.ts";
 import { ALIVE_PACKET, FriendLiveness } from "../session/friend.ts";
 import { SessionHost } from "../session/host.ts";
 import { RelayPath } from "../session/relay_path.ts";
-import type { Pacer } from "../session/session.ts";
 import type { SessionEvent } from "../session/types.ts";
 import { fromHex, toHex } from "../util/bytes.ts";
 import {
   type ChannelEnd,
-  isChannelId,
   PACKET,
   type PathEvent,
   type PeerChannel,
+  reasonMessage,
 } from "./channel.ts";
 import { linkError } from "./errors.ts";
-import { LinkChannel } from "./peer_channel.ts";
-import { PathWatch } from "./path_watch.ts";
+import type { DialOptions, LinkOptions, ListenOptions } from "./options.ts";
+export type { DialOptions, LinkOptions, ListenOptions } from "./options.ts";
+import {
+  endOf,
+  endWhy,
+  newPeerState,
+  type PeerState,
+  takeData,
+  waitEstablished,
+} from "./peer_state.ts";
 import { BackgroundPunch } from "./punch_bg.ts";
-
-/** Options of {@link Link.open}. */
-export interface LinkOptions {
-  /** Our identity (also our DHT key). */
-  keyPair: KeyPair;
-  /** Relays to connect to (the relay path and the punch meeting). */
-  relays?: RelaySpec[];
-  /** STUN servers for our public endpoint and NAT verdict, asked once at open. */
-  stun?: Addr[];
-  /** Where to bind the UDP socket (default 0.0.0.0:0). */
-  bind?: Addr;
-  /** Punch in the background for a direct path (default true when there are relays). */
-  punch?: boolean;
-  /** Rate control of the sessions (default `"lossTolerant"`: random loss does not collapse the rate). */
-  pacer?: Pacer;
-  /** Messages a session queues before `send` waits (default the session's, 8192). */
-  outboxLimit?: number;
-  /** Network (default the batched real one). */
-  network?: Network;
-  /** Clock (default real time). */
-  clock?: Clock;
-  /** Progress lines (what the punch does). */
-  log?: (line: string) => void;
-}
-
-/** Options of {@link Link.dial}. */
-export interface DialOptions {
-  /** The peer's real public key. */
-  peer: Uint8Array;
-  /** The peer's DHT key (default: its real key, peerkit's convention). */
-  peerDht?: Uint8Array;
-  /** More relays to reach this peer through (added to the link's). */
-  relays?: RelaySpec[];
-  /** UDP addresses of the peer to try directly. */
-  addrs?: Addr[];
-  /** Give up after this long (ms). */
-  timeoutMs: number;
-  /** Ends the wait early. */
-  signal?: AbortSignal;
-}
-
-/** Options of {@link Link.listen}. */
-export interface ListenOptions {
-  /** Peers whose sessions are accepted (`"any"`: everyone). */
-  allow: Uint8Array[] | "any";
-  /** Called for an allowed peer: a reason refuses it (e.g. `"busy"`), `undefined` accepts. */
-  accept?: (peer: string) => string | undefined;
-  /** Each accepted channel. */
-  onChannel: (ch: PeerChannel) => void;
-}
-
-interface PeerState {
-  dht: Uint8Array;
-  watch: PathWatch;
-  live: FriendLiveness | undefined;
-  channel: LinkChannel;
-  /** dial() is still trying: a handshake that fails is retried, not the end. */
-  dialling: boolean;
-  refused?: string;
-  bye?: string;
-}
 
 const TICK_MS = 250;
 
@@ -274,7 +218,7 @@ export class Link implements AsyncDisposable {
     let lastWhy = "the peer did not answer";
     while (this.#clock.now() < deadline && !o.signal?.aborted && !this.#closed) {
       this.driver.connect(o.peer, dht, addr ? { addr } : {});
-      const r = await this.#established(peer, left(), o.signal);
+      const r = await waitEstablished(this.driver, peer, left(), this.#clock, o.signal);
       if (r === "established") {
         state.dialling = false;
         this.#punch?.dial(o.peer, deadline); // punch only to a peer that proved its key
@@ -321,45 +265,8 @@ export class Link implements AsyncDisposable {
 
   #state(peer: string, dht: Uint8Array): PeerState {
     let s = this.#peers.get(peer);
-    if (!s) {
-      const hex = peer.toLowerCase();
-      const watch = new PathWatch(peer, this.#t0);
-      const channel = new LinkChannel(peer, {
-        trySend: (m) => this.driver.send(hex, m),
-        idle: () => {
-          const ss = this.driver.host.session(hex);
-          return !ss || (ss.queued === 0 && ss.inFlight === 0);
-        },
-        kill: () => this.driver.kill(hex),
-        paths: () => watch.used,
-      }, this.#clock);
-      s = { dht, watch, live: undefined, channel, dialling: false };
-      this.#peers.set(peer, s);
-    }
+    if (!s) this.#peers.set(peer, s = newPeerState(peer, dht, this.driver, this.#t0, this.#clock));
     return s;
-  }
-
-  #established(peer: string, ms: number, signal?: AbortSignal): Promise<string> {
-    const hex = peer.toLowerCase();
-    if (this.driver.host.session(hex)?.state === "established") {
-      return Promise.resolve("established");
-    }
-    return new Promise((resolve) => {
-      const done = (r: string) => {
-        this.#clock.clearTimeout(t);
-        off();
-        signal?.removeEventListener("abort", abort);
-        resolve(r);
-      };
-      const abort = () => done("interrupted");
-      const t = this.#clock.setTimeout(() => done("the peer did not answer in time"), ms);
-      signal?.addEventListener("abort", abort, { once: true });
-      const off = this.driver.on((e) => {
-        if (e.peer !== hex) return;
-        if (e.type === "established") done("established");
-        if (e.type === "closed") done("the handshake went unanswered");
-      });
-    });
   }
 
   #onSession(e: SessionEvent): void {
@@ -367,23 +274,8 @@ export class Link implements AsyncDisposable {
     if (e.type === "established") return this.#onEstablished(peer);
     const s = this.#peers.get(peer);
     if (!s) return;
-    if (e.type === "data") {
-      s.live?.received(this.#clock.now());
-      const id = e.data[0]!;
-      if (id === PACKET.REFUSED) s.refused = new TextDecoder().decode(e.data.subarray(1));
-      else if (id === PACKET.BYE) s.bye = new TextDecoder().decode(e.data.subarray(1));
-      else if (isChannelId(id)) s.channel.deliver(e.data);
-    } else if (e.type === "closed") {
-      if (s.dialling && !s.live) return;
-      const end: ChannelEnd = s.refused !== undefined
-        ? { reason: "refused", message: s.refused }
-        : e.reason === "killed"
-        ? { reason: "peer", ...(s.bye !== undefined ? { message: s.bye } : {}) }
-        : e.reason === "local"
-        ? { reason: "local" }
-        : { reason: "lost", message: `session ${e.reason}` };
-      this.#drop(peer, end);
-    }
+    if (e.type === "data") takeData(s, e.data, this.#clock.now());
+    else if (e.type === "closed" && !(s.dialling && !s.live)) this.#drop(peer, endOf(s, e.reason));
   }
 
   #onEstablished(peer: string): void {
@@ -402,11 +294,7 @@ export class Link implements AsyncDisposable {
       (l.allow === "any" || l.allow.some((k) => toHex(k).toUpperCase() === peer));
     const why = !l ? "not listening" : !allowed ? "not allowed" : l.accept?.(peer);
     if (why !== undefined) {
-      const text = new TextEncoder().encode(why);
-      const msg = new Uint8Array(1 + text.length);
-      msg[0] = PACKET.REFUSED;
-      msg.set(text, 1);
-      this.driver.send(hex, msg);
+      this.driver.send(hex, reasonMessage(PACKET.REFUSED, why));
       void s.channel.close();
       return;
     }
@@ -417,10 +305,10 @@ export class Link implements AsyncDisposable {
     const s = this.#peers.get(peer);
     if (!s) return;
     this.#peers.delete(peer);
-    if (s.watch.routeDropped) this.#relayPath?.removePeer(s.dht);
+    this.#relayPath?.removePeer(s.dht);
     s.channel.end(end);
     if (s.watch.current !== undefined && s.watch.current !== "none") {
-      this.#emit({ event: "path", peer, path: "none", why: why(end), atMs: this.#ms() });
+      this.#emit({ event: "path", peer, path: "none", why: endWhy(end), atMs: this.#ms() });
     }
   }
 
@@ -440,8 +328,8 @@ export class Link implements AsyncDisposable {
       if (!s.live) continue;
       const a = s.live.poll(now);
       if (a.dead) {
+        this.#drop(peer, { reason: "timeout" }); // first: the kill's own "closed" is not the reason
         this.driver.kill(hex);
-        this.#drop(peer, { reason: "timeout" });
         continue;
       }
       if (a.sendAlive) this.driver.send(hex, ALIVE_PACKET);
@@ -475,20 +363,5 @@ export class Link implements AsyncDisposable {
 
   #ms(): number {
     return Math.round(this.#clock.now() - this.#t0);
-  }
-}
-
-function why(end: ChannelEnd): string {
-  switch (end.reason) {
-    case "local":
-      return "closed by us";
-    case "peer":
-      return "closed by the peer";
-    case "refused":
-      return `refused: ${end.message}`;
-    case "timeout":
-      return "nothing heard from the peer for 32 s";
-    case "lost":
-      return end.message;
   }
 }

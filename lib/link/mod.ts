@@ -12,5 +12,6 @@
 export * from "./channel.ts";
 export * from "./errors.ts";
 export * from "./link.ts";
+export * from "./peer_state.ts";
 export * from "./path_watch.ts";
 export * from "./peer_channel.ts";

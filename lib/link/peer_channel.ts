@@ -19,7 +19,14 @@
  * @module
  */
 import { type Clock, realClock, type TimerId } from "../net/clock.ts";
-import { type ChannelEnd, isChannelId, MAX_MESSAGE, PACKET, type PathKind } from "./channel.ts";
+import {
+  type ChannelEnd,
+  isChannelId,
+  MAX_MESSAGE,
+  PACKET,
+  type PathKind,
+  reasonMessage,
+} from "./channel.ts";
 import type { PeerChannel } from "./channel.ts";
 
 /** What a channel needs from the session underneath. */
@@ -125,13 +132,7 @@ export class LinkChannel implements PeerChannel {
   close(reason?: string): Promise<void> {
     if (this.#end) return Promise.resolve();
     return this.#closing ??= (async () => {
-      if (reason !== undefined) {
-        const text = new TextEncoder().encode(reason).subarray(0, MAX_MESSAGE - 1);
-        const bye = new Uint8Array(1 + text.length);
-        bye[0] = PACKET.BYE;
-        bye.set(text, 1);
-        this.#port.trySend(bye);
-      }
+      if (reason !== undefined) this.#port.trySend(reasonMessage(PACKET.BYE, reason));
       await this.#until(() => this.#waiting.length === 0 && this.#port.idle(), CLOSE_DRAIN_MS);
       if (!this.#end) this.#port.kill();
       this.end({ reason: "local" });
