@@ -31,6 +31,7 @@ import {
   keygen,
   type PeerkitProcess,
   spawnPeerkit,
+  spawnReceiver,
   writePattern,
 } from "../test/transfer/_procs.ts";
 
@@ -205,58 +206,25 @@ try {
   const relay = `127.0.0.1:${node.tcpPort}:${node.publicKeyHex}`;
   const dht = `127.0.0.1:${node.udpPort}:${node.publicKeyHex}`;
   const [ka, kb] = await Promise.all([keygen(`${dir}/a`), keygen(`${dir}/b`)]);
+  const sendArgs = (args: string[]) => ["--home", `${dir}/a`, "--json", "send", kb, ...args];
   const inbox = `${dir}/inbox`;
   await Deno.mkdir(inbox);
   const boot = ["--bootstrap", dht, "--bind", "127.0.0.1:0", "--timeout", "30"];
   // A DHT meeting that fails (the punch's business, not the transfer's) is listed and
   // tried once more, so each run ends with a transfer to measure.
   for (let r = 1, tries = 0; r <= runs && tries < runs + 2; tries++) {
-    await using l = spawnPeerkit([
-      "--home",
-      `${dir}/b`,
-      "connect",
-      "--listen",
-      "--allow",
-      ka,
-      "--recv-only",
-      "--save-dir",
-      inbox,
-      ...boot,
-    ]);
-    const args = ["--home", `${dir}/a`, "--json", "send", kb, "--file", `${dir}/src.bin`, ...boot];
+    await using l = spawnReceiver(`${dir}/b`, inbox, ka, boot);
+    const args = sendArgs(["--file", `${dir}/src.bin`, ...boot]);
     const ok = await peerkitRun("peerkit send direct", r, args, inbox, l);
     if (ok || !/through the DHT/.test(rows.at(-1)?.note ?? "")) r++;
   }
   const viaRelay = ["--relay", relay, "--bind", "127.0.0.1:0", "--timeout", "30"];
-  await using l = spawnPeerkit([
-    "--home",
-    `${dir}/b`,
-    "--verbose",
-    "connect",
-    "--listen",
-    "--allow",
-    ka,
-    "--keep-open",
-    "--recv-only",
-    "--save-dir",
-    inbox,
-    ...viaRelay,
-  ]);
+  await using l = spawnReceiver(`${dir}/b`, inbox, ka, ["--keep-open", ...viaRelay], ["--verbose"]);
   await l.waitErr(/listening as/, 30_000);
   await writePattern(`${dir}/relayed.bin`, Math.round(relayMib * MiB), 6);
   {
     const r = 1;
-    const args = [
-      "--home",
-      `${dir}/a`,
-      "--json",
-      "send",
-      kb,
-      "--file",
-      `${dir}/relayed.bin`,
-      "--no-punch",
-      ...viaRelay,
-    ];
+    const args = sendArgs(["--file", `${dir}/relayed.bin`, "--no-punch", ...viaRelay]);
     const want = { name: "relayed.bin", hash: await fileHash(`${dir}/relayed.bin`) };
     await peerkitRun("peerkit send relay", r, args, inbox, l, want);
   }
@@ -267,17 +235,7 @@ try {
   for (let r = 1; r <= 3; r++) {
     const seen = l.err().split("\n").filter((x) => x.includes("receiving small.bin")).length;
     const t0 = Date.now();
-    const p = spawnPeerkit([
-      "--home",
-      `${dir}/a`,
-      "--json",
-      "send",
-      kb,
-      "--file",
-      `${dir}/small.bin`,
-      "--no-punch",
-      ...viaRelay,
-    ]);
+    const p = spawnPeerkit(sendArgs(["--file", `${dir}/small.bin`, "--no-punch", ...viaRelay]));
     let at = 0;
     for (let i = 0; i < 2000 && at === 0; i++) {
       if (l.err().split("\n").filter((x) => x.includes("receiving small.bin")).length > seen) {

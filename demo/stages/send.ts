@@ -17,25 +17,10 @@ import { formatAddr } from "../../lib/net/addr.ts";
 import { RelayNode } from "../../lib/relay/node.ts";
 import { formatPublicKey } from "../../lib/identity/mod.ts";
 import { toHex } from "../../lib/util/bytes.ts";
-import { main } from "../../cli.ts";
+import { cli, documentOf } from "./punch.ts";
 
 const HOST = "127.0.0.1";
 const SIZE = 4 << 20;
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "", err = "";
-  const code = await main(args, { out: (t) => out += t, err: (t) => err += t });
-  return { code, out, err };
-}
-
-function documentOf(r: { code: number; out: string; err: string }, what: string) {
-  try {
-    return JSON.parse(r.out);
-  } catch {
-    const last = r.err.trim().split("\n").at(-1) ?? "";
-    throw new Error(`${what} exited ${r.code} with no document: ${last}`);
-  }
-}
 
 /**
  * Runs the stage on loopback and cleans up.

@@ -11,7 +11,8 @@ import {
   keygen,
   partialIn,
   type PeerkitProcess,
-  spawnPeerkit,
+  spawnReceiver,
+  spawnSend,
   waitForBytes,
   writePattern,
 } from "../transfer/_procs.ts";
@@ -68,21 +69,9 @@ Deno.test({
     await writePattern(`${src}/mid.bin`, MID, 3);
     const midHash = await fileHash(`${src}/mid.bin`);
     const common = ["--relay", relay, "--bind", "127.0.0.1:0", "--timeout", "20"];
-    const send = (who: string, args: string[]) =>
-      spawnPeerkit(["--home", home(who), "--json", "send", kb, ...args, ...common]);
+    const send = (who: string, args: string[]) => spawnSend(home(who), kb, [...args, ...common]);
     // Bob: one listener for everything but the direct path and the kill.
-    await using bob = spawnPeerkit([
-      "--home",
-      home("b"),
-      "connect",
-      "--listen",
-      "--allow-any",
-      "--keep-open",
-      "--recv-only",
-      "--save-dir",
-      inbox,
-      ...common,
-    ]);
+    await using bob = spawnReceiver(home("b"), inbox, "any", ["--keep-open", ...common]);
     await bob.waitErr(/listening as/, 20_000);
     try {
       // Carol's 64 MiB over the relay only; checked in the last step.
@@ -200,29 +189,9 @@ Deno.test({
       await t.step("a receiver killed mid-file leaves no file under the final name", async () => {
         const eveInbox = `${root}/eve-inbox`;
         await Deno.mkdir(eveInbox);
-        const eve = spawnPeerkit([
-          "--home",
-          home("e"),
-          "connect",
-          "--listen",
-          "--allow",
-          ka,
-          "--recv-only",
-          "--save-dir",
-          eveInbox,
-          ...common,
-        ]);
+        const eve = spawnReceiver(home("e"), eveInbox, ka, common);
         await eve.waitErr(/listening as/, 20_000);
-        const s = spawnPeerkit([
-          "--home",
-          home("a"),
-          "--json",
-          "send",
-          ke,
-          "--file",
-          `${src}/big.bin`,
-          ...common,
-        ]);
+        const s = spawnSend(home("a"), ke, ["--file", `${src}/big.bin`, ...common]);
         try {
           await waitForBytes(() => partialIn(eveInbox), 4 * MiB, 30_000);
           await eve.stop("SIGKILL");
@@ -244,28 +213,8 @@ Deno.test({
           const directInbox = `${root}/direct-inbox`;
           await Deno.mkdir(directInbox);
           const boot = ["--bootstrap", dhtNode, "--bind", "127.0.0.1:0", "--timeout", "30"];
-          await using dan = spawnPeerkit([
-            "--home",
-            home("e"),
-            "connect",
-            "--listen",
-            "--allow",
-            ka,
-            "--recv-only",
-            "--save-dir",
-            directInbox,
-            ...boot,
-          ]);
-          const r = await finished(spawnPeerkit([
-            "--home",
-            home("a"),
-            "--json",
-            "send",
-            ke,
-            "--file",
-            `${src}/big.bin`,
-            ...boot,
-          ]));
+          await using dan = spawnReceiver(home("e"), directInbox, ka, boot);
+          const r = await finished(spawnSend(home("a"), ke, ["--file", `${src}/big.bin`, ...boot]));
           assert.equal(r.code, 0, r.out + r.err + dan.err());
           assert.deepEqual(doc(r).paths, ["direct"]);
           assert.equal(doc(r).bytes, BIG);

@@ -193,3 +193,38 @@ export async function writePattern(path: string, n: number, seed = 1): Promise<v
     f.close();
   }
 }
+
+/**
+ * `connect --listen` saving `send`'s files under `saveDir`, answering `allow` (a key, or
+ * `"any"`), not reading stdin; `flags` go before the command (`--verbose`), `extra` after.
+ *
+ * @example
+ * ```ts ignore
+ * await using bob = spawnReceiver("/tmp/b", "/tmp/inbox", "any", ["--relay", relay, "--keep-open"]);
+ * ```
+ */
+export function spawnReceiver(
+  home: string,
+  saveDir: string,
+  allow: string,
+  extra: string[],
+  flags: string[] = [],
+): PeerkitProcess {
+  const who = allow === "any" ? ["--allow-any"] : ["--allow", allow];
+  return spawnPeerkit([
+    ...["--home", home, ...flags, "connect", "--listen", ...who, "--recv-only"],
+    ...["--save-dir", saveDir, ...extra],
+  ]);
+}
+
+/**
+ * `send --json` from `home` to `peer` with `args` (what to send, then the path options).
+ *
+ * @example
+ * ```ts ignore
+ * const p = spawnSend("/tmp/a", bobKey, ["--file", "x.bin", "--relay", relay]);
+ * ```
+ */
+export function spawnSend(home: string, peer: string, args: string[]): PeerkitProcess {
+  return spawnPeerkit(["--home", home, "--json", "send", peer, ...args]);
+}
