@@ -106,7 +106,7 @@ Deno.test({
         "a sender stopped mid-file and started again sends only what is missing",
         async () => {
           const first = send("a", ["--file", `${src}/mid.bin`]);
-          await waitForBytes(() => partialIn(inbox), 4 * MiB, 30_000);
+          await waitForBytes(() => partialIn(inbox, "mid.bin"), 4 * MiB, 30_000);
           await first.stop("SIGTERM");
           const r1 = await finished(first);
           assert.equal(r1.code, 1, r1.out + r1.err);
@@ -193,7 +193,7 @@ Deno.test({
         await eve.waitErr(/listening as/, 20_000);
         const s = spawnSend(home("a"), ke, ["--file", `${src}/big.bin`, ...common]);
         try {
-          await waitForBytes(() => partialIn(eveInbox), 4 * MiB, 30_000);
+          await waitForBytes(() => partialIn(eveInbox, "big.bin"), 4 * MiB, 30_000);
           await eve.stop("SIGKILL");
           assert.ok(!names(eveInbox).includes("big.bin"), names(eveInbox).join());
           assert.ok(

@@ -129,7 +129,7 @@ export async function keygen(home: string): Promise<string> {
  *
  * @example
  * ```ts ignore
- * await waitForBytes(() => partialIn(dir), 8 << 20, 30_000);
+ * await waitForBytes(() => partialIn(dir, "big.bin"), 8 << 20, 30_000);
  * ```
  */
 export async function waitForBytes(
@@ -148,16 +148,21 @@ export async function waitForBytes(
 }
 
 /**
- * The partial file a receiver is writing in `dir`, or `null`.
+ * The partial file a receiver is writing in `dir` for the offered `name` (found through its
+ * metadata file), or `null`.
  *
  * @example
  * ```ts ignore
- * const part = partialIn("/tmp/inbox");
+ * const part = partialIn("/tmp/inbox", "big.bin");
  * ```
  */
-export function partialIn(dir: string): string | null {
+export function partialIn(dir: string, name: string): string | null {
   for (const e of Deno.readDirSync(dir)) {
-    if (e.name.startsWith(".peerkit-") && e.name.endsWith(".part")) return `${dir}/${e.name}`;
+    if (!e.name.startsWith(".peerkit-") || !e.name.endsWith(".json")) continue;
+    try {
+      const meta = JSON.parse(Deno.readTextFileSync(`${dir}/${e.name}`));
+      if (meta.name === name) return `${dir}/${e.name.replace(/\.json$/, ".part")}`;
+    } catch { /* being written */ }
   }
   return null;
 }
