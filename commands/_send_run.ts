@@ -150,16 +150,32 @@ export async function sourceFor(p: Payload, io: Io): Promise<Source> {
     if (!io.rawStdin) throw new PeerkitError("NO_STDIN", "send: stdin is not available here");
     return streamSource(io.rawStdin, p.name);
   }
-  const path = resolvePath(io.cwd, p.path);
-  let st: Deno.FileInfo;
-  try {
-    st = await Deno.stat(path);
-  } catch (e) {
-    throw new PeerkitError("NO_FILE", `send: cannot read ${p.path}: ${(e as Error).message}`);
-  }
-  if (!st.isFile) throw new PeerkitError("NO_FILE", `send: ${p.path} is not a regular file`);
+  const path = await regularFile(p.path, io);
   // The receiver judges the name (and says why it refuses one); --name is checked earlier.
   return await fileSource(path, p.name ?? path.slice(path.lastIndexOf("/") + 1));
+}
+
+/**
+ * The absolute path of `path` once it is known to be a regular file; a one-line
+ * `PeerkitError` otherwise.
+ *
+ * @example
+ * ```ts
+ * import { regularFile } from "./_send_run.ts";
+ * import { bufferIo } from "./_io.ts";
+ * await regularFile("/nonexistent", bufferIo()).catch((e) => console.assert(/cannot read/.test(e.message)));
+ * ```
+ */
+export async function regularFile(path: string, io: Io): Promise<string> {
+  const abs = resolvePath(io.cwd, path);
+  let st: Deno.FileInfo;
+  try {
+    st = await Deno.stat(abs);
+  } catch (e) {
+    throw new PeerkitError("NO_FILE", `send: cannot read ${path}: ${(e as Error).message}`);
+  }
+  if (!st.isFile) throw new PeerkitError("NO_FILE", `send: ${path} is not a regular file`);
+  return abs;
 }
 
 /** Validated options of `send`: how to reach the peer, plus whether to punch. */
@@ -184,9 +200,9 @@ class SendPathReport extends ConnectReport {
 
 /** The report when no channel could be opened. */
 function unreachable(why: string, peer: string, g: GlobalOptions, io: Io): number {
-  if (g.json) {
-    io.out(JSON.stringify({ result: "unreachable", delivered: false, peer, bytes: 0, why }));
-  } else io.err(`peerkit: send: not delivered (unreachable): ${why}`);
+  const result = io.signal.aborted ? "interrupted" : "unreachable";
+  if (g.json) io.out(JSON.stringify({ result, delivered: false, peer, bytes: 0, why }));
+  else io.err(`peerkit: send: not delivered (${result}): ${why}`);
   return EXIT.FAILED;
 }
 
@@ -206,6 +222,7 @@ export async function runSend(
   io: Io,
 ): Promise<number> {
   const peer = formatPublicKey(o.peer);
+  if (payload.kind === "file") await regularFile(payload.path, io); // fail before dialling
   const reading = sourceFor(payload, io);
   reading.catch(() => {}); // awaited below; the link must not outlive a failed read
   const { loadIdentity } = await import("./_identity.ts");

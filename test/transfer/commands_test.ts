@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { bufferIo, type GlobalOptions } from "../../commands/_io.ts";
 import { createTransferReceiver } from "../../commands/_receive.ts";
-import { sendOnChannel, sourceFor } from "../../commands/_send_run.ts";
-import { parseSendPayload } from "../../commands/send.ts";
+import { runSend, sendOnChannel, sourceFor } from "../../commands/_send_run.ts";
+import { parseSendOptions, parseSendPayload } from "../../commands/send.ts";
 import { isTransferMessage } from "../../lib/transfer/wire.ts";
 import { PeerkitError } from "../../lib/util/errors.ts";
 import { channelPair } from "./_pair.ts";
@@ -41,7 +41,7 @@ Deno.test("parseSendPayload() takes exactly one of MESSAGE, --file or -", () => 
   }
 });
 
-Deno.test("sourceFor() says in one line when the file cannot be read or its name is bad", async () => {
+Deno.test("sourceFor() says in one line when the file cannot be read or is not a regular file", async () => {
   const io = bufferIo();
   await assert.rejects(sourceFor({ kind: "file", path: "/nonexistent/x" }, io), /cannot read/);
   await assert.rejects(sourceFor({ kind: "file", path: "/tmp" }, io), /not a regular file/);
@@ -155,4 +155,15 @@ Deno.test("send exits 1 with one line when refused; the receiver says why on std
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("runSend() says a file cannot be read before it opens any link", async () => {
+  const relay = "127.0.0.1:9:" + "CD".repeat(32); // nothing listens there: never dialled
+  const o = await parseSendOptions(KB, undefined, { relay: [relay], file: "/nonexistent/f" });
+  const t0 = Date.now();
+  await assert.rejects(
+    runSend(o.link, o.payload, g(), bufferIo()),
+    /send: cannot read \/nonexistent\/f/,
+  );
+  assert.ok(Date.now() - t0 < 1000);
 });
