@@ -13,6 +13,7 @@
  */
 import type { Program, Runner, Zod } from "./_io.ts";
 import { addPeerOptions, parsePeerOptions, peerOptionFields } from "./_peer_options.ts";
+import { parsePublicKey } from "../lib/identity/pubkey.ts";
 import type { SendCommandOptions } from "./_send_run.ts";
 import { usageError } from "../lib/util/errors.ts";
 import { badName } from "../lib/transfer/names.ts";
@@ -99,6 +100,7 @@ export async function parseSendOptions(
   message: string | undefined,
   raw: unknown,
 ): Promise<{ link: SendCommandOptions; payload: Payload }> {
+  parsePublicKey(id, "send: id"); // the id is judged first, as by every command taking one
   const { z } = await import("zod");
   const r = optionsSchema(z).safeParse(raw);
   if (!r.success) throw usageError(`send: ${r.error.issues[0]?.message ?? "bad options"}`);
