@@ -19,6 +19,7 @@ import {
   sizeDatagrams,
 } from "./_attack_packets.ts";
 import { toHex } from "../lib/util/bytes.ts";
+import { compileBenchC } from "./_load_gen.ts";
 
 /** What an attack gets. */
 export interface AttackContext {
@@ -52,18 +53,8 @@ const SOURCES = 200;
  * console.log(await compileFlood(await Deno.makeTempDir()));
  * ```
  */
-export async function compileFlood(dir: string): Promise<string> {
-  const bin = `${dir}/attack_flood`;
-  const source = new URL("./attack_flood.c", import.meta.url).pathname;
-  const out = await new Deno.Command("gcc", {
-    args: ["-std=c11", "-O2", "-Wall", "-Wextra", "-o", bin, source],
-    stdout: "piped",
-    stderr: "piped",
-  }).output().catch((e) => {
-    throw new Error(`gcc is needed to build bench/attack_flood.c: ${e}`);
-  });
-  if (!out.success) throw new Error(`gcc failed: ${new TextDecoder().decode(out.stderr)}`);
-  return bin;
+export function compileFlood(dir: string): Promise<string> {
+  return compileBenchC("attack_flood", dir);
 }
 
 /** Runs a command, SIGKILLed `seconds + 10` s after start; returns its stdout line. */

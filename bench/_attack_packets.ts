@@ -10,13 +10,15 @@
  * ```
  * @module
  */
-import { backend } from "../lib/crypto/mod.ts";
+import { backend, type KeyPair } from "../lib/crypto/mod.ts";
 import { sealDhtPacket } from "../lib/dht/wire.ts";
 import {
   buildAnnounceRequest,
   buildOnionPacket,
   createOnionPath,
 } from "../lib/onion/client_packets.ts";
+/** Re-exported for the attack kinds; see `_load_gen.ts`. */
+export { records } from "./_load_gen.ts";
 
 /** Every datagram kind peerkit or tox-bootstrapd knows. */
 export const KNOWN_KINDS: readonly number[] = [
@@ -80,17 +82,27 @@ export function kindDatagrams(count: number): Uint8Array[] {
  * ```
  */
 export function pingDatagrams(target: Uint8Array, keys: number): Uint8Array[] {
+  return Array.from({ length: keys }, () => pingFrom(target));
+}
+
+/**
+ * A DHT ping request to `target` from key pair `me` (default a fresh one).
+ *
+ * @example
+ * ```ts
+ * import { backend } from "../lib/crypto/mod.ts";
+ * import { pingFrom } from "./_attack_packets.ts";
+ * console.assert(pingFrom(backend().keyPair().publicKey).length === 82);
+ * ```
+ */
+export function pingFrom(target: Uint8Array, me: KeyPair = backend().keyPair()): Uint8Array {
   const b = backend();
-  return Array.from({ length: keys }, () => {
-    const me = b.keyPair();
-    const key = b.sharedKey(target, me.secretKey);
-    return sealDhtPacket(
-      { type: "pingRequest", pingId: b.randomBytes(8) },
-      me.publicKey,
-      key,
-      b.randomBytes(24),
-    );
-  });
+  return sealDhtPacket(
+    { type: "pingRequest", pingId: b.randomBytes(8) },
+    me.publicKey,
+    b.sharedKey(target, me.secretKey),
+    b.randomBytes(24),
+  );
 }
 
 /**
@@ -157,25 +169,4 @@ export function onionDatagrams(target: Uint8Array, count: number): Uint8Array[] 
       sendback: b.randomBytes(8),
     });
   });
-}
-
-/**
- * The `[length u16 BE][bytes]` records of `packets`, as bench/attack_flood.c reads them.
- *
- * @example
- * ```ts
- * import { records } from "./_attack_packets.ts";
- * console.assert(records([new Uint8Array([7])]).join() === "0,1,7");
- * ```
- */
-export function records(packets: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(packets.reduce((n, p) => n + 2 + p.length, 0));
-  let off = 0;
-  for (const p of packets) {
-    out[off] = p.length >> 8;
-    out[off + 1] = p.length & 0xff;
-    out.set(p, off + 2);
-    off += 2 + p.length;
-  }
-  return out;
 }

@@ -16,7 +16,7 @@
  */
 import { fromHex } from "../lib/util/bytes.ts";
 import { startBootstrapd } from "../test/_support/toxcore.ts";
-import { spawnRelayServe } from "../test/_support/relay_serve.ts";
+import { spawnLoopbackRelay } from "../test/_support/relay_serve.ts";
 import { Canary, type CanaryTarget, type ProbeSummary } from "./_attack_canary.ts";
 import type { Attack } from "./_attack_kinds.ts";
 import { type ProcSample, sampleProc } from "./_attack_proc.ts";
@@ -37,26 +37,14 @@ export interface Server extends CanaryTarget {
 
 /** Starts `peerkit relay serve` on 127.0.0.1 (free ports, LAN discovery off, as the daemon's config). */
 export async function startPeerkit(): Promise<Server> {
-  const s = await spawnRelayServe([
-    "--json",
-    "relay",
-    "serve",
-    "--host",
-    "127.0.0.1",
-    "--udp-port",
-    "0",
-    "--tcp-port",
-    "0",
-    "--no-lan-discovery",
-  ], { tempHome: true });
-  const doc = JSON.parse(s.firstLine());
+  const r = await spawnLoopbackRelay(["--no-lan-discovery"]);
+  const s = r.process;
   let exited = false;
-  const port = (a: string) => Number(a.split(":").pop());
   return {
     pid: s.pid,
-    udpPort: port(doc.udp),
-    tcpPort: port(doc.tcp[0]),
-    publicKey: fromHex(doc.publicKey),
+    udpPort: r.udpPort,
+    tcpPort: r.tcpPort,
+    publicKey: fromHex(r.publicKeyHex),
     alive: () => {
       try {
         Deno.kill(s.pid, "SIGCONT");

@@ -30,18 +30,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BATCH 64
-#define MAX_PACKETS 65536
+#include "_udp_batch.h"
+
 #define MAX_LEN 65507
 #define MAX_SRC 250
 #define MAX_CONNS 16384
 #define MAX_PENDING 512
-
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static struct sockaddr_in addr_of(int host_octets, int port) {
   struct sockaddr_in a = {0};
@@ -54,28 +48,10 @@ static struct sockaddr_in addr_of(int host_octets, int port) {
 /* Source address number i (0-based): 127.0.1.(i + 1). */
 static struct sockaddr_in source(int i) { return addr_of((127 << 24) | (1 << 8) | (i + 1), 0); }
 
-static unsigned char *packets[MAX_PACKETS];
-static size_t lengths[MAX_PACKETS];
 static unsigned char rbuf[2048];
 
-static size_t load_packets(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return 0;
-  size_t n = 0;
-  unsigned char hdr[2];
-  while (n < MAX_PACKETS && fread(hdr, 1, 2, f) == 2) {
-    size_t len = ((size_t)hdr[0] << 8) | hdr[1];
-    if (len == 0 || len > MAX_LEN) break;
-    packets[n] = malloc(len);
-    if (!packets[n] || fread(packets[n], 1, len, f) != len) break;
-    lengths[n++] = len;
-  }
-  fclose(f);
-  return n;
-}
-
 static int run_udp(int port, double rate, double seconds, int nsrc, const char *file) {
-  size_t count = load_packets(file);
+  size_t count = load_packets(file, MAX_LEN);
   if (count == 0) {
     fprintf(stderr, "attack_flood: no packets in %s\n", file);
     return 2;
@@ -100,19 +76,7 @@ static int run_udp(int port, double rate, double seconds, int nsrc, const char *
   while ((t = now_s()) < end) {
     long due = (long)((t - start) * rate);
     for (int burst = 0; sent < due && burst < 16; burst++) {
-      struct mmsghdr msgs[BATCH];
-      struct iovec iov[BATCH];
-      int n = 0;
-      memset(msgs, 0, sizeof msgs);
-      while (n < BATCH && sent + n < due) {
-        iov[n].iov_base = packets[next];
-        iov[n].iov_len = lengths[next];
-        msgs[n].msg_hdr.msg_iov = &iov[n];
-        msgs[n].msg_hdr.msg_iovlen = 1;
-        next = (next + 1) % count;
-        n++;
-      }
-      int done = sendmmsg(fds[s], msgs, (unsigned)n, 0);
+      int done = send_batch(fds[s], due - sent, &next, count);
       s = (s + 1) % nsrc;
       if (done <= 0) break; /* ENOBUFS, ECONNREFUSED: count only what went */
       sent += done;

@@ -24,17 +24,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BATCH 64
-#define MAX_PACKETS 65536
+#include "_udp_batch.h"
+
 #define MAX_LEN 2048
 #define MIN_ANSWER 82
 #define GRACE_S 0.3
-
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static int hexval(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -43,25 +37,7 @@ static int hexval(char c) {
   return -1;
 }
 
-static unsigned char *packets[MAX_PACKETS];
-static size_t lengths[MAX_PACKETS];
 static unsigned char rbuf[BATCH][MAX_LEN];
-
-static size_t load_packets(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return 0;
-  size_t n = 0;
-  unsigned char hdr[2];
-  while (n < MAX_PACKETS && fread(hdr, 1, 2, f) == 2) {
-    size_t len = ((size_t)hdr[0] << 8) | hdr[1];
-    if (len == 0 || len > MAX_LEN) break;
-    packets[n] = malloc(len);
-    if (!packets[n] || fread(packets[n], 1, len, f) != len) break;
-    lengths[n++] = len;
-  }
-  fclose(f);
-  return n;
-}
 
 /* Reads every answer waiting on the socket; returns how many were valid. */
 static long drain(int fd, const unsigned char *pk) {
@@ -114,7 +90,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "dht_load: bad PORT, RATE or SECONDS (at most 60)\n");
     return 2;
   }
-  size_t count = load_packets(argv[5]);
+  size_t count = load_packets(argv[5], MAX_LEN);
   if (count == 0) {
     fprintf(stderr, "dht_load: no packets in %s\n", argv[5]);
     return 2;
@@ -144,19 +120,7 @@ int main(int argc, char **argv) {
     long due = (long)((t - start) * rate);
     int burst = 0;
     while (sent < due && burst < 16) {
-      struct mmsghdr msgs[BATCH];
-      struct iovec iov[BATCH];
-      int n = 0;
-      memset(msgs, 0, sizeof msgs);
-      while (n < BATCH && sent + n < due) {
-        iov[n].iov_base = packets[next];
-        iov[n].iov_len = lengths[next];
-        msgs[n].msg_hdr.msg_iov = &iov[n];
-        msgs[n].msg_hdr.msg_iovlen = 1;
-        next = (next + 1) % count;
-        n++;
-      }
-      int done = sendmmsg(fd, msgs, (unsigned)n, 0);
+      int done = send_batch(fd, due - sent, &next, count);
       if (done <= 0) break; /* ENOBUFS and the like: offer less, count only what went */
       sent += done;
       burst++;

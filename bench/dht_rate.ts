@@ -28,6 +28,7 @@ import { denoBatchNetwork, denoNetwork } from "../lib/net/deno.ts";
 import { openUdpStack } from "../lib/node/stack.ts";
 import { fromHex, toHex } from "../lib/util/bytes.ts";
 import { startBootstrapd } from "../test/_support/toxcore.ts";
+import { compileBenchC, records } from "./_load_gen.ts";
 
 function flag(name: string, def: string): string {
   const i = Deno.args.indexOf(`--${name}`);
@@ -83,29 +84,7 @@ function buildLoad(target: Uint8Array): Uint8Array {
       );
     }
   }
-  const out = new Uint8Array(packets.reduce((n, p) => n + 2 + p.length, 0));
-  let off = 0;
-  for (const p of packets) {
-    out[off] = p.length >> 8;
-    out[off + 1] = p.length & 0xff;
-    out.set(p, off + 2);
-    off += 2 + p.length;
-  }
-  return out;
-}
-
-async function compileGenerator(dir: string): Promise<string> {
-  const bin = `${dir}/dht_load`;
-  const source = new URL("./dht_load.c", import.meta.url).pathname;
-  const out = await new Deno.Command("gcc", {
-    args: ["-std=c11", "-O2", "-Wall", "-Wextra", "-o", bin, source],
-    stdout: "piped",
-    stderr: "piped",
-  }).output().catch((e) => {
-    throw new Error(`gcc is needed to build the load generator: ${e}`);
-  });
-  if (!out.success) throw new Error(`gcc failed: ${new TextDecoder().decode(out.stderr)}`);
-  return bin;
+  return records(packets);
 }
 
 interface Step {
@@ -155,7 +134,7 @@ console.log(
 );
 
 const tmp = await Deno.makeTempDir({ prefix: "peerkit-dht-rate-" });
-const bin = await compileGenerator(tmp).catch(async (e) => {
+const bin = await compileBenchC("dht_load", tmp).catch(async (e) => {
   await Deno.remove(tmp, { recursive: true }).catch(() => {});
   console.error(
     `dht_rate: cannot build bench/dht_load.c (needs gcc): ${e instanceof Error ? e.message : e}`,

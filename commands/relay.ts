@@ -19,11 +19,11 @@ import {
   type Program,
   resolvePath,
   type Runner,
-  type Zod,
 } from "./_io.ts";
-import { PeerkitError, usageError } from "../lib/util/errors.ts";
-import { type Addr, parseAddr } from "../lib/net/addr.ts";
-import { fromHex } from "../lib/util/bytes.ts";
+import { PeerkitError } from "../lib/util/errors.ts";
+import type { Addr } from "../lib/net/addr.ts";
+import { parseRelayServeOptions, type RelayServeOptions } from "./_relay_options.ts";
+export { parseRelayServeOptions, type RelayServeOptions } from "./_relay_options.ts";
 
 /** Help text shown after the options. */
 export const RELAY_EXAMPLES = `
@@ -38,6 +38,8 @@ Examples:
   $ peerkit relay serve --host 192.0.2.10 --stun-alternate 192.0.2.11:3479
                                                  # STUN with RFC 5780 OTHER-ADDRESS
   $ peerkit relay serve --no-lan-discovery       # a public node: no answers to LAN discovery
+  $ peerkit relay serve --key-budget 4096 --key-budget-per-ip 128
+                                                 # a faster host: more new keys a second
 
 Key files are tox-bootstrapd's (64 raw bytes, public key first). A --key file must exist
 (a typo must not start a server under a new identity) unless --create-key is given; without
@@ -48,6 +50,11 @@ addresses too, so mapping and filtering can be tested against it.
 --rate is bytes per second per client of everything it makes the relay send (data, OOB,
 onion and routing requests, pings; each control packet counts 8 KiB), suffixes k, M:
 default 1M; 0 turns it off.
+--key-budget bounds the X25519s that packets from keys not yet cached make the node compute
+(DHT requests, onion requests, routed requests 0x20 to it; each routed request it forwards
+costs one too): beyond it, in all or from one source IP, they are dropped before any work and
+counted (peerkit_key_budget_refused_total). Known peers cost nothing. 0 turns it off
+(c-toxcore has none).
 Stops cleanly (clients closed, totals printed, exit 0) on SIGINT, SIGTERM or SIGHUP; there
 is no reload: restart it to change flags.
 
@@ -65,123 +72,6 @@ Compared with tox-bootstrapd (0.2.18):
   metrics. No config file, no daemon mode, no LAN discovery broadcasts (received ones are
   heeded unless --no-lan-discovery), no scan of the next 100 ports when the UDP port is
   taken.`;
-
-const relayServeSchema = (z: Zod) => {
-  const int = (what: string, min: number, max: number) =>
-    z.string().regex(/^\d+$/, `${what} must be a number`).transform(Number).refine(
-      (n) => n >= min && n <= max,
-      `${what} must be ${min}..${max}`,
-    );
-  return z.object({
-    key: z.string().min(1).optional(),
-    createKey: z.boolean().default(false),
-    host: z.string().min(1).optional(),
-    motd: z.string().default("peerkit"),
-    udpPort: int("--udp-port", 0, 65535).default(33445),
-    tcpPort: z.array(int("--tcp-port", 0, 65535)).optional(),
-    bootstrap: z.array(z.string()).default([]),
-    maxClients: int("--max-clients", 1, 1_000_000).default(10_000),
-    maxPerIp: int("--max-per-ip", 0, 1_000_000).default(256),
-    rate: z.string().regex(/^\d+(\.\d+)?[kKmM]?$/, "--rate must be BYTES[k|M]").default("1M"),
-    metrics: z.string().min(1).optional(),
-    stunAlternate: z.string().min(1).optional(),
-    lanDiscovery: z.boolean().default(true),
-  }).strict();
-};
-
-/** Validated options of `relay serve`. */
-export interface RelayServeOptions {
-  /** Key file path (tox-bootstrapd format), or undefined for `<home>/relay.key`. */
-  key?: string;
-  /** Create the `key` file when it is missing (otherwise a missing `key` is an error). */
-  createKey: boolean;
-  /** Bind address; undefined: dual-stack `::` if IPv6 works, else `0.0.0.0`. */
-  host?: string;
-  /** Message of the day answered to 0xf0 bootstrap-info requests. */
-  motd: string;
-  /** UDP (DHT) port. */
-  udpPort: number;
-  /** TCP relay ports. */
-  tcpPorts: number[];
-  /** Bootstrap nodes. */
-  bootstrap: { addr: Addr; publicKey: Uint8Array }[];
-  /** Most confirmed clients. */
-  maxClients: number;
-  /** Most confirmed clients per IP (0 = no cap). */
-  maxPerIp: number;
-  /** Relayed bytes per second per client; 0 = off. */
-  rate: number;
-  /** Metrics listen address. */
-  metrics?: Addr;
-  /** Second IP and port the STUN responder answers from (RFC 5780 OTHER-ADDRESS). */
-  stunAlternate?: Addr;
-  /** Answer LAN discovery packets (0x21) from LAN addresses; `--no-lan-discovery` turns it off. */
-  lanDiscovery: boolean;
-}
-
-function parseRate(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(s)!;
-  const mult = m[2] === "" ? 1 : m[2]!.toLowerCase() === "k" ? 1024 : 1024 * 1024;
-  return Math.round(Number(m[1]) * mult);
-}
-
-function parseHostPort(text: string, what: string, checkHost: (h: string, w: string) => string) {
-  let addr: Addr;
-  try {
-    addr = parseAddr(text);
-  } catch {
-    throw usageError(`relay serve: ${what} must be HOST:PORT, got ${text}`);
-  }
-  checkHost(addr.hostname, `relay serve: ${what}`);
-  return addr.hostname === "localhost" ? { ...addr, hostname: "127.0.0.1" } : addr;
-}
-
-/**
- * Validates raw options; bad values are usage errors.
- *
- * @example
- * ```ts
- * import { parseRelayServeOptions } from "./relay.ts";
- * await parseRelayServeOptions({ udpPort: "99999" }).catch((e) => console.assert(e.usage));
- * ```
- */
-export async function parseRelayServeOptions(raw: unknown): Promise<RelayServeOptions> {
-  const { z } = await import("zod");
-  const { checkHost, parseNodeSpec } = await import("./_nodes.ts");
-  const r = relayServeSchema(z).safeParse(raw);
-  if (!r.success) {
-    throw usageError(`relay serve: ${r.error.issues[0]?.message ?? "bad options"}`);
-  }
-  const o = r.data;
-  if (o.createKey && o.key === undefined) {
-    throw usageError("relay serve: --create-key needs --key FILE");
-  }
-  const motd = new TextEncoder().encode(o.motd);
-  if (motd.length > 255 || motd.includes(0)) {
-    throw usageError("relay serve: --motd must be at most 255 bytes of UTF-8, without NUL");
-  }
-  return {
-    key: o.key,
-    createKey: o.createKey,
-    host: o.host === undefined ? undefined : checkHost(o.host, "relay serve: --host"),
-    motd: o.motd,
-    udpPort: o.udpPort,
-    tcpPorts: o.tcpPort && o.tcpPort.length > 0 ? [...new Set(o.tcpPort)] : [33445],
-    bootstrap: o.bootstrap.map((text) => {
-      const n = parseNodeSpec(text);
-      const hostname = n.host === "localhost" ? "127.0.0.1" : n.host;
-      return { addr: { hostname, port: n.port }, publicKey: fromHex(n.publicKey) };
-    }),
-    maxClients: o.maxClients,
-    maxPerIp: o.maxPerIp,
-    rate: parseRate(o.rate),
-    metrics: o.metrics === undefined ? undefined : parseHostPort(o.metrics, "--metrics", checkHost),
-    stunAlternate: o.stunAlternate === undefined
-      ? undefined
-      : (await import("./nat.ts")).parseStunAlternate(o.stunAlternate, o.host, o.udpPort),
-    lanDiscovery: o.lanDiscovery,
-  };
-}
 
 function isFixableBindError(e: unknown): e is Error {
   return e instanceof Deno.errors.AddrInUse ||
@@ -263,6 +153,7 @@ export async function runRelayServe(
   const { formatAddr } = await import("../lib/net/addr.ts");
   const { formatPublicKey } = await import("../lib/identity/mod.ts");
   const { RelayNode } = await import("../lib/relay/node.ts");
+  const { KeyBudget } = await import("../lib/crypto/key_budget.ts");
   const { naclCipher, sodiumCipher } = await import("../lib/dht/cipher.ts");
   const { encodeVersion } = await import("../lib/dht/bootstrap_info.ts");
   const { VERSION } = await import("../cli.ts");
@@ -301,6 +192,7 @@ export async function runRelayServe(
       maxClients: o.maxClients,
       maxClientsPerIp: o.maxPerIp,
       rateBytesPerSecond: o.rate,
+      keyBudget: o.keyBudget === false ? false : new KeyBudget(o.keyBudget),
       onKill: g.verbose
         ? (conn, reason, addr) => io.err(`relay: closed #${conn} ${formatAddr(addr)}: ${reason}`)
         : undefined,
@@ -335,7 +227,8 @@ export async function runRelayServe(
     const ma = metricsServer?.addr as Deno.NetAddr | undefined;
     const metrics = ma ? formatAddr({ hostname: ma.hostname, port: ma.port }) : null;
     const stun = (node.stun?.addresses ?? []).map(formatAddr);
-    emit(g, io, { publicKey, udp, tcp, metrics, rate: o.rate, stun }, [
+    const keyBudget = o.keyBudget;
+    emit(g, io, { publicKey, udp, tcp, metrics, rate: o.rate, stun, keyBudget }, [
       `public key: ${publicKey}`,
       `udp (DHT, STUN): ${udp}`,
       ...(stun.length > 1 ? [`stun (RFC 5780 other addresses): ${stun.slice(1).join(" ")}`] : []),
@@ -346,6 +239,10 @@ export async function runRelayServe(
       io.err(
         `peerkit: relay serving; rate limit ${
           o.rate === 0 ? "off" : `${o.rate} B/s per client`
+        }; key budget ${
+          keyBudget === false
+            ? "off"
+            : `${keyBudget.perSecond}/s, ${keyBudget.perSourcePerSecond}/s per IP`
         }; stop with Ctrl-C`,
       );
     }
@@ -399,6 +296,18 @@ export function registerRelay(program: Program, run: Runner): void {
     .option("--metrics <host:port>", "serve Prometheus metrics at http://HOST:PORT/metrics")
     .option("--stun-alternate <host:port>", "second IP and port STUN answers from (needs --host)")
     .option("--no-lan-discovery", "do not answer LAN discovery packets (a 33-byte one draws 113)")
+    .option(
+      "--key-budget <n>",
+      "X25519s a second for packets from unknown keys, in all (0: no budget)",
+      "1024",
+    )
+    .option("--key-budget-burst <n>", "of those at once (default: an eighth of --key-budget)")
+    .option("--key-budget-per-ip <n>", "X25519s a second for one source address (default 64)")
+    .option(
+      "--key-budget-per-ip-burst <n>",
+      "of those at once (default: a quarter of --key-budget-per-ip)",
+    )
+    .option("--key-budget-sources <n>", "source addresses tracked at once (default 4096)")
     .addHelpText("after", RELAY_EXAMPLES)
     .action((opts) =>
       run(async (g, io) => runRelayServe(await parseRelayServeOptions(opts), g, io))

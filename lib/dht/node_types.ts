@@ -57,7 +57,8 @@ export interface DhtNodeOptions {
   lanDiscovery?: boolean;
   /**
    * Budget for shared keys computed for packets from uncached keys (needs a cipher with
-   * `has`); packets beyond it are dropped and counted as `dropBudget`. Default: none.
+   * `has`), also spent by routed requests (0x20) this node opens or forwards; packets
+   * beyond it are dropped and counted as `dropBudget`. Default: none.
    */
   keyBudget?: KeyBudget;
   /** Our own reachable address: listed, as a last resort, in nodes responses (see docs). */

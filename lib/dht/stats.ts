@@ -43,7 +43,7 @@ export interface DhtStats {
   dropEmptyNodes: number;
   /** Packet claiming our own key as sender. */
   dropSelf: number;
-  /** Packet from an uncached key beyond the shared-key budget (`keyBudget`). */
+  /** Packet from an uncached key, or a routed one to forward, beyond the key budget (`keyBudget`). */
   dropBudget: number;
   /** Routed request for a key not in the close list. */
   dropRouteUnknown: number;

@@ -120,7 +120,7 @@ export interface LoopbackRelay extends AsyncDisposable {
 }
 
 /**
- * Spawns `peerkit relay serve --json` on 127.0.0.1 with a free UDP and TCP port and a temporary
+ * Spawns `peerkit relay serve --json` on 127.0.0.1 with UDP and TCP ports the system picks and a temporary
  * state directory, plus `extra` flags, and reads its start-up document.
  *
  * @example
@@ -134,8 +134,6 @@ export async function spawnLoopbackRelay(
   extra: string[] = [],
   opts: Omit<SpawnRelayServeOptions, "tempHome"> = {},
 ): Promise<LoopbackRelay> {
-  const { freePort } = await import("./toxcore.ts");
-  const udpPort = freePort(), tcpPort = freePort();
   const process = await spawnRelayServe([
     "--json",
     "relay",
@@ -143,17 +141,18 @@ export async function spawnLoopbackRelay(
     "--host",
     "127.0.0.1",
     "--udp-port",
-    String(udpPort),
+    "0",
     "--tcp-port",
-    String(tcpPort),
+    "0",
     ...extra,
   ], { ...opts, tempHome: true });
-  const publicKeyHex: string = JSON.parse(process.firstLine()).publicKey;
+  const doc = JSON.parse(process.firstLine());
+  const port = (a: string) => Number(a.split(":").pop());
   return {
     process,
-    udpPort,
-    tcpPort,
-    publicKeyHex,
+    udpPort: port(doc.udp),
+    tcpPort: port(doc.tcp[0]),
+    publicKeyHex: doc.publicKey,
     [Symbol.asyncDispose]: async () => void await process.stop(),
   };
 }

@@ -4,28 +4,17 @@ import { VirtualClock } from "../../lib/net/clock.ts";
 import { MemoryNetwork } from "../../lib/net/memory.ts";
 import type { Network } from "../../lib/net/types.ts";
 import { RelayClient, RelayServerDriver } from "../../lib/relay/mod.ts";
+import { withAccept } from "../relay/_harness.ts";
 
 /** A memory network whose listener first fails `dead` accepts as Deno does for an RST-before-accept. */
 function deadBacklog(net: MemoryNetwork, dead: number): Network {
   let left = dead;
-  return {
-    bindDatagram: (a) => net.bindDatagram(a),
-    connect: (a) => net.connect(a),
-    listen: async (a) => {
-      const l = await net.listen(a);
-      return {
-        addr: l.addr,
-        close: () => l.close(),
-        [Symbol.asyncDispose]: () => Promise.resolve(l.close()),
-        accept: () =>
-          left-- > 0
-            ? Promise.reject(
-              new Deno.errors.NotConnected("Transport endpoint is not connected (os error 107)"),
-            )
-            : l.accept(),
-      };
-    },
-  };
+  return withAccept(net, (l) =>
+    left-- > 0
+      ? Promise.reject(
+        new Deno.errors.NotConnected("Transport endpoint is not connected (os error 107)"),
+      )
+      : l.accept());
 }
 
 Deno.test("regression: accept errors for connections reset in the backlog are retried at once", async () => {

@@ -3,23 +3,13 @@ import { backend, SharedKeyCache } from "../../lib/crypto/mod.ts";
 import { KeyBudget } from "../../lib/crypto/key_budget.ts";
 import { naclCipher } from "../../lib/dht/cipher.ts";
 import { DhtNode } from "../../lib/dht/node.ts";
-import { sealDhtPacket } from "../../lib/dht/wire.ts";
 import { buildAnnounceRequest } from "../../lib/onion/client_packets.ts";
 import { OnionNode } from "../../lib/onion/node.ts";
 import { CONTROL_PACKET_COST } from "../../lib/relay/server.ts";
 import { testNet } from "../relay/_harness.ts";
+import { pingFrom } from "../../bench/_attack_packets.ts";
 
 const b = backend();
-
-function ping(node: Uint8Array, kp = b.keyPair()): Uint8Array {
-  const key = b.sharedKey(node, kp.secretKey);
-  return sealDhtPacket(
-    { type: "pingRequest", pingId: b.randomBytes(8) },
-    kp.publicKey,
-    key,
-    b.randomBytes(24),
-  );
-}
 
 function answers(node: DhtNode): number {
   let n = 0;
@@ -79,12 +69,12 @@ Deno.test("regression: DHT pings from many fresh keys are dropped beyond the key
   });
   const friend = b.keyPair();
   const from = (i: number) => ({ hostname: `10.0.${i >> 8}.${i & 255}`, port: 33445 });
-  node.handlePacket(ping(kp.publicKey, friend), { hostname: "10.9.9.9", port: 1 }, 0);
+  node.handlePacket(pingFrom(kp.publicKey, friend), { hostname: "10.9.9.9", port: 1 }, 0);
   assert.equal(answers(node), 1);
-  for (let i = 0; i < 200; i++) node.handlePacket(ping(kp.publicKey), from(i), 1);
+  for (let i = 0; i < 200; i++) node.handlePacket(pingFrom(kp.publicKey), from(i), 1);
   assert.equal(answers(node), 19);
   assert.equal(node.stats.dropBudget, 181);
-  node.handlePacket(ping(kp.publicKey, friend), { hostname: "10.9.9.9", port: 1 }, 2);
+  node.handlePacket(pingFrom(kp.publicKey, friend), { hostname: "10.9.9.9", port: 1 }, 2);
   assert.equal(answers(node), 1, "a peer whose key is cached costs no budget");
 });
 
@@ -92,7 +82,7 @@ Deno.test("a DHT node without a key budget answers every fresh key, as c-toxcore
   const kp = b.keyPair();
   const node = new DhtNode({ keyPair: kp, cipher: naclCipher(kp.secretKey), lanDiscovery: false });
   for (let i = 0; i < 50; i++) {
-    node.handlePacket(ping(kp.publicKey), { hostname: `10.0.0.${i}`, port: 1 }, 0);
+    node.handlePacket(pingFrom(kp.publicKey), { hostname: `10.0.0.${i}`, port: 1 }, 0);
   }
   assert.equal(answers(node), 50);
   assert.equal(node.stats.dropBudget, 0);

@@ -3,7 +3,8 @@ import { backend } from "../../lib/crypto/mod.ts";
 import { encodeKeyFile, readKeyFile } from "../../lib/identity/mod.ts";
 import { RelayNode } from "../../lib/relay/node.ts";
 import { parseRelayServeOptions } from "../../commands/relay.ts";
-import { spawnRelayServe } from "../_support/relay_serve.ts";
+import { spawnLoopbackRelay } from "../_support/relay_serve.ts";
+import { answersTo } from "./_udp_answers.ts";
 
 /** A LAN discovery packet (0x21, then a public key): 33 bytes. */
 function lanDiscovery(): Uint8Array {
@@ -11,23 +12,6 @@ function lanDiscovery(): Uint8Array {
   p[0] = 0x21;
   p.set(backend().keyPair().publicKey, 1);
   return p;
-}
-
-/** Sends one LAN discovery packet to `port` and returns the lengths of what came back in `ms`. */
-async function answersTo(port: number, ms = 600): Promise<number[]> {
-  const s = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-  await s.send(lanDiscovery(), { transport: "udp", hostname: "127.0.0.1", port });
-  const got: number[] = [];
-  const deadline = Date.now() + ms;
-  const loop = (async () => {
-    try {
-      for (;;) got.push((await s.receive())[0].length);
-    } catch { /* closed */ }
-  })();
-  while (Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  s.close();
-  await loop;
-  return got;
 }
 
 Deno.test("relay serve --no-lan-discovery parses; LAN discovery stays on by default", async () => {
@@ -38,7 +22,7 @@ Deno.test("relay serve --no-lan-discovery parses; LAN discovery stays on by defa
 Deno.test("a relay node answers LAN discovery by default, and not with lanDiscovery: false", async () => {
   for (const lan of [true, false]) {
     await using n = await RelayNode.start({ keyPair: backend().keyPair(), lanDiscovery: lan });
-    const got = await answersTo(n.udpAddr.port);
+    const got = await answersTo(n.udpAddr.port, [lanDiscovery()]);
     if (lan) assert.ok(got.length >= 1, "an answer (a nodes request) to LAN discovery");
     else assert.deepEqual(got, []);
     assert.equal(n.dht.node.stats.lanDiscovery, lan ? 1 : 0);
@@ -46,23 +30,9 @@ Deno.test("a relay node answers LAN discovery by default, and not with lanDiscov
 });
 
 Deno.test("peerkit relay serve --no-lan-discovery draws no answer to a LAN discovery packet", async () => {
-  await using s = await spawnRelayServe(
-    [
-      "--json",
-      "relay",
-      "serve",
-      "--host",
-      "127.0.0.1",
-      "--udp-port",
-      "0",
-      "--tcp-port",
-      "0",
-      "--no-lan-discovery",
-    ],
-    { tempHome: true },
-  );
-  const port = Number(JSON.parse(s.firstLine()).udp.split(":").pop());
-  assert.deepEqual(await answersTo(port), []);
+  await using r = await spawnLoopbackRelay(["--no-lan-discovery"]);
+  const port = r.udpPort;
+  assert.deepEqual(await answersTo(port, [lanDiscovery()]), []);
 });
 
 Deno.test("regression: a key file of the wrong size is refused from its size, without reading it", async () => {

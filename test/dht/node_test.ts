@@ -19,6 +19,7 @@ import {
   sealDhtPacket,
   sealRoutedPacket,
 } from "../../lib/dht/wire.ts";
+import { seededBytes } from "../_support/seeded.ts";
 
 interface Peer {
   node: DhtNode;
@@ -248,22 +249,7 @@ Deno.test("a NAT ping request is answered through the sender's search list", () 
 });
 
 Deno.test("a search keeps the closest nodes that answered and reports the key's address", () => {
-  const peers = Array.from({ length: 20 }, (_, i) => peer(i + 1));
-  const hub = peers[0]!;
-  const target = peers[19]!;
-  for (const p of peers.slice(1)) p.node.bootstrap(hub.addr, hub.node.publicKey, 0);
-  pump(peers, 0);
-  hub.node.handleTimeout(2000);
-  pump(peers, 2000);
-  const me = peer(40);
-  peers.push(me);
-  me.node.bootstrap(hub.addr, hub.node.publicKey, 3000);
-  pump(peers, 3000);
-  me.node.addSearch(target.node.publicKey);
-  for (let t = 4000; t < 30_000; t += 1000) {
-    for (const p of peers) p.node.handleTimeout(t);
-    pump(peers, t);
-  }
+  const { me, target } = searchingNetwork();
   const r = me.node.searchResult(target.node.publicKey)!;
   assert.deepEqual(r.addr, target.addr);
   assert.ok(r.nodes.length >= 4);
@@ -460,20 +446,6 @@ const refusingBackend: CryptoBackend = new Proxy(nacl, {
   }),
 });
 
-function seeded(seed: number): (n: number) => Uint8Array {
-  let x = seed >>> 0 || 1;
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      out[i] = x & 255;
-    }
-    return out;
-  };
-}
-
 function seededRun(seed: number): string[] {
   const peers: Peer[] = [];
   for (let i = 1; i <= 6; i++) {
@@ -485,7 +457,7 @@ function seededRun(seed: number): string[] {
     const node = new DhtNode({
       keyPair: kp,
       selfAddr: addr,
-      random: seeded(seed + i),
+      random: seededBytes(seed + i),
       cipher: simulationCipher(kp.publicKey),
     });
     peers.push({ node, addr, kp });

@@ -29,6 +29,7 @@ function spawn(home: string, args: string[], stdin: Uint8Array | "null" | "open"
   done: Promise<Run>;
   kill(sig?: Deno.Signal): void;
   closeStdin(): void;
+  stderrSoFar(): string;
 } {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--quiet", CLI, "--home", home, ...args],
@@ -46,11 +47,26 @@ function spawn(home: string, args: string[], stdin: Uint8Array | "null" | "open"
       child.kill(sig);
     } catch { /* gone */ }
   }
-  const done = child.output().then((o) => {
+  let err = "";
+  const d = new TextDecoder();
+  const errDone = (async () => {
+    for await (const c of child.stderr) err += d.decode(c, { stream: true });
+  })();
+  const out = new Response(child.stdout).arrayBuffer();
+  const done = (async () => {
+    const status = await child.status;
+    await errDone;
     clearTimeout(timer);
-    return { code: o.code, stdout: o.stdout, stderr: new TextDecoder().decode(o.stderr) };
-  });
-  return { done, kill, closeStdin };
+    return { code: status.code, stdout: new Uint8Array(await out), stderr: err };
+  })();
+  return { done, kill, closeStdin, stderrSoFar: () => err };
+}
+
+/** Waits until `ok()` (at most `ms`). */
+async function until(ok: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!ok() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  return ok();
 }
 
 async function keygen(): Promise<{ home: string; key: string }> {
@@ -207,7 +223,7 @@ Deno.test("connect: --keep-open takes a second peer and tells a concurrent one i
     await new Promise((r) => setTimeout(r, 1500));
     // A keeps its stream open (its stdin stays open) while C tries: C is told "busy".
     const a = spawn(w.a.home, ["--json", "connect", w.b.key, ...w.common], "open");
-    await new Promise((r) => setTimeout(r, 2500));
+    assert(await until(() => a.stderrSoFar().includes('"event":"path"'), 20_000), "A connected");
     const busy = await spawn(w.c.home, ["connect", w.b.key, "--recv-only", ...w.common], "null")
       .done;
     assert.equal(busy.code, 1, busy.stderr);

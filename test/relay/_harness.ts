@@ -5,10 +5,13 @@ import {
   FrameCodec,
   FrameReader,
   openServerHandshake,
+  RelayClient,
   type RelayPacket,
   RelayServer,
   type RelayServerOptions,
 } from "../../lib/relay/mod.ts";
+import type { Addr } from "../../lib/net/addr.ts";
+import type { Network, Stream, StreamListener } from "../../lib/net/types.ts";
 
 export class Peer {
   readonly kp: KeyPair;
@@ -119,4 +122,65 @@ export class TestNet {
 
 export async function testNet(opts: Partial<RelayServerOptions> = {}): Promise<TestNet> {
   return new TestNet(opts, await import("../../lib/relay/wire.ts"));
+}
+
+/** Two {@link RelayClient}s linked to each other through one relay; disposing closes both. */
+export interface LinkedPair extends AsyncDisposable {
+  /** The first client. */
+  a: RelayClient;
+  /** The second client. */
+  b: RelayClient;
+}
+
+/**
+ * Two fresh clients on `relay`, each with the other as a peer, once `a` sees `b` online
+ * (within `timeoutMs`).
+ */
+export async function linkedPair(
+  relay: { addrs: Addr[]; core: { publicKey: Uint8Array } },
+  timeoutMs = 3000,
+): Promise<LinkedPair> {
+  const a = new RelayClient({ keyPair: backend().keyPair() });
+  const b = new RelayClient({ keyPair: backend().keyPair() });
+  const pair = {
+    a,
+    b,
+    [Symbol.asyncDispose]: async () => {
+      await a[Symbol.asyncDispose]();
+      await b[Symbol.asyncDispose]();
+    },
+  };
+  try {
+    for (const c of [a, b]) c.addRelay(relay.addrs[0]!, relay.core.publicKey);
+    a.addPeer(b.publicKey);
+    b.addPeer(a.publicKey);
+    await a.waitForPeer(b.publicKey, timeoutMs);
+  } catch (e) {
+    await pair[Symbol.asyncDispose]();
+    throw e;
+  }
+  return pair;
+}
+
+/**
+ * `net` with its listeners' `accept` replaced by `accept(listener)`: for tests of how the
+ * relay driver meets failing accepts or streams.
+ */
+export function withAccept(
+  net: Network,
+  accept: (l: StreamListener) => Promise<Stream>,
+): Network {
+  return {
+    bindDatagram: (a) => net.bindDatagram(a),
+    connect: (a) => net.connect(a),
+    listen: async (a) => {
+      const l = await net.listen(a);
+      return {
+        addr: l.addr,
+        close: () => l.close(),
+        [Symbol.asyncDispose]: () => Promise.resolve(l.close()),
+        accept: () => accept(l),
+      };
+    },
+  };
 }

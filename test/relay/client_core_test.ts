@@ -11,6 +11,7 @@ import {
 } from "../../lib/relay/mod.ts";
 import { equals, toHex } from "../../lib/util/bytes.ts";
 import { ClientSim, ScriptedRelay, ServerRelay } from "./_client_sim.ts";
+import { seededBytes } from "../_support/seeded.ts";
 
 const enc = new TextEncoder(), dec = new TextDecoder();
 const at = (port: number) => ({ hostname: "10.0.0.1", port });
@@ -218,21 +219,6 @@ Deno.test("client core: a relay naming a connection id it never gave is counted,
   assert.equal(a.core.stats().unknownConnection, 3);
 });
 
-/** xorshift32 bytes: a seeded random source for the test. */
-function seeded(seed: number): (n: number) => Uint8Array {
-  let x = seed >>> 0 || 1;
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      out[i] = x & 0xff;
-    }
-    return out;
-  };
-}
-
 Deno.test("client core: the same seed gives the same bytes, through the backend it was given", () => {
   let calls = 0;
   const counting: CryptoBackend = {
@@ -241,7 +227,7 @@ Deno.test("client core: the same seed gives the same bytes, through the backend 
     seal: (m, n, k) => (calls++, backend().seal(m, n, k)),
   };
   const run = (seed: number) => {
-    const random = seeded(seed);
+    const random = seededBytes(seed);
     const keyPair = counting.keyPairFromSecretKey(random(32));
     const c = new RelayClientCore({ keyPair, crypto: counting, random });
     c.addRelay(at(1), new Uint8Array(32).fill(9), 0);

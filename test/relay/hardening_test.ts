@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { backend } from "../../lib/crypto/mod.ts";
-import { RelayClient, RelayServerDriver } from "../../lib/relay/mod.ts";
+import { RelayServerDriver } from "../../lib/relay/mod.ts";
+import { linkedPair } from "./_harness.ts";
 
 Deno.test("1,000 half-open handshakes do not stop a new client from linking and routing", async () => {
   const kills: string[] = [];
@@ -16,12 +17,7 @@ Deno.test("1,000 half-open handshakes do not stop a new client from linking and 
       await c.write(new Uint8Array(64)); // half a handshake
       conns.push(c);
     }
-    await using a = new RelayClient({ keyPair: backend().keyPair() });
-    await using b = new RelayClient({ keyPair: backend().keyPair() });
-    for (const c of [a, b]) c.addRelay(relay.addrs[0]!, relay.core.publicKey);
-    a.addPeer(b.publicKey);
-    b.addPeer(a.publicKey);
-    await a.waitForPeer(b.publicKey, 5000);
+    await using _pair = await linkedPair(relay, 5000);
     assert.ok(kills.filter((k) => k === "pending_evicted").length >= 1000 - 256);
     assert.ok(relay.core.stats().pending <= 256);
   } finally {
@@ -35,12 +31,8 @@ Deno.test("1,000 half-open handshakes do not stop a new client from linking and 
 
 Deno.test("a malformed frame closes only its own connection on real sockets", async () => {
   await using relay = await RelayServerDriver.listen({ keyPair: backend().keyPair() });
-  await using a = new RelayClient({ keyPair: backend().keyPair() });
-  await using b = new RelayClient({ keyPair: backend().keyPair() });
-  for (const c of [a, b]) c.addRelay(relay.addrs[0]!, relay.core.publicKey);
-  a.addPeer(b.publicKey);
-  b.addPeer(a.publicKey);
-  await a.waitForPeer(b.publicKey, 3000);
+  await using pair = await linkedPair(relay);
+  const { a, b } = pair;
   const bad = await Deno.connect(relay.addrs[0]!);
   try {
     await bad.write(new Uint8Array(128).fill(1)); // a handshake that does not open
@@ -62,12 +54,8 @@ Deno.test("the rate limit slows a sender through back-pressure and loses nothing
     rateBytesPerSecond: 64 * 1024,
     rateBurstBytes: 16 * 1024,
   });
-  await using a = new RelayClient({ keyPair: backend().keyPair() });
-  await using b = new RelayClient({ keyPair: backend().keyPair() });
-  for (const c of [a, b]) c.addRelay(relay.addrs[0]!, relay.core.publicKey);
-  a.addPeer(b.publicKey);
-  b.addPeer(a.publicKey);
-  await a.waitForPeer(b.publicKey, 3000);
+  await using pair = await linkedPair(relay);
+  const { a, b } = pair;
   let received = 0;
   b.onData = (_p, d) => void (received += d.length);
   const chunk = new Uint8Array(1000);

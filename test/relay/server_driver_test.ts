@@ -2,37 +2,26 @@ import assert from "node:assert/strict";
 import { backend } from "../../lib/crypto/mod.ts";
 import { VirtualClock } from "../../lib/net/clock.ts";
 import { MemoryNetwork } from "../../lib/net/memory.ts";
-import type { Network, Stream } from "../../lib/net/types.ts";
+import type { Stream } from "../../lib/net/types.ts";
 import { RelayClient, RelayServerDriver } from "../../lib/relay/mod.ts";
+import { withAccept } from "./_harness.ts";
 
 /** A memory network whose accepted streams can be told to fail their writes. */
 function failingNetwork(net: MemoryNetwork) {
   const accepted: { stream: Stream; fail: boolean }[] = [];
-  const network: Network = {
-    bindDatagram: (a) => net.bindDatagram(a),
-    connect: (a) => net.connect(a),
-    listen: async (a) => {
-      const l = await net.listen(a);
-      return {
-        addr: l.addr,
-        close: () => l.close(),
-        [Symbol.asyncDispose]: () => Promise.resolve(l.close()),
-        accept: async () => {
-          const s = await l.accept();
-          const entry = { stream: s, fail: false };
-          accepted.push(entry);
-          return {
-            localAddr: s.localAddr,
-            remoteAddr: s.remoteAddr,
-            read: (b) => s.read(b),
-            write: (d) => entry.fail ? Promise.reject(new Error("reset")) : s.write(d),
-            close: () => s.close(),
-            [Symbol.asyncDispose]: () => Promise.resolve(s.close()),
-          };
-        },
-      };
-    },
-  };
+  const network = withAccept(net, async (l) => {
+    const s = await l.accept();
+    const entry = { stream: s, fail: false };
+    accepted.push(entry);
+    return {
+      localAddr: s.localAddr,
+      remoteAddr: s.remoteAddr,
+      read: (b) => s.read(b),
+      write: (d) => entry.fail ? Promise.reject(new Error("reset")) : s.write(d),
+      close: () => s.close(),
+      [Symbol.asyncDispose]: () => Promise.resolve(s.close()),
+    };
+  });
   return { network, accepted };
 }
 
