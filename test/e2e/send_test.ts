@@ -69,7 +69,8 @@ Deno.test({
     await writePattern(`${src}/mid.bin`, MID, 3);
     const midHash = await fileHash(`${src}/mid.bin`);
     const common = ["--relay", relay, "--bind", "127.0.0.1:0", "--timeout", "20"];
-    const send = (who: string, args: string[]) => spawnSend(home(who), kb, [...args, ...common]);
+    const send = (who: string, args: string[], stdin?: Uint8Array) =>
+      spawnSend(home(who), kb, [...args, ...common], stdin);
     // Bob: one listener for everything but the direct path and the kill.
     await using bob = spawnReceiver(home("b"), inbox, "any", ["--keep-open", ...common]);
     await bob.waitErr(/listening as/, 20_000);
@@ -101,6 +102,15 @@ Deno.test({
           assert.ok(!names(inbox).some((n) => n.includes("name")), names(inbox).join());
         },
       );
+
+      await t.step("stdin (send -) of unknown size is saved under --name", async () => {
+        const text = new TextEncoder().encode("line one\nline two\n".repeat(1000));
+        const r = await finished(send("a", ["-", "--name", "notes.txt", "--no-punch"], text));
+        assert.equal(r.code, 0, r.out + r.err);
+        assert.equal(doc(r).storedAs, "notes.txt");
+        assert.equal(doc(r).size, text.length);
+        assert.deepEqual(await Deno.readFile(`${inbox}/notes.txt`), text);
+      });
 
       await t.step(
         "a sender stopped mid-file and started again sends only what is missing",

@@ -230,6 +230,11 @@ export function spawnReceiver(
  * const p = spawnSend("/tmp/a", bobKey, ["--file", "x.bin", "--relay", relay]);
  * ```
  */
-export function spawnSend(home: string, peer: string, args: string[]): PeerkitProcess {
-  return spawnPeerkit(["--home", home, "--json", "send", peer, ...args]);
+export function spawnSend(
+  home: string,
+  peer: string,
+  args: string[],
+  stdin?: Uint8Array,
+): PeerkitProcess {
+  return spawnPeerkit(["--home", home, "--json", "send", peer, ...args], stdin ? { stdin } : {});
 }
