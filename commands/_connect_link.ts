@@ -37,7 +37,7 @@ export interface ConnectLink {
  * ```
  */
 export async function openConnectLink(
-  o: ConnectCommandOptions,
+  o: ConnectCommandOptions & { punch?: boolean },
   keyPair: KeyPair,
   g: GlobalOptions,
   io: Io,
@@ -68,6 +68,7 @@ export async function openConnectLink(
     keyPair,
     relays: o.relays,
     stun: o.stun,
+    ...(o.punch === false ? { punch: false } : {}), // send --no-punch: stay on the relay
     ...(o.bind ? { bind: o.bind } : {}),
     ...(log ? { log } : {}),
   });

@@ -12,6 +12,7 @@ import { keysStage } from "./stages/keys.ts";
 import { natStage } from "./stages/nat.ts";
 import { punchStage } from "./stages/punch.ts";
 import { relayStage } from "./stages/relay.ts";
+import { sendStage } from "./stages/send.ts";
 
 type Stage = {
   title: string;
@@ -40,6 +41,7 @@ const stages: Stage[] = [
     title: "connect: netcat between two keys, moving from the relay to the direct path",
     run: (say, signal) => connectStage(say, signal),
   },
+  { title: "send: a file delivered and verified by both hashes", run: sendStage },
 ];
 
 const controller = new AbortController();

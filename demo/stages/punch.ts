@@ -20,15 +20,30 @@ import { main } from "../../cli.ts";
 
 const HOST = "127.0.0.1";
 
-/** Runs the CLI in this process and returns its exit code and stdout. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+/**
+ * Runs the CLI in this process and returns its exit code and stdout (also used by the send
+ * stage).
+ *
+ * @example
+ * ```ts ignore
+ * const { code, out } = await cli(["--json", "keygen"]);
+ * ```
+ */
+export async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "", err = "";
   const code = await main(args, { out: (t) => out += t, err: (t) => err += t });
   return { code, out, err };
 }
 
-/** Parses a `--json` document, or fails with the command's own last error line. */
-function documentOf(r: { code: number; out: string; err: string }, what: string) {
+/**
+ * Parses a `--json` document, or fails with the command's own last error line.
+ *
+ * @example
+ * ```ts ignore
+ * const doc = documentOf(await cli(["--json", "keygen"]), "keygen");
+ * ```
+ */
+export function documentOf(r: { code: number; out: string; err: string }, what: string) {
   try {
     return JSON.parse(r.out);
   } catch {

@@ -14,5 +14,6 @@ Deno.test("the demo runs every built stage on loopback and exits 0", async () =>
   assert.match(text, /eve .* fails, as it must/);
   assert.match(text, /verdict: open: no NAT seen/);
   assert.match(text, /path chosen: direct \(alice -> 127\.0\.0\.1:\d+\), bob says direct/);
+  assert.match(text, /result: delivered — both hashes match/);
   assert.doesNotMatch(text, /FAILED/);
 });
