@@ -32,6 +32,7 @@
 import type { KeyPair } from "../crypto/backend.ts";
 import type { DhtDriver } from "../dht/driver.ts";
 import type { RoutedRequest } from "../dht/node_types.ts";
+import type { NodeInfo } from "../dht/packed_node.ts";
 import { type Clock, realClock, type TimerId } from "../net/clock.ts";
 import type { RelayClient } from "../relay/client_driver.ts";
 import { keyEquals } from "../dht/distance.ts";
@@ -98,10 +99,12 @@ export class OnionDriver implements AsyncDisposable {
   readonly node: OnionNode | undefined;
   /** Relay packets that could not be written (no such link or queue full). */
   relaySendFailures = 0;
+  /** Event receivers that threw. */
+  listenerErrors = 0;
   readonly #dht: DhtDriver;
   readonly #clock: Clock;
   readonly #relay: RelayClient | undefined;
-  readonly #onEvent: ((e: OnionClientEvent) => void) | undefined;
+  readonly #listeners = new Set<(e: OnionClientEvent) => void>();
   readonly #requests = new Map<
     string,
     { publicKey: Uint8Array; nospam: Uint8Array; message: Uint8Array; next: number; left: number }
@@ -118,13 +121,17 @@ export class OnionDriver implements AsyncDisposable {
     this.#dht = opts.dht;
     this.#clock = opts.clock ?? realClock;
     this.#relay = opts.relay;
-    this.#onEvent = opts.onEvent;
+    if (opts.onEvent) this.#listeners.add(opts.onEvent);
     const relay = opts.relay;
     const clientOpts: OnionClientOptions = {
       realKeyPair: opts.realKeyPair,
       dhtKeyPair: opts.dhtKeyPair,
       nodes: () => opts.dht.node.goodNodes(),
-      dhtPkNodes: () => opts.dht.node.closestNodes(opts.dhtKeyPair.publicKey, 4),
+      // c-toxcore: up to 2 connected TCP relays first, then close DHT nodes (4 in all).
+      dhtPkNodes: () => [
+        ...(relay ? readyRelays(relay).slice(0, 2).map(relayNode) : []),
+        ...opts.dht.node.closestNodes(opts.dhtKeyPair.publicKey, 4),
+      ],
       ...opts.client,
     };
     if (relay) clientOpts.relays = () => readyRelays(relay);
@@ -154,6 +161,15 @@ export class OnionDriver implements AsyncDisposable {
         this.flush();
       };
     }
+  }
+
+  /**
+   * Adds a receiver of client events (beside `onEvent`); returns the function that removes
+   * it. A receiver that throws is counted in {@link OnionDriver.listenerErrors}.
+   */
+  on(fn: (e: OnionClientEvent) => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
   }
 
   /** Starts the 1 s round (the first runs at once). Idempotent. */
@@ -220,7 +236,13 @@ export class OnionDriver implements AsyncDisposable {
     }
     for (let e = this.client.pollEvent(); e; e = this.client.pollEvent()) {
       if (e.type === "dhtpk") this.#dht.node.addSearch(e.dhtPublicKey);
-      this.#onEvent?.(e);
+      for (const fn of [...this.#listeners]) {
+        try {
+          fn(e);
+        } catch {
+          this.listenerErrors++;
+        }
+      }
     }
   }
 
@@ -262,6 +284,11 @@ export class OnionDriver implements AsyncDisposable {
     const wait = Math.max(1, this.client.nextTimeout() - this.#clock.now());
     this.#timer = this.#clock.setTimeout(() => this.#tick(), wait);
   }
+}
+
+/** A path entry as a DHT-PK node (TCP family). */
+function relayNode(r: RelayEntry): NodeInfo {
+  return { publicKey: r.publicKey, addr: r.addr, tcp: true };
 }
 
 /** The ready links of a relay client, as path entries (id: the relay key in hex). */
