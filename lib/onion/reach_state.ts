@@ -153,7 +153,10 @@ export class FriendReach {
     const f = this.#friends.get(toHex(e.publicKey));
     if (!f) return;
     const changed = f.dhtKey !== undefined && toHex(f.dhtKey) !== toHex(e.dhtPublicKey);
-    if (changed && f.session !== "none") {
+    // The old session ends first; the new key is dialled on the next round, after the
+    // old session's "closed" event (which then finds nothing to end).
+    const restart = changed && f.session !== "none";
+    if (restart) {
       this.#out.push({ do: "kill", peer: f.publicKey });
       this.#down(f, now, 0);
     }
@@ -167,7 +170,7 @@ export class FriendReach {
     if (f.addr === undefined) {
       this.#out.push({ do: "lookup", dhtKey: f.dhtKey, seeds: e.nodes.filter((n) => !n.tcp) });
     }
-    this.#maybeDial(f, now);
+    if (!restart) this.#maybeDial(f, now);
   }
 
   /** The DHT found `dhtKey` at `addr`. */
