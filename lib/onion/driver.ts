@@ -39,6 +39,7 @@ import { keyEquals } from "../dht/distance.ts";
 import { fromHex, toHex } from "../util/bytes.ts";
 import { encodeFriendRequest } from "./client_friend_request.ts";
 import { OnionClient } from "./client.ts";
+import type { PathNode } from "./client_packets.ts";
 import type { RelayEntry } from "./client_paths.ts";
 import type { OnionClientEvent, OnionClientOptions } from "./client_types.ts";
 import { ONION_KIND } from "./constants.ts";
@@ -87,6 +88,12 @@ export interface OnionDriverOptions {
   onEvent?: (e: OnionClientEvent) => void;
   /** Also serve as an onion node (hop and announce node) on the socket (default false). */
   serveOnion?: boolean;
+  /**
+   * Nodes to build paths from while the DHT knows fewer than {@link MIN_DHT_PATH_NODES}
+   * good ones (c-toxcore keeps its bootstrap nodes as path nodes the same way, which is how
+   * a TCP-only client builds paths: relay first, then two of these).
+   */
+  bootstrapNodes?: readonly PathNode[];
   /** More client options (timings, random...). */
   client?: Partial<OnionClientOptions>;
 }
@@ -126,7 +133,7 @@ export class OnionDriver implements AsyncDisposable {
     const clientOpts: OnionClientOptions = {
       realKeyPair: opts.realKeyPair,
       dhtKeyPair: opts.dhtKeyPair,
-      nodes: () => opts.dht.node.goodNodes(),
+      nodes: () => withBootstrap(opts.dht.node.goodNodes(), opts.bootstrapNodes ?? []),
       // c-toxcore: up to 2 connected TCP relays first, then close DHT nodes (4 in all).
       dhtPkNodes: () => [
         ...(relay ? readyRelays(relay).slice(0, 2).map(relayNode) : []),
@@ -284,6 +291,30 @@ export class OnionDriver implements AsyncDisposable {
     const wait = Math.max(1, this.client.nextTimeout() - this.#clock.now());
     this.#timer = this.#clock.setTimeout(() => this.#tick(), wait);
   }
+}
+
+/** Good DHT nodes below which the driver adds its bootstrap nodes as path nodes. */
+export const MIN_DHT_PATH_NODES = 4;
+
+/**
+ * The DHT's good nodes, plus the bootstrap nodes it lacks while it has fewer than
+ * {@link MIN_DHT_PATH_NODES}.
+ *
+ * @example
+ * ```ts
+ * import { withBootstrap } from "./driver.ts";
+ * const n = (i: number) => ({ publicKey: new Uint8Array(32).fill(i), addr: { hostname: "127.0.0.1", port: i } });
+ * console.assert(withBootstrap([n(1)], [n(1), n(2)]).length === 2);
+ * console.assert(withBootstrap([n(1), n(2), n(3), n(4)], [n(5)]).length === 4);
+ * ```
+ */
+export function withBootstrap(
+  good: readonly PathNode[],
+  bootstrap: readonly PathNode[],
+): PathNode[] {
+  if (good.length >= MIN_DHT_PATH_NODES || bootstrap.length === 0) return [...good];
+  const have = new Set(good.map((n) => toHex(n.publicKey)));
+  return [...good, ...bootstrap.filter((n) => !have.has(toHex(n.publicKey)))];
 }
 
 /** A path entry as a DHT-PK node (TCP family). */

@@ -93,6 +93,8 @@ export async function openReachNode(o: ReachNodeOptions): Promise<ReachNode> {
     dhtKeyPair,
     realKeyPair: o.realKeyPair,
     serveOnion: true,
+    // Path nodes until the DHT has good ones, as c-toxcore's bootstrap nodes are.
+    bootstrapNodes: o.bootstrap,
     ...(o.nospam ? { nospam: o.nospam } : {}),
     ...(o.relay ? { relay: o.relay, udp } : {}),
     ...(o.onOnionEvent ? { onEvent: o.onOnionEvent } : {}),
