@@ -140,7 +140,7 @@ export async function parseFriendListenOptions(
 }
 
 /** Opens the DHT under the identity, bootstrapped from the nodes; null when there are none. */
-async function join(o: FriendCommon, g: GlobalOptions, io: Io) {
+async function join(o: FriendCommon, g: GlobalOptions, io: Io, pathNodes: boolean) {
   const files = await import("./_nodes.ts");
   const dht = await import("./_dht.ts");
   const { loadIdentity } = await import("./_identity.ts");
@@ -161,8 +161,9 @@ async function join(o: FriendCommon, g: GlobalOptions, io: Io) {
   }
   const driver = await dht.openDriver({ listen: dht.chooseListen(start.nodes), keyPair });
   for (const n of start.nodes) driver.bootstrap(n.addr, n.publicKey);
-  // The start nodes are path nodes until the DHT has good ones (c-toxcore path_nodes_bs).
-  const extras = { bootstrapNodes: start.nodes, ...relays.extras };
+  // The start nodes are path nodes until the DHT has good ones (c-toxcore path_nodes_bs),
+  // for searching; an announcer takes them only with --tcp-relay (see docs/onion.md).
+  const extras = pathNodes ? { bootstrapNodes: start.nodes, ...relays.extras } : relays.extras;
   return { driver, keyPair, extras, [Symbol.asyncDispose]: relays.close };
 }
 
@@ -179,7 +180,7 @@ export async function runFriendAdd(o: FriendAddOptions, g: GlobalOptions, io: Io
   const { formatPublicKey } = await import("../lib/identity/pubkey.ts");
   const { startOnion } = await import("./_onion.ts");
   const { keyEquals } = await import("../lib/dht/distance.ts");
-  await using j = await join(o, g, io);
+  await using j = await join(o, g, io, true);
   if (!j) return EXIT.FAILED;
   await using driver = j.driver;
   const start = driver.now();
@@ -239,7 +240,7 @@ export async function runFriendListen(
   const { formatToxId } = await import("../lib/identity/tox_id.ts");
   const { startAnnouncer } = await import("./_onion.ts");
   const { keyEquals } = await import("../lib/dht/distance.ts");
-  await using j = await join(o, g, io);
+  await using j = await join(o, g, io, false);
   if (!j) return EXIT.FAILED;
   await using driver = j.driver;
   const text = new TextDecoder();

@@ -93,8 +93,9 @@ export async function openReachNode(o: ReachNodeOptions): Promise<ReachNode> {
     dhtKeyPair,
     realKeyPair: o.realKeyPair,
     serveOnion: true,
-    // Path nodes until the DHT has good ones, as c-toxcore's bootstrap nodes are.
-    bootstrapNodes: o.bootstrap,
+    // No bootstrapNodes: with the start nodes as first path nodes, a c-toxcore friend's
+    // onion data did not reach our first announcement (see docs/onion.md, "Not done yet").
+    ...(o.relay && !udp ? { bootstrapNodes: o.bootstrap } : {}),
     ...(o.nospam ? { nospam: o.nospam } : {}),
     ...(o.relay ? { relay: o.relay, udp } : {}),
     ...(o.onOnionEvent ? { onEvent: o.onOnionEvent } : {}),
