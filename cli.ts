@@ -71,8 +71,11 @@ export async function main(argv: string[], output: Output = processOutput): Prom
     wroteDocument = true;
     output.out(t);
   };
+  // `connect`'s stdout is the peer's data: its JSON documents go to stderr instead.
+  const dataOnStdout = commandName(args) === "connect";
   const document = (value: unknown) => {
-    if (!wroteDocument) out(JSON.stringify(value) + "\n");
+    if (dataOnStdout) output.err(JSON.stringify(value) + "\n");
+    else if (!wroteDocument) out(JSON.stringify(value) + "\n");
   };
   const env = Deno.env.toObject();
   const cwd = userCwd(env);
@@ -173,6 +176,25 @@ export async function main(argv: string[], output: Output = processOutput): Prom
   } finally {
     for (const s of STOP_SIGNALS) Deno.removeSignalListener(s, stop);
   }
+}
+
+/**
+ * The subcommand named in `args`: the first word that is neither a global option nor the
+ * value of `--home`.
+ *
+ * @example
+ * ```ts
+ * import { commandName } from "./cli.ts";
+ * console.assert(commandName(["--home", "connect", "send", "connect"]) === "send");
+ * ```
+ */
+export function commandName(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--home") i++;
+    else if (!a.startsWith("-")) return a;
+  }
+  return undefined;
 }
 
 /** Signals that stop a running command cleanly (SIGHUP: the terminal went away). */

@@ -31,3 +31,5 @@ export * as node from "./lib/node/mod.ts";
 export * as punch from "./lib/punch/mod.ts";
 /** net_crypto sessions: codecs, cookies, the sans-IO session and host, the path selector. */
 export * as session from "./lib/session/mod.ts";
+/** Links: sessions over the best path (relay first, punched direct path) and their channels. */
+export * as link from "./lib/link/mod.ts";

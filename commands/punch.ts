@@ -23,10 +23,14 @@ import {
   type Runner,
   type Zod,
 } from "./_io.ts";
-import type { IdentityChoice } from "./_identity.ts";
 import { usageError } from "../lib/util/errors.ts";
-import { type Addr, parseAddr } from "../lib/net/addr.ts";
-import { parsePublicKey } from "../lib/identity/pubkey.ts";
+import {
+  addPeerOptions,
+  parsePeerOptions,
+  peerOptionFields,
+  type PeerOptions,
+  seconds,
+} from "./_peer_options.ts";
 
 /** Help text shown after the options. */
 export const PUNCH_EXAMPLES = `
@@ -56,71 +60,12 @@ ping through each other's close nodes (the listener names its one peer with --al
 Exit 0 when a direct path opened, 1 when not, 2 on a usage error.`;
 
 const optionsSchema = (z: Zod) =>
-  z.object({
-    listen: z.boolean().optional(),
-    allow: z.array(z.string()).default([]),
-    allowAny: z.boolean().optional(),
-    relay: z.array(z.string()).default([]),
-    bootstrap: z.array(z.string()).default([]),
-    stun: z.array(z.string()).default([]),
-    timeout: z.string().default("20"),
-    hold: z.string().default("0"),
-    bind: z.string().optional(),
-    key: z.string().optional(),
-  }).strict();
+  z.object({ ...peerOptionFields(z), hold: z.string().default("0") }).strict();
 
-/** Validated options of `punch`. */
-export interface PunchCommandOptions {
-  /** The peer to meet (absent with --listen). */
-  peer?: Uint8Array;
-  /** Peers a listener answers. */
-  allow: Uint8Array[] | "any";
-  /** Relays. */
-  relays: { addr: Addr; publicKey: Uint8Array }[];
-  /** DHT nodes: meet through the DHT's NAT pings instead of a relay. */
-  bootstrap: { addr: Addr; publicKey: Uint8Array }[];
-  /** STUN servers. */
-  stun: Addr[];
-  /** Give up after this. */
-  timeoutMs: number;
+/** Validated options of `punch`: the shared ones, plus how long to hold an open path. */
+export interface PunchCommandOptions extends PeerOptions {
   /** Keep an open path this long. */
   holdMs: number;
-  /** Where to bind. */
-  bind?: Addr;
-  /** Identity. */
-  identity: IdentityChoice;
-}
-
-function seconds(v: string, what: string, min: number): number {
-  const s = Number(v);
-  if (!Number.isFinite(s) || s < min || s > 86_400) {
-    throw usageError(`punch: ${what} must be seconds in [${min}, 86400], got ${v}`);
-  }
-  return s * 1000;
-}
-
-function relaySpec(text: string, what = "--relay"): { addr: Addr; publicKey: Uint8Array } {
-  const m = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5}):([0-9a-fA-F]{64})$/.exec(text) ??
-    /^([0-9.]+):(\d{1,5}):([0-9a-fA-F]{64})$/.exec(text);
-  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
-    throw usageError(
-      `punch: ${what} must be IP:${what === "--relay" ? "TCP" : "UDP"}PORT:PUBKEY (64 hex), got ${
-        JSON.stringify(text)
-      }`,
-    );
-  }
-  return {
-    addr: { hostname: m[1]!, port: Number(m[2]) },
-    publicKey: parsePublicKey(m[3]!, "punch: relay key"),
-  };
-}
-
-function addr(text: string, what: string): Addr {
-  try {
-    return parseAddr(text);
-  } catch {
-    throw usageError(`punch: ${what} must be IP:PORT, got ${JSON.stringify(text)}`);
-  }
 }
 
 /**
@@ -136,42 +81,13 @@ export async function parsePunchOptions(
   id: string | undefined,
   raw: unknown,
 ): Promise<PunchCommandOptions> {
-  const peer = id !== undefined ? parsePublicKey(id, "punch: id") : undefined;
   const { z } = await import("zod");
   const r = optionsSchema(z).safeParse(raw);
   if (!r.success) throw usageError(`punch: ${r.error.issues[0]?.message ?? "bad options"}`);
-  const o = r.data;
-  if (o.listen && id !== undefined) {
-    throw usageError("punch: give either <id> or --listen, not both");
-  }
-  if (!o.listen && id === undefined) throw usageError("punch: give the peer's <id>, or --listen");
-  if (o.listen && !o.allowAny && o.allow.length === 0) {
-    throw usageError("punch: --listen needs --allow KEY (repeatable) or --allow-any");
-  }
-  if (!o.listen && (o.allowAny || o.allow.length > 0)) {
-    throw usageError("punch: --allow and --allow-any go with --listen");
-  }
-  if (o.bootstrap.length > 0 && o.relay.length > 0) {
-    throw usageError("punch: give either --relay or --bootstrap, not both");
-  }
-  if (o.bootstrap.length > 0 && o.listen && (o.allowAny || o.allow.length !== 1)) {
-    throw usageError("punch: --bootstrap with --listen needs exactly one --allow KEY");
-  }
-  if (o.relay.length === 0 && o.bootstrap.length === 0) {
-    throw usageError("punch: give at least one --relay IP:TCPPORT:PUBKEY (or --bootstrap)");
-  }
-  const out: PunchCommandOptions = {
-    allow: o.allowAny ? "any" : o.allow.map((k) => parsePublicKey(k, "punch: --allow")),
-    relays: o.relay.map((r) => relaySpec(r)),
-    bootstrap: o.bootstrap.map((b) => relaySpec(b, "--bootstrap")),
-    stun: o.stun.map((s) => addr(s, "--stun")),
-    timeoutMs: seconds(o.timeout, "--timeout", 1),
-    holdMs: seconds(o.hold, "--hold", 0),
-    identity: o.key !== undefined ? { file: o.key } : "home",
+  return {
+    ...parsePeerOptions("punch", id, r.data),
+    holdMs: seconds("punch", r.data.hold, "--hold", 0),
   };
-  if (peer) out.peer = peer;
-  if (o.bind !== undefined) out.bind = addr(o.bind, "--bind");
-  return out;
 }
 
 /**
@@ -334,31 +250,10 @@ async function runPunchDht(o: PunchCommandOptions, g: GlobalOptions, io: Io): Pr
  * ```
  */
 export function registerPunch(program: Program, run: Runner): void {
-  const collect = (v: string, prev: string[] = []) => [...prev, v];
-  program.command("punch [id]")
-    .description("open a direct UDP path to a peer through NATs, meeting through a relay")
-    .option("--listen", "wait for a peer named with --allow (or any, with --allow-any)")
-    .option("--allow <key>", "peer a listener answers (64 hex, repeatable)", collect)
-    .option("--allow-any", "answer any peer (with --listen)")
-    .option("--relay <ip:tcpport:pubkey>", "TCP relay to meet through (repeatable)", collect)
-    .option(
-      "--bootstrap <ip:udpport:pubkey>",
-      "meet through the DHT instead (NAT pings via the peer's close nodes; repeatable)",
-      collect,
-    )
-    .option(
-      "--stun <ip:port>",
-      "STUN server for the public endpoint and NAT verdict (repeatable)",
-      collect,
-    )
-    .option("-t, --timeout <seconds>", "give up after this long", "20")
-    .option(
-      "--hold <seconds>",
-      "keep an open path this long with keep-alives (Ctrl-C ends it)",
-      "0",
-    )
-    .option("--bind <ip:port>", "UDP address to punch from (default 0.0.0.0:0)")
-    .option("--key <file>", "identity key file instead of <home>/identity.key")
+  const c = program.command("punch [id]")
+    .description("open a direct UDP path to a peer through NATs, meeting through a relay");
+  addPeerOptions(c, "UDP address to punch from (default 0.0.0.0:0)");
+  c.option("--hold <seconds>", "keep an open path this long with keep-alives (Ctrl-C ends it)", "0")
     .addHelpText("after", PUNCH_EXAMPLES)
     .action((id, opts) => run(async (g, io) => runPunch(await parsePunchOptions(id, opts), g, io)));
 }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { connectStage } from "./stages/connect.ts";
 import { dhtStage } from "./stages/dht.ts";
 import { keysStage } from "./stages/keys.ts";
 import { natStage } from "./stages/nat.ts";
@@ -35,7 +36,10 @@ const stages: Stage[] = [
     title: "punch: a direct UDP path through NATs, met through a relay",
     run: (say, signal) => punchStage(say, signal),
   },
-  { title: "connect and send: an encrypted session moving from relay to direct path" },
+  {
+    title: "connect: netcat between two keys, moving from the relay to the direct path",
+    run: (say, signal) => connectStage(say, signal),
+  },
 ];
 
 const controller = new AbortController();

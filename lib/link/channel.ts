@@ -114,3 +114,21 @@ export interface PeerChannel {
   /** Paths used so far, in order (for reports: `["relay", "direct"]`). */
   readonly pathsUsed: readonly PathKind[];
 }
+
+/**
+ * A message `[id][utf-8 text]` (a refusal or a bye), the text cut to fit {@link MAX_MESSAGE}.
+ *
+ * @example
+ * ```ts
+ * import { PACKET, reasonMessage } from "./channel.ts";
+ * const m = reasonMessage(PACKET.REFUSED, "busy");
+ * console.assert(m[0] === 162 && m.length === 5);
+ * ```
+ */
+export function reasonMessage(id: number, text: string): Uint8Array {
+  const t = new TextEncoder().encode(text).subarray(0, MAX_MESSAGE - 1);
+  const m = new Uint8Array(1 + t.length);
+  m[0] = id;
+  m.set(t, 1);
+  return m;
+}

@@ -126,7 +126,21 @@ function sleep(ms: number, clock: Clock, signal?: AbortSignal): Promise<void> {
   });
 }
 
-async function discover(host: UdpHost, servers: Addr[], clock: Clock): Promise<NatReport> {
+/**
+ * Learns our public endpoint and NAT verdict with STUN on `host` (at most 3 s); the STUN
+ * kinds are registered in its table meanwhile.
+ *
+ * @example
+ * ```ts ignore
+ * import { discover } from "./session.ts";
+ * const r = await discover(host, [{ hostname: "127.0.0.1", port: 3478 }], realClock);
+ * ```
+ */
+export async function discover(
+  host: UdpHost,
+  servers: Addr[],
+  clock: Clock = realClock,
+): Promise<NatReport> {
   const d = new NatDiscovery(
     { servers, local: host.localAddr, rto: 200, attempts: 4, rm: 4 },
     clock.now(),
@@ -147,6 +161,201 @@ async function discover(host: UdpHost, servers: Addr[], clock: Clock): Promise<N
   return d.report();
 }
 
+/** Options of {@link meetAndPunch}: the meeting and the attempt on sockets owned by the caller. */
+export interface MeetAndPunchOptions {
+  /** Our identity. */
+  keyPair: KeyPair;
+  /** The peer to meet; absent for a listener. */
+  peer?: Uint8Array;
+  /** Peers a listener answers (`"any"`: everyone). */
+  allow?: Uint8Array[] | "any";
+  /** The relays the client is connected to (cookies go to their UDP ports). */
+  relays: RelaySpec[];
+  /** A relay client the caller owns, with its relays added (its key pair is `keyPair`). */
+  relay: RelayClient;
+  /** The main socket (the caller owns it): probes and cookies go from it. */
+  host: UdpHost;
+  /** Our endpoints as sent to the peer (STUN-learned, or the bound address). */
+  endpoints: Addr[];
+  /** Our NAT verdict. */
+  nat: NatLevel;
+  /** Give up at this clock time. */
+  deadline: number;
+  /** See {@link PunchSessionOptions.plan}. */
+  plan?: PunchSessionOptions["plan"];
+  /** Network for the birthday method's extra sockets (default Deno's). */
+  network?: Network;
+  /** Clock (default real time). */
+  clock?: Clock;
+  /** Ends early. */
+  signal?: AbortSignal;
+  /** Progress lines. */
+  log?: (line: string) => void;
+  /** Fills in what was learnt as it goes (default a fresh report). */
+  report?: PunchReport;
+  /** Clock time `report.meetMs` counts from (default: now). */
+  startedAt?: number;
+}
+
+/**
+ * What {@link meetAndPunch} leaves running: the attempt's driver (keep-alives, answers to
+ * the peer's probes) and the extra sockets of the birthday method. Close it when done.
+ */
+export interface PunchOutcome {
+  /** The report, `path` "direct" when the attempt opened. */
+  report: PunchReport;
+  /** The attempt, once met. */
+  attempt?: PunchAttempt;
+  /** Closes the driver and the extra sockets (not the caller's host or relay client). */
+  close(): Promise<void>;
+  /** Closes the extra sockets the open path does not use. */
+  trimSockets(): Promise<void>;
+}
+
+/**
+ * A report with nothing learnt yet.
+ *
+ * @example
+ * ```ts
+ * import { emptyPunchReport } from "./session.ts";
+ * console.assert(emptyPunchReport(null).path === "none");
+ * ```
+ */
+export function emptyPunchReport(peer: string | null): PunchReport {
+  return {
+    path: "none",
+    peer,
+    self: { endpoints: [], nat: "unknown", seenByPeerAs: null },
+    remote: { endpoints: [], nat: "unknown", path: null },
+    attemptId: null,
+    attempt: null,
+    timeToFirstRoundTripMs: null,
+    meeting: null,
+    hold: null,
+    meetMs: null,
+    why: "",
+  };
+}
+
+/**
+ * Meets the peer through a connected relay client and runs one attempt on `host`, both
+ * owned by the caller (a link runs this in the background on its session socket, so the
+ * NAT mapping the punch opens is the one its session uses). Resolves once the attempt has
+ * settled or the deadline passed; never throws for what the network does.
+ *
+ * @example
+ * ```ts ignore
+ * import { meetAndPunch } from "./session.ts";
+ * const out = await meetAndPunch({ keyPair, peer, relays, relay, host, endpoints, nat: "easy", deadline });
+ * if (out.attempt?.path) console.log(out.attempt.path.remote);
+ * await out.close();
+ * ```
+ */
+export async function meetAndPunch(o: MeetAndPunchOptions): Promise<PunchOutcome> {
+  const clock = o.clock ?? realClock;
+  const net = o.network ?? denoNetwork;
+  const log = o.log ?? (() => {});
+  const t0 = o.startedAt ?? clock.now();
+  const report = o.report ?? emptyPunchReport(o.peer ? toHex(o.peer) : null);
+  const extra: UdpHost[] = [];
+  const live: { driver?: PunchDriver } = {};
+  const out: PunchOutcome = {
+    report,
+    close: async () => {
+      live.driver?.close();
+      await Promise.all(extra.map((h) => h.close()));
+    },
+    trimSockets: async () => {
+      const keep = out.attempt?.path?.socket;
+      await Promise.all(extra.filter((_, i) => i + 1 !== keep).map((h) => h.close()));
+    },
+  };
+  const met = await meetPeer({
+    relay: o.relay,
+    relays: o.relays,
+    host: o.host,
+    endpoints: o.endpoints,
+    nat: o.nat,
+    clock,
+    deadline: o.deadline,
+    ...(o.peer ? { peer: o.peer } : { allow: o.allow ?? [] }),
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  if (!met) {
+    report.why = o.peer
+      ? "the peer did not answer through the relay"
+      : "no allowed peer said hello";
+    return out;
+  }
+  const { peer, hello } = met;
+  report.meeting = met.via;
+  report.peer = toHex(peer);
+  report.meetMs = Math.round(clock.now() - t0);
+  report.attemptId = hello.id;
+  report.remote.endpoints = hello.endpoints.map(formatAddr);
+  report.remote.nat = hello.nat;
+  report.path = "relay";
+  log(
+    `met ${report.peer.slice(0, 8)}… through the relay: nat ${hello.nat}, endpoints ${
+      report.remote.endpoints.join(" ")
+    }`,
+  );
+
+  const selfHard = o.nat === "hard", peerHard = hello.nat === "hard";
+  const plan = o.plan?.(selfHard, peerHard) ?? { probe: true, why: "no plan" };
+  const n = PunchAttempt.socketsNeeded(selfHard, peerHard);
+  if (plan.probe && !(selfHard && peerHard)) {
+    for (let i = 1; i < n; i++) {
+      extra.push(
+        new UdpHost({
+          socket: await net.bindDatagram({ hostname: o.host.localAddr.hostname, port: 0 }),
+          clock,
+        }),
+      );
+    }
+  }
+  const left = Math.max(1, o.deadline - clock.now());
+  const attempt = new PunchAttempt({
+    selfPublicKey: o.keyPair.publicKey,
+    peerPublicKey: peer,
+    sharedKey: backend().sharedKey(peer, o.keyPair.secretKey),
+    attemptId: fromHex16(hello.id),
+    peerEndpoints: plan.probe ? hello.endpoints : [],
+    selfHard: selfHard || !plan.probe,
+    peerHard: peerHard || !plan.probe,
+    now: clock.now(),
+    sockets: 1 + extra.length,
+    budgetMs: Math.min(left, plan.budgetMs ?? Infinity),
+  });
+  out.attempt = attempt;
+  if (!plan.probe) attempt.why = `not probing: ${plan.why}`;
+  const driver = live.driver = new PunchDriver(attempt, [o.host, ...extra], clock);
+  const state = await Promise.race([
+    driver.settled(),
+    sleep(left, clock, o.signal).then(() => attempt.state),
+  ]);
+  report.attempt = {
+    mode: attempt.mode,
+    state,
+    probes: attempt.stats.probes,
+    sprayed: attempt.stats.sprayed,
+    sockets: 1 + extra.length,
+    why: attempt.why,
+  };
+  if (state === "open" && attempt.path) {
+    report.path = "direct";
+    report.timeToFirstRoundTripMs = attempt.timeToOpenMs === undefined
+      ? null
+      : Math.round(attempt.timeToOpenMs * 10) / 10;
+    report.remote.path = formatAddr(attempt.path.remote);
+    report.self.seenByPeerAs = attempt.path.seenAs ? formatAddr(attempt.path.seenAs) : null;
+    report.why = attempt.why;
+  } else {
+    report.why = `${attempt.why}; the peer stays reachable through the relay`;
+  }
+  return out;
+}
+
 /**
  * Runs one session (see the module notes). Never throws for what the network does; a
  * missing relay or peer gives `path: "none"` with the reason.
@@ -163,27 +372,14 @@ export async function runPunchSession(o: PunchSessionOptions): Promise<PunchRepo
   const log = o.log ?? (() => {});
   const t0 = clock.now();
   const deadline = t0 + o.timeoutMs;
-  const report: PunchReport = {
-    path: "none",
-    peer: o.peer ? toHex(o.peer) : null,
-    self: { endpoints: [], nat: "unknown", seenByPeerAs: null },
-    remote: { endpoints: [], nat: "unknown", path: null },
-    attemptId: null,
-    attempt: null,
-    timeToFirstRoundTripMs: null,
-    meeting: null,
-    hold: null,
-    meetMs: null,
-    why: "",
-  };
+  const report = emptyPunchReport(o.peer ? toHex(o.peer) : null);
   const main = new UdpHost({
     socket: await net.bindDatagram(o.bind ?? { hostname: "0.0.0.0", port: 0 }),
     clock,
   });
   main.start();
-  const extra: UdpHost[] = [];
   const relay = new RelayClient({ keyPair: o.keyPair, network: net, clock });
-  let driver: PunchDriver | undefined;
+  let punched: PunchOutcome | undefined;
   try {
     // 1. Where are we, and what is our NAT?
     const endpoints: Addr[] = [];
@@ -198,7 +394,7 @@ export async function runPunchSession(o: PunchSessionOptions): Promise<PunchRepo
     if (local.hostname !== "0.0.0.0" && local.hostname !== "::") endpoints.push(local);
     report.self.endpoints = endpoints.map(formatAddr);
 
-    // 2. Meet through the relays.
+    // 2. Reach the relays, then meet and punch.
     for (const r of o.relays) relay.addRelay(r.addr, r.publicKey);
     try {
       await relay.waitForRelays(1, Math.max(1, deadline - clock.now()));
@@ -207,89 +403,23 @@ export async function runPunchSession(o: PunchSessionOptions): Promise<PunchRepo
       return report;
     }
     log(`relay: ${relay.relays().filter((l) => l.state === "ready").length} ready`);
-    const met = await meetPeer({
+    punched = await meetAndPunch({
+      ...o,
       relay,
-      relays: o.relays,
       host: main,
       endpoints,
       nat: report.self.nat,
-      clock,
       deadline,
-      ...(o.peer ? { peer: o.peer } : { allow: o.allow ?? [] }),
-      ...(o.signal ? { signal: o.signal } : {}),
+      network: net,
+      clock,
+      log,
+      report,
+      startedAt: t0,
     });
-    if (!met) {
-      report.why = o.peer
-        ? "the peer did not answer through the relay"
-        : "no allowed peer said hello";
-      return report;
-    }
-    const { peer, hello } = met;
-    report.meeting = met.via;
-    report.peer = toHex(peer);
-    report.meetMs = Math.round(clock.now() - t0);
-    report.attemptId = hello.id;
-    report.remote.endpoints = hello.endpoints.map(formatAddr);
-    report.remote.nat = hello.nat;
-    report.path = "relay";
-    log(
-      `met ${report.peer.slice(0, 8)}… through the relay: nat ${hello.nat}, endpoints ${
-        report.remote.endpoints.join(" ")
-      }`,
-    );
-
-    // 3. Punch.
-    const selfHard = report.self.nat === "hard", peerHard = hello.nat === "hard";
-    const plan = o.plan?.(selfHard, peerHard) ?? { probe: true, why: "no plan" };
-    const n = PunchAttempt.socketsNeeded(selfHard, peerHard);
-    if (plan.probe && !(selfHard && peerHard)) {
-      for (let i = 1; i < n; i++) {
-        const h = new UdpHost({
-          socket: await net.bindDatagram({ hostname: main.localAddr.hostname, port: 0 }),
-          clock,
-        });
-        extra.push(h);
-      }
-    }
-    const left = Math.max(1, deadline - clock.now());
-    const attempt = new PunchAttempt({
-      selfPublicKey: o.keyPair.publicKey,
-      peerPublicKey: peer,
-      sharedKey: backend().sharedKey(peer, o.keyPair.secretKey),
-      attemptId: fromHex16(hello.id),
-      peerEndpoints: plan.probe ? hello.endpoints : [],
-      selfHard: selfHard || !plan.probe,
-      peerHard: peerHard || !plan.probe,
-      now: clock.now(),
-      sockets: 1 + extra.length,
-      budgetMs: Math.min(left, plan.budgetMs ?? Infinity),
-    });
-    if (!plan.probe) attempt.why = `not probing: ${plan.why}`;
-    driver = new PunchDriver(attempt, [main, ...extra], clock);
-    const state = await Promise.race([
-      driver.settled(),
-      sleep(left, clock, o.signal).then(() => attempt.state),
-    ]);
-    report.attempt = {
-      mode: attempt.mode,
-      state,
-      probes: attempt.stats.probes,
-      sprayed: attempt.stats.sprayed,
-      sockets: 1 + extra.length,
-      why: attempt.why,
-    };
-    if (state === "open" && attempt.path) {
-      report.path = "direct";
-      report.timeToFirstRoundTripMs = attempt.timeToOpenMs === undefined
-        ? null
-        : Math.round(attempt.timeToOpenMs * 10) / 10;
-      report.remote.path = formatAddr(attempt.path.remote);
-      report.self.seenByPeerAs = attempt.path.seenAs ? formatAddr(attempt.path.seenAs) : null;
-      report.why = attempt.why;
+    const attempt = punched.attempt;
+    if (report.path === "direct" && attempt) {
       // Sockets the path does not use are closed; the path socket stays for the hold.
-      await Promise.all(
-        extra.filter((_, i) => i + 1 !== attempt.path!.socket).map((h) => h.close()),
-      );
+      await punched.trimSockets();
       const held = clock.now();
       await sleep(
         Math.max(LINGER_MS, o.holdMs ?? 0),
@@ -304,14 +434,11 @@ export async function runPunchSession(o: PunchSessionOptions): Promise<PunchRepo
       if (attempt.state !== "open") {
         report.why = `path ${attempt.state} during the hold: ${attempt.why}`;
       }
-    } else {
-      report.why = `${attempt.why}; the peer stays reachable through the relay`;
     }
     return report;
   } finally {
-    driver?.close();
+    await punched?.close();
     await relay.close();
-    await Promise.all(extra.map((h) => h.close()));
     await main.close();
   }
 }

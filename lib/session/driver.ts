@@ -129,6 +129,8 @@ export class SessionDriver implements AsyncDisposable {
   #timer: TimerId | null = null;
   #timerAt = Infinity;
   #closed = false;
+  /** Peers whose session closed: forgotten after the flush sends their last packet (kill). */
+  #closedPeers: string[] = [];
 
   /** Registers the session kinds on `udp` (and listens on `relay`). */
   constructor(o: SessionDriverOptions) {
@@ -309,6 +311,7 @@ export class SessionDriver implements AsyncDisposable {
         else if (path === "relay") this.#sendRelay(p.dht, t.bytes);
       }
     }
+    for (const peer of this.#closedPeers.splice(0)) this.#forget(peer);
     this.#arm();
   }
 
@@ -328,7 +331,7 @@ export class SessionDriver implements AsyncDisposable {
 
   #event(e: SessionEvent): void {
     if (e.type === "incoming") this.#track(e.peer, e.dhtPublicKey);
-    if (e.type === "closed") this.#forget(e.peer);
+    if (e.type === "closed") this.#closedPeers.push(e.peer);
     for (const fn of [...this.#listeners]) {
       try {
         fn(e);
