@@ -13,18 +13,9 @@ import type { Addr } from "../../lib/net/addr.ts";
 import { OnionDriver } from "../../lib/onion/driver.ts";
 import type { OnionClientEvent } from "../../lib/onion/client_types.ts";
 import { RelayClient } from "../../lib/relay/client_driver.ts";
-import { RelayNode } from "../../lib/relay/node.ts";
+import { startNet } from "./_net.ts";
 
 const FAST = { nodes: 4 };
-
-async function startNet(n: number): Promise<RelayNode[]> {
-  const nodes: RelayNode[] = [];
-  for (let i = 0; i < n; i++) {
-    const boot = nodes.map((x) => ({ addr: x.udpAddr, publicKey: x.dht.node.publicKey }));
-    nodes.push(await RelayNode.start({ keyPair: backend().keyPair(), bootstrap: boot }));
-  }
-  return nodes;
-}
 
 class Peer implements AsyncDisposable {
   readonly realKeyPair = backend().keyPair();

@@ -8,20 +8,12 @@ import assert from "node:assert/strict";
 import { backend } from "../../lib/crypto/mod.ts";
 import { openReachNode, type ReachNode } from "../../lib/onion/reach_node.ts";
 import { RelayClient } from "../../lib/relay/client_driver.ts";
-import { RelayNode } from "../../lib/relay/node.ts";
+import type { RelayNode } from "../../lib/relay/node.ts";
+import { startNet } from "./_net.ts";
 import { toHex } from "../../lib/util/bytes.ts";
 
 const STEP_MS = 20_000;
 const dec = new TextDecoder();
-
-async function startNet(n: number): Promise<RelayNode[]> {
-  const nodes: RelayNode[] = [];
-  for (let i = 0; i < n; i++) {
-    const boot = nodes.map((x) => ({ addr: x.udpAddr, publicKey: x.dht.node.publicKey }));
-    nodes.push(await RelayNode.start({ keyPair: backend().keyPair(), bootstrap: boot }));
-  }
-  return nodes;
-}
 
 function bootstrapOf(net: RelayNode[]) {
   return net.slice(0, 4).map((n) => ({ addr: n.udpAddr, publicKey: n.dht.node.publicKey }));
