@@ -7,6 +7,8 @@
  *    connection comes up, and messages pass both ways.
  * 2. c-toxcore dials: it sends a friend request to our Tox ID; we accept it without ever
  *    dialling; our announce and DHT-PK let its net_crypto open the session to us.
+ * 3. c-toxcore in TCP-only mode: the first daemon is also its TCP relay; we are on the same
+ *    relay; the DHT-PK packets list it, and the session runs through it.
  */
 import assert from "node:assert/strict";
 import { backend } from "../../lib/crypto/mod.ts";
@@ -14,6 +16,7 @@ import { formatPublicKey } from "../../lib/identity/pubkey.ts";
 import { parseToxId } from "../../lib/identity/tox_id.ts";
 import { openReachNode, type ReachNode } from "../../lib/onion/reach_node.ts";
 import { resolvePeer } from "../../lib/onion/reach.ts";
+import { RelayClient } from "../../lib/relay/client_driver.ts";
 import { fromHex, toHex } from "../../lib/util/bytes.ts";
 import { needs } from "../_support/env.ts";
 import { startToxClient, type ToxClient } from "../_support/toxclient.ts";
@@ -23,8 +26,8 @@ const PACKET_ID_MESSAGE = 64;
 const STEP_MS = 30_000;
 const enc = new TextEncoder(), dec = new TextDecoder();
 
-async function startDaemons(): Promise<Bootstrapd[]> {
-  const first = await startBootstrapd({ tcpRelay: false });
+async function startDaemons(firstRelays = false): Promise<Bootstrapd[]> {
+  const first = await startBootstrapd({ tcpRelay: firstRelays });
   const entry = { host: "127.0.0.1", port: first.udpPort, publicKeyHex: first.publicKeyHex };
   const rest = await Promise.all(
     [0, 1, 2, 3].map(() => startBootstrapd({ tcpRelay: false, bootstrap: [entry] })),
@@ -142,5 +145,61 @@ Deno.test({
       assert(me.sessions.send(toHex(them), message("and I answered")));
       await tox.waitForMessage(friend, "and I answered", STEP_MS);
     });
+  },
+});
+
+Deno.test({
+  name: "interop: a c-toxcore peer in TCP-only mode, found through the onion, over its TCP relay",
+  ...needs(["tox-bootstrapd", "gcc", "pkg-config"]),
+  async fn() {
+    const daemons = await startDaemons(true);
+    const first = daemons[0]!;
+    try {
+      await using tox = await startToxClient({ udp: false, name: "tox-tcp-only" });
+      await tox.useNode({
+        udpPort: first.udpPort,
+        tcpPort: first.tcpPort,
+        publicKeyHex: first.publicKeyHex,
+      });
+      for (const d of daemons.slice(1)) {
+        await tox.bootstrap("127.0.0.1", d.udpPort, d.publicKeyHex);
+      }
+      assert.equal(await tox.waitForOnline(STEP_MS), "tcp");
+      const dhtKeyPair = backend().keyPair();
+      await using relay = new RelayClient({ keyPair: dhtKeyPair });
+      relay.addRelay({ hostname: "127.0.0.1", port: first.tcpPort }, first.publicKey);
+      await relay.waitForRelays(1, STEP_MS);
+      await using me = await openReachNode({
+        realKeyPair: backend().keyPair(),
+        dhtKeyPair,
+        relay,
+        bootstrap: daemons.map((d) => ({
+          publicKey: d.publicKey,
+          addr: { hostname: "127.0.0.1", port: d.udpPort },
+        })),
+      });
+      const messages: string[] = [];
+      me.sessions.on((e) => {
+        if (e.type === "data" && e.data[0] === PACKET_ID_MESSAGE) {
+          messages.push(dec.decode(e.data.subarray(1)));
+        }
+      });
+      const id = parseToxId(tox.toxId);
+      me.connector.add(id.publicKey);
+      me.onion.sendFriendRequest(id.publicKey, id.nospam, enc.encode("over tcp"));
+      const req = await tox.waitFor((e) => e.kind === "friend_request", STEP_MS);
+      assert.ok(req.kind === "friend_request");
+      const friend = await tox.addFriendNoRequest(req.publicKey);
+      await me.connector.waitConnected(id.publicKey, STEP_MS);
+      assert.equal(await tox.waitForFriend(friend, { timeoutMs: STEP_MS }), "tcp");
+      assert(me.sessions.send(toHex(id.publicKey), message("to a TCP-only peer")));
+      await tox.waitForMessage(friend, "to a TCP-only peer", STEP_MS);
+      await tox.send(friend, "from a TCP-only peer");
+      await until(() => messages.includes("from a TCP-only peer"), STEP_MS, "message at peerkit");
+      assert.equal(me.sessions.stats.udpSent, 0, "a TCP-only peer has no UDP path");
+      assert.ok(me.sessions.stats.relaySent > 0);
+    } finally {
+      for (const d of daemons) await d.stop();
+    }
   },
 });
