@@ -74,11 +74,21 @@ export async function openOnionRelays(
   if (r.nodes.length === 0) {
     return { extras: {}, close, error: `--tcp-relay: cannot resolve ${specs.join(", ")}` };
   }
-  try {
-    await link.waitForRelays(1, TCP_RELAY_CONNECT_MS);
-  } catch {
-    const where = r.nodes.map((n) => formatAddr(n.addr)).join(", ");
-    return { extras: {}, close, error: `--tcp-relay: no relay answered within 5 s (${where})` };
+  // Ready, or every link down (refused, reset) after its first try, or 5 s.
+  const deadline = Date.now() + TCP_RELAY_CONNECT_MS;
+  for (;;) {
+    const links = link.relays();
+    if (links.some((l) => l.state === "ready")) {
+      return { extras: { relay: link, bootstrapNodes: startNodes }, close };
+    }
+    const allDown = links.every((l) => l.state === "down");
+    if (
+      Date.now() >= deadline || (allDown && Date.now() >= deadline - TCP_RELAY_CONNECT_MS + 200)
+    ) {
+      const where = r.nodes.map((n) => formatAddr(n.addr)).join(", ");
+      const why = allDown ? "refused or closed" : "no answer within 5 s";
+      return { extras: {}, close, error: `--tcp-relay: no relay reachable (${why}: ${where})` };
+    }
+    await new Promise((ok) => setTimeout(ok, 50));
   }
-  return { extras: { relay: link, bootstrapNodes: startNodes }, close };
 }

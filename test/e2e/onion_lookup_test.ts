@@ -55,7 +55,7 @@ Deno.test("lookup <Tox ID> says a 'bootstrap --stay' peer is announced on the on
       `127.0.0.1:1:${"AB".repeat(32)}`,
     ]);
     assert.equal(dead.code, 1, dead.stdout + dead.stderr);
-    assert.match(dead.stderr, /--tcp-relay: no relay answered/);
+    assert.match(dead.stderr, /--tcp-relay: no relay reachable \(refused or closed/);
     assert.equal(dead.stderr.trim().split("\n").length, 1);
     // A key the DHT finds but the onion does not hold (a relay node is not announced): the
     // search stops once it has converged, well before the 10 s grace after the DHT find.
