@@ -25,8 +25,6 @@ import type { Addr } from "../lib/net/addr.ts";
 import { parsePublicKey } from "../lib/identity/pubkey.ts";
 import { TCP_RELAY_HELP } from "./_onion_relay.ts";
 
-export { ONION_GRACE_MS } from "./_onion.ts";
-
 /** Help text shown after the options. */
 export const LOOKUP_EXAMPLES = `
 Examples:
