@@ -35,6 +35,25 @@ async function startDaemons(firstRelays = false): Promise<Bootstrapd[]> {
   return [first, ...rest];
 }
 
+/** The daemons as DHT nodes to bootstrap from. */
+function nodesOf(daemons: Bootstrapd[]) {
+  return daemons.map((d) => ({
+    publicKey: d.publicKey,
+    addr: { hostname: "127.0.0.1", port: d.udpPort },
+  }));
+}
+
+/** Texts of the Messenger messages (id 64) a node receives, in order. */
+function inbox(me: ReachNode): string[] {
+  const messages: string[] = [];
+  me.sessions.on((e) => {
+    if (e.type === "data" && e.data[0] === PACKET_ID_MESSAGE) {
+      messages.push(dec.decode(e.data.subarray(1)));
+    }
+  });
+  return messages;
+}
+
 /** Daemons, a c-toxcore client online on them, and a peerkit node bootstrapped from them. */
 async function world(
   name: string,
@@ -47,17 +66,9 @@ async function world(
     await tox.waitForOnline(STEP_MS);
     await using me = await openReachNode({
       realKeyPair: backend().keyPair(),
-      bootstrap: daemons.map((d) => ({
-        publicKey: d.publicKey,
-        addr: { hostname: "127.0.0.1", port: d.udpPort },
-      })),
+      bootstrap: nodesOf(daemons),
     });
-    const messages: string[] = [];
-    me.sessions.on((e) => {
-      if (e.type === "data" && e.data[0] === PACKET_ID_MESSAGE) {
-        messages.push(dec.decode(e.data.subarray(1)));
-      }
-    });
+    const messages = inbox(me);
     await fn({ tox, me, messages });
   } finally {
     for (const d of daemons) await d.stop();
@@ -173,17 +184,9 @@ Deno.test({
         realKeyPair: backend().keyPair(),
         dhtKeyPair,
         relay,
-        bootstrap: daemons.map((d) => ({
-          publicKey: d.publicKey,
-          addr: { hostname: "127.0.0.1", port: d.udpPort },
-        })),
+        bootstrap: nodesOf(daemons),
       });
-      const messages: string[] = [];
-      me.sessions.on((e) => {
-        if (e.type === "data" && e.data[0] === PACKET_ID_MESSAGE) {
-          messages.push(dec.decode(e.data.subarray(1)));
-        }
-      });
+      const messages = inbox(me);
       const id = parseToxId(tox.toxId);
       me.connector.add(id.publicKey);
       me.onion.sendFriendRequest(id.publicKey, id.nospam, enc.encode("over tcp"));
