@@ -76,6 +76,8 @@ export interface FriendConnectorStats {
   found: number;
   /** Relays added from DHT-PK packets. */
   relaysAdded: number;
+  /** Lookups that failed (a driver closed under them). */
+  lookupErrors: number;
 }
 
 /** Friend connections over the onion, DHT and sessions; see the module documentation. */
@@ -83,7 +85,13 @@ export class FriendConnector implements AsyncDisposable {
   /** The sans-IO state. */
   readonly reach: FriendReach = new FriendReach();
   /** Counters. */
-  readonly stats: FriendConnectorStats = { dials: 0, lookups: 0, found: 0, relaysAdded: 0 };
+  readonly stats: FriendConnectorStats = {
+    dials: 0,
+    lookups: 0,
+    found: 0,
+    relaysAdded: 0,
+    lookupErrors: 0,
+  };
   readonly #o: FriendConnectorOptions;
   readonly #clock: Clock;
   readonly #offs: (() => void)[] = [];
@@ -204,6 +212,10 @@ export class FriendConnector implements AsyncDisposable {
       this.stats.found++;
       this.reach.onAddr(dhtKey, addr, this.#clock.now());
       this.#pump();
+    }, () => {
+      // A driver closed under the lookup: nothing found, try again on the next DHT-PK.
+      this.#lookingUp.delete(id);
+      this.stats.lookupErrors++;
     });
   }
 
@@ -297,9 +309,9 @@ export async function resolvePeer(o: ResolvePeerOptions): Promise<ResolvedPeer |
     seeds,
     timeoutMs: Math.min(left, REACH_LOOKUP_TIMEOUT_MS),
     ...(o.signal ? { signal: o.signal } : {}),
-  });
-  const addrs = r.addr ? [r.addr] : [];
-  for (const a of r.reported) {
+  }).catch(() => undefined); // a driver closed under the lookup: no address
+  const addrs = r?.addr ? [r.addr] : [];
+  for (const a of r?.reported ?? []) {
     if (!addrs.some((b) => b.hostname === a.hostname && b.port === a.port)) addrs.push(a);
   }
   return {
