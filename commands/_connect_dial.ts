@@ -40,6 +40,7 @@ export async function connectDial(
   const opened = await openConnectLink(o, keyPair, g, io, report);
   if (typeof opened === "string") return fail("unreachable", opened);
   await using link = opened.link;
+  await using _onion = opened.onion;
   report.line(`${formatPublicKey(keyPair.publicKey).slice(0, 8)}… -> ${peer}`);
   let ch: PeerChannel;
   try {
@@ -48,6 +49,7 @@ export async function connectDial(
       timeoutMs: o.timeoutMs,
       signal: io.signal,
       ...(opened.addrs ? { addrs: opened.addrs } : {}),
+      ...(opened.peerDht ? { peerDht: opened.peerDht } : {}),
     });
   } catch (e) {
     if (!(e instanceof PeerkitError)) throw e;

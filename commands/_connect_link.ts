@@ -26,6 +26,10 @@ export interface ConnectLink {
   link: Link;
   /** Where to dial directly (`--bootstrap`). */
   addrs?: Addr[];
+  /** The peer's DHT key, when it is not its real key (`--onion`). */
+  peerDht?: Uint8Array;
+  /** The DHT and onion beside the link (`--onion`), closed before it. */
+  onion?: AsyncDisposable;
 }
 
 /**
@@ -44,6 +48,7 @@ export async function openConnectLink(
   report: ConnectReport,
 ): Promise<ConnectLink | string> {
   const log = g.verbose ? (l: string) => io.err(`connect: ${l}`) : undefined;
+  if (o.onion) return (await import("./_onion_peer.ts")).openOnionLink(o, keyPair, g, io, report);
   if (o.bootstrap.length > 0) {
     const { runDhtMeet } = await import("../lib/punch/dht_meet_driver.ts");
     const peer = o.peer ?? (o.allow as Uint8Array[])[0]!;

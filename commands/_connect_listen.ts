@@ -44,6 +44,7 @@ export async function connectListen(
   const opened = await openConnectLink(o, keyPair, g, io, report);
   if (typeof opened === "string") return report.failed("unreachable", opened, 0);
   await using link = opened.link;
+  await using _onion = opened.onion;
   const input = o.recvOnly || !io.rawStdin ? undefined : new ByteSource(io.rawStdin);
   const write = stdoutWriter(io);
   let stream: PeerChannel | null = null;

@@ -52,7 +52,9 @@ handshake, are told "not allowed" and see "refused by <KEY>: not allowed". Witho
 --keep-open it exits after the first peer's session; with it, one peer's stream at a time
 (a second concurrent peer is told "busy"). 'peerkit send' transfers are received too:
 messages on stdout, files under --save-dir. With --bootstrap instead of --relay both meet
-through the DHT and the session runs over the direct path only.
+through the DHT and the session runs over the direct path only. With --bootstrap and
+--onion both announce on the Tox onion; the listener sends its DHT-PK to the key it allows,
+and the dialler (given the key or the 76-hex Tox ID) dials the DHT key and address found.
 Exit codes: 0 clean close by either side, 1 the peer could not be reached or went away
 (nothing heard for 32 s, every path lost) or refused us, 2 usage.`;
 
@@ -62,6 +64,7 @@ const optionsSchema = (z: Zod) =>
     keepOpen: z.boolean().optional(),
     saveDir: z.string().optional(),
     recvOnly: z.boolean().optional(),
+    onion: z.boolean().optional(),
   }).strict();
 
 /** Validated options of `connect`. */
@@ -72,6 +75,8 @@ export interface ConnectCommandOptions extends PeerOptions {
   saveDir?: string;
   /** Do not read stdin: our stream ends at once. */
   recvOnly: boolean;
+  /** With --bootstrap: find the peer (or be found) through the Tox onion. */
+  onion: boolean;
 }
 
 /**
@@ -92,11 +97,20 @@ export async function parseConnectOptions(
   const r = optionsSchema(z).safeParse(raw);
   if (!r.success) throw usageError(`connect: ${r.error.issues[0]?.message ?? "bad options"}`);
   const o = r.data;
-  const peer = parsePeerOptions("connect", id, o);
+  const { peerIdText } = await import("./_onion_peer.ts");
+  const peer = parsePeerOptions("connect", id && peerIdText("connect", id), o);
+  if (o.onion && o.bootstrap.length === 0) {
+    throw usageError("connect: --onion goes with --bootstrap (the DHT nodes to start from)");
+  }
   if (!o.listen && (o.keepOpen || o.saveDir !== undefined)) {
     throw usageError("connect: --keep-open and --save-dir go with --listen");
   }
-  const out: ConnectCommandOptions = { ...peer, keepOpen: !!o.keepOpen, recvOnly: !!o.recvOnly };
+  const out: ConnectCommandOptions = {
+    ...peer,
+    keepOpen: !!o.keepOpen,
+    recvOnly: !!o.recvOnly,
+    onion: !!o.onion,
+  };
   if (o.saveDir !== undefined) {
     const dir = resolvePath(cwd, o.saveDir);
     const st = await Deno.stat(dir).catch(() => null);
@@ -147,6 +161,7 @@ export function registerConnect(program: Program, run: Runner): void {
   c.option("--keep-open", "with --listen: keep listening after a peer leaves")
     .option("--save-dir <dir>", "with --listen: where files from 'peerkit send' are saved")
     .option("--recv-only", "do not read stdin (our stream ends at once)")
+    .option("--onion", "with --bootstrap: find the peer by key (or Tox ID) through the Tox onion")
     .addHelpText("after", CONNECT_EXAMPLES)
     .action((id, opts) =>
       run(async (g, io) => {

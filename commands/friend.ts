@@ -14,6 +14,7 @@ import { emit, EXIT, type GlobalOptions, type Io, type Program, type Runner } fr
 import type { IdentityChoice } from "./_identity.ts";
 import { usageError } from "../lib/util/errors.ts";
 import type { ToxId } from "../lib/identity/tox_id.ts";
+import { TCP_RELAY_HELP } from "./_onion_relay.ts";
 
 /** Help text shown after the options of `friend`. */
 export const FRIEND_EXAMPLES = `
@@ -21,6 +22,7 @@ Examples:
   $ peerkit friend listen --allow-any              # print every friend request received
   $ peerkit friend listen --allow <64-hex key> --json
   $ peerkit friend add <76-hex Tox ID> "hello"     # send a friend request with a message
+  $ peerkit friend add <Tox ID> "hi" --tcp-relay 127.0.0.1:33445:<64-hex key>  # UDP blocked
 
 Both run under your identity (<home>/identity.key, or --key FILE); your Tox ID is printed
 by 'peerkit keygen --show'. 'friend add' searches the onion for the key of the Tox ID and
@@ -35,6 +37,8 @@ interface FriendCommon {
   specs: string[];
   /** Which identity. */
   identity: IdentityChoice;
+  /** `--tcp-relay` specs: every onion path starts at one of these relays. */
+  tcpRelays: string[];
 }
 
 /** Validated options of `friend add`. */
@@ -57,7 +61,7 @@ export interface FriendListenOptions extends FriendCommon {
 
 async function common(
   cmd: string,
-  o: { bootstrap?: string[] | undefined; key?: string | undefined },
+  o: { bootstrap?: string[] | undefined; key?: string | undefined; tcpRelay?: string[] },
 ): Promise<FriendCommon> {
   const { parseNodeSpec } = await import("./_nodes.ts");
   const specs = o.bootstrap ?? [];
@@ -68,7 +72,12 @@ async function common(
       throw usageError(`friend ${cmd}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  return { specs, identity: o.key !== undefined ? { file: o.key } : "home" };
+  const { checkTcpRelaySpecs } = await import("./_onion_relay.ts");
+  return {
+    specs,
+    identity: o.key !== undefined ? { file: o.key } : "home",
+    tcpRelays: await checkTcpRelaySpecs(`friend ${cmd}`, o.tcpRelay ?? []),
+  };
 }
 
 /**
@@ -83,7 +92,7 @@ async function common(
 export async function parseFriendAddOptions(
   id: string,
   message: string | undefined,
-  raw: { bootstrap?: string[]; key?: string; timeout?: string },
+  raw: { bootstrap?: string[]; key?: string; timeout?: string; tcpRelay?: string[] },
 ): Promise<FriendAddOptions> {
   const { parseToxId } = await import("../lib/identity/tox_id.ts");
   let toxId: ToxId;
@@ -113,7 +122,13 @@ export async function parseFriendAddOptions(
  * ```
  */
 export async function parseFriendListenOptions(
-  raw: { bootstrap?: string[]; key?: string; allow?: string[]; allowAny?: boolean },
+  raw: {
+    bootstrap?: string[];
+    key?: string;
+    allow?: string[];
+    allowAny?: boolean;
+    tcpRelay?: string[];
+  },
 ): Promise<FriendListenOptions> {
   const { parsePublicKey } = await import("../lib/identity/pubkey.ts");
   const allow = (raw.allow ?? []).map((k) => parsePublicKey(k, "friend listen: --allow"));
@@ -125,7 +140,7 @@ export async function parseFriendListenOptions(
 }
 
 /** Opens the DHT under the identity, bootstrapped from the nodes; null when there are none. */
-async function join(o: FriendCommon, g: GlobalOptions, io: Io) {
+async function join(o: FriendCommon, g: GlobalOptions, io: Io, pathNodes: boolean) {
   const files = await import("./_nodes.ts");
   const dht = await import("./_dht.ts");
   const { loadIdentity } = await import("./_identity.ts");
@@ -137,9 +152,19 @@ async function join(o: FriendCommon, g: GlobalOptions, io: Io) {
     return null;
   }
   const keyPair = await loadIdentity(o.identity, g.home, io);
+  const { openOnionRelays } = await import("./_onion_relay.ts");
+  const relays = await openOnionRelays(o.tcpRelays, keyPair, g.home, start.nodes);
+  if (relays.error) {
+    await relays.close();
+    io.err(`peerkit: ${relays.error}`);
+    return null;
+  }
   const driver = await dht.openDriver({ listen: dht.chooseListen(start.nodes), keyPair });
   for (const n of start.nodes) driver.bootstrap(n.addr, n.publicKey);
-  return { driver, keyPair };
+  // The start nodes are path nodes until the DHT has good ones (c-toxcore path_nodes_bs),
+  // for searching; an announcer takes them only with --tcp-relay (see docs/onion.md).
+  const extras = pathNodes ? { bootstrapNodes: start.nodes, ...relays.extras } : relays.extras;
+  return { driver, keyPair, extras, [Symbol.asyncDispose]: relays.close };
 }
 
 /**
@@ -155,7 +180,7 @@ export async function runFriendAdd(o: FriendAddOptions, g: GlobalOptions, io: Io
   const { formatPublicKey } = await import("../lib/identity/pubkey.ts");
   const { startOnion } = await import("./_onion.ts");
   const { keyEquals } = await import("../lib/dht/distance.ts");
-  const j = await join(o, g, io);
+  await using j = await join(o, g, io, true);
   if (!j) return EXIT.FAILED;
   await using driver = j.driver;
   const start = driver.now();
@@ -165,7 +190,7 @@ export async function runFriendAdd(o: FriendAddOptions, g: GlobalOptions, io: Io
       found = true;
       wake();
     }
-  });
+  }, j.extras);
   onion.sendFriendRequest(o.toxId.publicKey, o.toxId.nospam, o.message);
   const wait = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -215,7 +240,7 @@ export async function runFriendListen(
   const { formatToxId } = await import("../lib/identity/tox_id.ts");
   const { startAnnouncer } = await import("./_onion.ts");
   const { keyEquals } = await import("../lib/dht/distance.ts");
-  const j = await join(o, g, io);
+  await using j = await join(o, g, io, false);
   if (!j) return EXIT.FAILED;
   await using driver = j.driver;
   const text = new TextDecoder();
@@ -232,7 +257,7 @@ export async function runFriendListen(
     emit(g, io, { type: "friend_request", publicKey: from, message }, [
       `friend request from ${from}: ${JSON.stringify(message)}`,
     ]);
-  });
+  }, j.extras);
   const toxId = formatToxId({ publicKey: j.keyPair.publicKey, nospam: onion.client.nospam });
   emit(g, io, { type: "listening", toxId, publicKey: formatPublicKey(j.keyPair.publicKey) }, [
     `listening for friend requests to ${toxId}`,
@@ -265,6 +290,7 @@ export function registerFriend(program: Program, run: Runner): void {
     .option("-b, --bootstrap <node>", "start from HOST:PORT:PUBKEY (repeatable)", collect)
     .option("--key <file>", "send as the identity in this key file (default: yours)")
     .option("-t, --timeout <seconds>", "give up when not found after this long", "30")
+    .option("--tcp-relay <node>", TCP_RELAY_HELP, collect)
     .addHelpText("after", FRIEND_EXAMPLES)
     .action((id, message, opts) =>
       run(async (g, io) => runFriendAdd(await parseFriendAddOptions(id, message, opts), g, io))
@@ -275,6 +301,7 @@ export function registerFriend(program: Program, run: Runner): void {
     .option("--key <file>", "listen as the identity in this key file (default: yours)")
     .option("--allow <key>", "accept requests from this 64-hex key (repeatable)", collect)
     .option("--allow-any", "accept every request")
+    .option("--tcp-relay <node>", TCP_RELAY_HELP, collect)
     .addHelpText("after", FRIEND_EXAMPLES)
     .action((opts) =>
       run(async (g, io) => runFriendListen(await parseFriendListenOptions(opts), g, io))

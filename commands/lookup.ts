@@ -23,9 +23,7 @@ import { usageError } from "../lib/util/errors.ts";
 import { formatAddr } from "../lib/net/addr.ts";
 import type { Addr } from "../lib/net/addr.ts";
 import { parsePublicKey } from "../lib/identity/pubkey.ts";
-
-/** How long the onion search may go on once the DHT lookup has found the key. */
-export const ONION_GRACE_MS = 10_000;
+import { TCP_RELAY_HELP } from "./_onion_relay.ts";
 
 /** Help text shown after the options. */
 export const LOOKUP_EXAMPLES = `
@@ -34,11 +32,14 @@ Examples:
   $ peerkit lookup <64-hex key> --bootstrap 127.0.0.1:33445:<64-hex key> --json
   $ peerkit lookup <64-hex key> --parallel 4 --timeout 30
   $ peerkit lookup <76-hex Tox ID>      # as printed by 'peerkit keygen --show'
+  $ peerkit lookup <64-hex key> --tcp-relay 127.0.0.1:33445:<64-hex key>   # onion via TCP
 
 Starts from --bootstrap nodes, else from the nodes saved by 'peerkit bootstrap'. Prints the
 target's IP:port when it answers, the closest nodes seen, hops, requests and time taken.
-Meanwhile an onion search says whether the key is announced (online): up to --timeout,
-or 10 s more once the DHT has found the key.
+Meanwhile an onion search says whether the key is announced (online): up to --timeout;
+once the DHT has found the key, until the search has converged (its announce nodes all
+answered since, none new for 3 s) or 10 s more at most. With --tcp-relay every onion
+path starts at one of the given TCP relays (for networks that block UDP).
 A lookup runs under a throwaway DHT key: it only asks. To be found yourself, keep
 'peerkit bootstrap --stay' running (it serves the DHT under your identity).
 Exit 0 found (on the DHT or announced on the onion), 1 not found, 2 malformed id (a Tox
@@ -50,6 +51,7 @@ const optionsSchema = (z: Zod) =>
     timeout: z.string().default("20"),
     parallel: z.string().default("3"),
     listen: z.string().optional(),
+    tcpRelay: z.array(z.string()).default([]),
   }).strict();
 
 /** Validated options of `lookup`. */
@@ -66,6 +68,8 @@ export interface LookupCommandOptions {
   parallel: number;
   /** Bind address. */
   listen?: Addr;
+  /** `--tcp-relay` specs: the onion's first hops. */
+  tcpRelays: string[];
 }
 
 /**
@@ -111,6 +115,7 @@ export async function parseLookupOptions(
     specs: o.bootstrap,
     timeoutMs: secs * 1000,
     parallel,
+    tcpRelays: await (await import("./_onion_relay.ts")).checkTcpRelaySpecs("lookup", o.tcpRelay),
   };
   if (toxId !== undefined) out.toxId = toxId;
   if (o.listen !== undefined) {
@@ -136,7 +141,6 @@ export async function runLookup(
 ): Promise<number> {
   const join = await import("./_dht.ts");
   const files = await import("./_nodes.ts");
-  const { formatPublicKey } = await import("../lib/identity/mod.ts");
   for (const s of o.specs) files.parseNodeSpec(s);
   const start = await files.resolveStartNodes({ specs: o.specs, home: g.home, builtin: false });
   const unresolved = start.unresolved.map((u) => u.host);
@@ -152,19 +156,58 @@ export async function runLookup(
     return EXIT.FAILED;
   }
   const { backend } = await import("../lib/crypto/backend.ts");
-  const { searchOnion, onionSearchSummary } = await import("./_onion.ts");
   const keyPair = backend().keyPair();
   await using driver = await join.openDriver({
     listen: o.listen ?? join.chooseListen(start.nodes),
     keyPair,
   });
   for (const n of start.nodes) driver.bootstrap(n.addr, n.publicKey);
+  const relays = await (await import("./_onion_relay.ts")).openOnionRelays(
+    o.tcpRelays,
+    keyPair,
+    g.home,
+    start.nodes,
+  );
+  try {
+    if (relays.error) {
+      if (g.json) {
+        io.out(JSON.stringify({ found: false, error: "NO_TCP_RELAY", message: relays.error }));
+      }
+      io.err(`peerkit: ${relays.error}`);
+      return EXIT.FAILED;
+    }
+    return await lookupBoth(o, g, io, driver, keyPair, start, unresolved, relays.extras);
+  } finally {
+    await relays.close();
+  }
+}
+
+/** The DHT lookup and the onion search side by side, and the report. */
+async function lookupBoth(
+  o: LookupCommandOptions,
+  g: GlobalOptions,
+  io: Io,
+  driver: import("../lib/dht/driver.ts").DhtDriver,
+  keyPair: import("../lib/crypto/backend.ts").KeyPair,
+  start: Awaited<ReturnType<typeof import("./_nodes.ts").resolveStartNodes>>,
+  unresolved: string[],
+  extras: import("./_onion.ts").OnionExtras,
+): Promise<number> {
+  const { formatPublicKey } = await import("../lib/identity/mod.ts");
+  const { searchOnion, onionSearchSummary } = await import("./_onion.ts");
   const progress = io.stderrIsTTY && !g.quiet && !g.json;
-  // The onion search runs beside the DHT lookup; once the DHT has found the key it gets a
-  // short grace instead of the rest of --timeout.
-  const onionStop = new AbortController();
-  const onionSignal = AbortSignal.any([io.signal, onionStop.signal]);
-  const onionSearch = searchOnion(driver, keyPair, o.target, o.timeoutMs, onionSignal);
+  // The onion search runs beside the DHT lookup; once the DHT has found the key it stops
+  // when it has converged or after a grace (ONION_GRACE_MS), not at the end of --timeout.
+  let dhtFoundAt: number | undefined;
+  const onionSearch = searchOnion(driver, keyPair, o.target, {
+    // The start nodes are path nodes until the DHT has good ones (c-toxcore path_nodes_bs):
+    // the first search round goes out at once instead of after the DHT's first answers.
+    bootstrapNodes: start.nodes,
+    ...extras,
+    timeoutMs: o.timeoutMs,
+    signal: io.signal,
+    dhtFoundAt: () => dhtFoundAt,
+  });
   const r = await driver.lookup(o.target, {
     seeds: start.nodes,
     parallel: o.parallel,
@@ -174,9 +217,8 @@ export async function runLookup(
       ? (p) => io.err(`  asked ${p.requests}, answered ${p.responses}, seen ${p.seen}`)
       : undefined,
   });
-  const grace = r.found ? setTimeout(() => onionStop.abort(), ONION_GRACE_MS) : undefined;
+  if (r.found) dhtFoundAt = driver.now();
   const onion = await onionSearch;
-  clearTimeout(grace);
   const closest = r.closest.map((n) => ({
     address: formatAddr(n.addr),
     publicKey: formatPublicKey(n.publicKey),
@@ -238,6 +280,11 @@ export function registerLookup(program: Program, run: Runner): void {
     .option("-t, --timeout <seconds>", "give up after this long", "20")
     .option("-p, --parallel <n>", "requests in flight at once", "3")
     .option("--listen <addr>", "UDP address to bind (HOST:PORT)")
+    .option(
+      "--tcp-relay <node>",
+      TCP_RELAY_HELP,
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .addHelpText("after", LOOKUP_EXAMPLES)
     .action((id, opts) =>
       run(async (g, io) => runLookup(await parseLookupOptions(id, opts), g, io))

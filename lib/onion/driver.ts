@@ -32,12 +32,14 @@
 import type { KeyPair } from "../crypto/backend.ts";
 import type { DhtDriver } from "../dht/driver.ts";
 import type { RoutedRequest } from "../dht/node_types.ts";
+import type { NodeInfo } from "../dht/packed_node.ts";
 import { type Clock, realClock, type TimerId } from "../net/clock.ts";
 import type { RelayClient } from "../relay/client_driver.ts";
 import { keyEquals } from "../dht/distance.ts";
 import { fromHex, toHex } from "../util/bytes.ts";
 import { encodeFriendRequest } from "./client_friend_request.ts";
 import { OnionClient } from "./client.ts";
+import type { PathNode } from "./client_packets.ts";
 import type { RelayEntry } from "./client_paths.ts";
 import type { OnionClientEvent, OnionClientOptions } from "./client_types.ts";
 import { ONION_KIND } from "./constants.ts";
@@ -86,6 +88,12 @@ export interface OnionDriverOptions {
   onEvent?: (e: OnionClientEvent) => void;
   /** Also serve as an onion node (hop and announce node) on the socket (default false). */
   serveOnion?: boolean;
+  /**
+   * Nodes to build paths from while the DHT knows fewer than {@link MIN_DHT_PATH_NODES}
+   * good ones (c-toxcore keeps its bootstrap nodes as path nodes the same way, which is how
+   * a TCP-only client builds paths: relay first, then two of these).
+   */
+  bootstrapNodes?: readonly PathNode[];
   /** More client options (timings, random...). */
   client?: Partial<OnionClientOptions>;
 }
@@ -98,10 +106,12 @@ export class OnionDriver implements AsyncDisposable {
   readonly node: OnionNode | undefined;
   /** Relay packets that could not be written (no such link or queue full). */
   relaySendFailures = 0;
+  /** Event receivers that threw. */
+  listenerErrors = 0;
   readonly #dht: DhtDriver;
   readonly #clock: Clock;
   readonly #relay: RelayClient | undefined;
-  readonly #onEvent: ((e: OnionClientEvent) => void) | undefined;
+  readonly #listeners = new Set<(e: OnionClientEvent) => void>();
   readonly #requests = new Map<
     string,
     { publicKey: Uint8Array; nospam: Uint8Array; message: Uint8Array; next: number; left: number }
@@ -118,13 +128,17 @@ export class OnionDriver implements AsyncDisposable {
     this.#dht = opts.dht;
     this.#clock = opts.clock ?? realClock;
     this.#relay = opts.relay;
-    this.#onEvent = opts.onEvent;
+    if (opts.onEvent) this.#listeners.add(opts.onEvent);
     const relay = opts.relay;
     const clientOpts: OnionClientOptions = {
       realKeyPair: opts.realKeyPair,
       dhtKeyPair: opts.dhtKeyPair,
-      nodes: () => opts.dht.node.goodNodes(),
-      dhtPkNodes: () => opts.dht.node.closestNodes(opts.dhtKeyPair.publicKey, 4),
+      nodes: () => withBootstrap(opts.dht.node.goodNodes(), opts.bootstrapNodes ?? []),
+      // c-toxcore: up to 2 connected TCP relays first, then close DHT nodes (4 in all).
+      dhtPkNodes: () => [
+        ...(relay ? readyRelays(relay).slice(0, 2).map(relayNode) : []),
+        ...opts.dht.node.closestNodes(opts.dhtKeyPair.publicKey, 4),
+      ],
       ...opts.client,
     };
     if (relay) clientOpts.relays = () => readyRelays(relay);
@@ -154,6 +168,15 @@ export class OnionDriver implements AsyncDisposable {
         this.flush();
       };
     }
+  }
+
+  /**
+   * Adds a receiver of client events (beside `onEvent`); returns the function that removes
+   * it. A receiver that throws is counted in {@link OnionDriver.listenerErrors}.
+   */
+  on(fn: (e: OnionClientEvent) => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
   }
 
   /** Starts the 1 s round (the first runs at once). Idempotent. */
@@ -220,7 +243,13 @@ export class OnionDriver implements AsyncDisposable {
     }
     for (let e = this.client.pollEvent(); e; e = this.client.pollEvent()) {
       if (e.type === "dhtpk") this.#dht.node.addSearch(e.dhtPublicKey);
-      this.#onEvent?.(e);
+      for (const fn of [...this.#listeners]) {
+        try {
+          fn(e);
+        } catch {
+          this.listenerErrors++;
+        }
+      }
     }
   }
 
@@ -262,6 +291,35 @@ export class OnionDriver implements AsyncDisposable {
     const wait = Math.max(1, this.client.nextTimeout() - this.#clock.now());
     this.#timer = this.#clock.setTimeout(() => this.#tick(), wait);
   }
+}
+
+/** Good DHT nodes below which the driver adds its bootstrap nodes as path nodes. */
+export const MIN_DHT_PATH_NODES = 4;
+
+/**
+ * The DHT's good nodes, plus the bootstrap nodes it lacks while it has fewer than
+ * {@link MIN_DHT_PATH_NODES}.
+ *
+ * @example
+ * ```ts
+ * import { withBootstrap } from "./driver.ts";
+ * const n = (i: number) => ({ publicKey: new Uint8Array(32).fill(i), addr: { hostname: "127.0.0.1", port: i } });
+ * console.assert(withBootstrap([n(1)], [n(1), n(2)]).length === 2);
+ * console.assert(withBootstrap([n(1), n(2), n(3), n(4)], [n(5)]).length === 4);
+ * ```
+ */
+export function withBootstrap(
+  good: readonly PathNode[],
+  bootstrap: readonly PathNode[],
+): PathNode[] {
+  if (good.length >= MIN_DHT_PATH_NODES || bootstrap.length === 0) return [...good];
+  const have = new Set(good.map((n) => toHex(n.publicKey)));
+  return [...good, ...bootstrap.filter((n) => !have.has(toHex(n.publicKey)))];
+}
+
+/** A path entry as a DHT-PK node (TCP family). */
+function relayNode(r: RelayEntry): NodeInfo {
+  return { publicKey: r.publicKey, addr: r.addr, tcp: true };
 }
 
 /** The ready links of a relay client, as path entries (id: the relay key in hex). */

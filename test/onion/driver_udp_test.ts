@@ -13,18 +13,9 @@ import type { Addr } from "../../lib/net/addr.ts";
 import { OnionDriver } from "../../lib/onion/driver.ts";
 import type { OnionClientEvent } from "../../lib/onion/client_types.ts";
 import { RelayClient } from "../../lib/relay/client_driver.ts";
-import { RelayNode } from "../../lib/relay/node.ts";
+import { startNet } from "./_net.ts";
 
 const FAST = { nodes: 4 };
-
-async function startNet(n: number): Promise<RelayNode[]> {
-  const nodes: RelayNode[] = [];
-  for (let i = 0; i < n; i++) {
-    const boot = nodes.map((x) => ({ addr: x.udpAddr, publicKey: x.dht.node.publicKey }));
-    nodes.push(await RelayNode.start({ keyPair: backend().keyPair(), bootstrap: boot }));
-  }
-  return nodes;
-}
 
 class Peer implements AsyncDisposable {
   readonly realKeyPair = backend().keyPair();
@@ -188,5 +179,28 @@ Deno.test("OnionDriver: with serveOnion, peers alone (no relay nodes) are the on
     assert.equal(b.onion.pendingFriendRequests, 0);
   } finally {
     for (const p of peers) await p[Symbol.asyncDispose]();
+  }
+});
+
+Deno.test("OnionDriver: bootstrapNodes are path nodes while the DHT knows none (a DHT never bootstrapped still announces)", async () => {
+  const net = await startNet(5);
+  try {
+    const dhtKeyPair = backend().keyPair();
+    const socket = await denoNetwork.bindDatagram({ hostname: "127.0.0.1", port: 0 });
+    await using dht = new DhtDriver({ socket, node: { keyPair: dhtKeyPair } });
+    const events: OnionClientEvent[] = [];
+    await using onion = new OnionDriver({
+      dht,
+      dhtKeyPair,
+      realKeyPair: backend().keyPair(),
+      bootstrapNodes: net.map((n) => ({ addr: n.udpAddr, publicKey: n.dht.node.publicKey })),
+      onEvent: (e) => events.push(e),
+    });
+    dht.start();
+    onion.start();
+    assert.ok(await until(() => events.some((e) => e.type === "announced"), 10_000));
+    assert.equal(dht.node.goodNodes().length < 4, true, "the DHT itself was never bootstrapped");
+  } finally {
+    for (const n of net) await n.close();
   }
 });

@@ -1,0 +1,49 @@
+/**
+ * `peerkit connect <Tox ID> --bootstrap ... --onion` on loopback: `relay serve` processes
+ * are the DHT and onion network; the listener announces itself and sends its DHT-PK to
+ * the key it allows, the dialler knows only the listener's Tox ID, finds its DHT key and
+ * address through the onion and the DHT, and bytes pass both ways.
+ */
+import assert from "node:assert/strict";
+import { peerkit } from "../_support/cli.ts";
+import { startOnionNet } from "./_onion_net.ts";
+
+Deno.test("connect <Tox ID> --onion: found through the onion, a line each way", async () => {
+  const net = await startOnionNet(4);
+  const homes: string[] = [];
+  try {
+    const ids = [];
+    for (let i = 0; i < 2; i++) {
+      const home = await Deno.makeTempDir({ prefix: "peerkit-onion-connect-" });
+      homes.push(home);
+      assert.equal((await peerkit(["keygen", "--home", home])).code, 0);
+      const shown = (await peerkit(["keygen", "--show", "--home", home])).stdout.split("\n");
+      ids.push({ home, key: shown[0]!.trim(), toxId: shown[1]!.trim() });
+    }
+    const [a, b] = [ids[0]!, ids[1]!];
+    const common = ["--bootstrap", net.specs[0]!, "--onion", "--bind", "127.0.0.1:0", "-t", "40"];
+    const listener = peerkit(
+      ["--home", b.home, "connect", "--listen", "--allow", a.key, ...common],
+      {},
+      { stdin: "from the listener\n" },
+    );
+    const dialler = await peerkit(
+      ["--home", a.home, "connect", b.toxId, ...common],
+      {},
+      { stdin: "from the dialler\n" },
+    );
+    const l = await listener;
+    assert.equal(dialler.code, 0, dialler.stderr);
+    assert.equal(l.code, 0, l.stderr);
+    assert.equal(dialler.stdout, "from the listener\n");
+    assert.equal(l.stdout, "from the dialler\n");
+    assert.match(dialler.stderr, /its DHT-PK came/);
+    const bad = b.toxId.slice(0, 72) + (b.toxId.slice(72) === "0000" ? "0001" : "0000");
+    const r = await peerkit(["--home", a.home, "connect", bad, ...common]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /checksum/);
+  } finally {
+    for (const p of net.procs) await p.stop();
+    for (const h of homes) await Deno.remove(h, { recursive: true });
+  }
+});
