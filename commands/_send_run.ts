@@ -184,6 +184,8 @@ export interface SendCommandOptions extends PeerOptions {
   peer: Uint8Array;
   /** Punch for a direct path in the background (`--no-punch`: stay on the relay). */
   punch: boolean;
+  /** With --bootstrap: find the peer by key (or Tox ID) through the Tox onion. */
+  onion: boolean;
 }
 
 /** Path changes as `send:` lines on stderr (with --verbose). */

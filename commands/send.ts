@@ -83,6 +83,7 @@ const optionsSchema = (z: Zod) =>
     file: z.string().optional(),
     name: z.string().optional(),
     punch: z.boolean().default(true),
+    onion: z.boolean().optional(),
   }).strict();
 
 /**
@@ -100,11 +101,16 @@ export async function parseSendOptions(
   message: string | undefined,
   raw: unknown,
 ): Promise<{ link: SendCommandOptions; payload: Payload }> {
-  parsePublicKey(id, "send: id"); // the id is judged first, as by every command taking one
+  const { peerIdText } = await import("./_onion_peer.ts");
+  const idText = peerIdText("send", id); // a Tox ID (76 hex) names its key
+  parsePublicKey(idText, "send: id"); // the id is judged first, as by every command taking one
   const { z } = await import("zod");
   const r = optionsSchema(z).safeParse(raw);
   if (!r.success) throw usageError(`send: ${r.error.issues[0]?.message ?? "bad options"}`);
-  const { file, name, punch, ...peerRaw } = r.data;
+  const { file, name, punch, onion, ...peerRaw } = r.data;
+  if (onion && peerRaw.bootstrap.length === 0) {
+    throw usageError("send: --onion goes with --bootstrap (the DHT nodes to start from)");
+  }
   if (peerRaw.listen || peerRaw.allowAny || peerRaw.allow.length > 0) {
     throw usageError("send: --listen, --allow and --allow-any belong to 'connect --listen'");
   }
@@ -112,8 +118,8 @@ export async function parseSendOptions(
     ...(file !== undefined ? { file } : {}),
     ...(name !== undefined ? { name } : {}),
   });
-  const peer = parsePeerOptions("send", id, peerRaw);
-  return { link: { ...peer, peer: peer.peer!, punch }, payload };
+  const peer = parsePeerOptions("send", idText, peerRaw);
+  return { link: { ...peer, peer: peer.peer!, punch, onion: !!onion }, payload };
 }
 
 /**
@@ -131,7 +137,8 @@ export function registerSend(program: Program, run: Runner): void {
     .description("deliver a message, a file or stdin to a peer, proven by its hash")
     .option("-f, --file <path>", "send this file")
     .option("--name <name>", "the name the receiver stores it under (default: the base name)")
-    .option("--no-punch", "stay on the relay (no background punch for a direct path)");
+    .option("--no-punch", "stay on the relay (no background punch for a direct path)")
+    .option("--onion", "with --bootstrap: find the peer by key (or Tox ID) through the Tox onion");
   addPeerOptions(c, "UDP address of the session (default 0.0.0.0:0)");
   for (const opt of c.options) if (LISTEN_ONLY.includes(opt.long ?? "")) opt.hideHelp();
   c.addHelpText("after", SEND_EXAMPLES)
