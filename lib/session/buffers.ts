@@ -32,6 +32,8 @@ export interface SendEntry {
   delivered: number;
   /** When the pacer last saw a delivery, as of this packet's send, ms. */
   deliveredAt: number;
+  /** When the newest packet acknowledged before this one's send had been sent, ms. */
+  firstSentAt: number;
 }
 
 /**
@@ -69,10 +71,10 @@ export class SendRing {
   }
 
   /**
-   * Stores a packet sent at `now` (with the pacer's delivery count and time then);
-   * returns its number. Throws `RangeError` when full.
+   * Stores a packet sent at `now` (with the pacer's delivery snapshot then); returns its
+   * number. Throws `RangeError` when full.
    */
-  push(data: Uint8Array, now: number, delivered = 0, deliveredAt = now): number {
+  push(data: Uint8Array, now: number, delivered = 0, deliveredAt = now, firstSentAt = now): number {
     if (this.full) throw new RangeError("send ring full");
     const n = this.end;
     this.#slots[n & MASK] = {
@@ -82,6 +84,7 @@ export class SendRing {
       resends: 0,
       delivered,
       deliveredAt,
+      firstSentAt,
     };
     this.end = (n + 1) >>> 0;
     this.held++;

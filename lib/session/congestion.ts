@@ -210,6 +210,9 @@ export class Congestion implements RateControl {
   /** {@link RateControl}: not tracked (always 0). */
   readonly deliveredAt = 0;
 
+  /** {@link RateControl}: not tracked (always 0). */
+  readonly firstSentAt = 0;
+
   /** {@link RateControl}: c-toxcore's rule does not track it. */
   appLimited(): void {}
 

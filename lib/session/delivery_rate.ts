@@ -5,8 +5,9 @@
  * - **Bandwidth**: each send records the count of packets delivered so far and when the
  *   last delivery was seen. When an acknowledgement (a `buffer_start` advance, or the
  *   packets a request shows as received) covers a packet sent once, the rate sample is
- *   the packets delivered since its send over the time since then (BBR's rate sample), so
- *   a filled hole that acknowledges many old packets at once does not inflate it. The
+ *   the packets delivered since its send over the longer of the time since then and the
+ *   time over which those packets were sent (BBR's rate sample), so a filled hole that
+ *   acknowledges many old packets at once does not inflate it. The
  *   estimate is the maximum sample of the last {@link BW_ROUNDS} rounds (a round: the
  *   smoothed RTT, at least {@link MIN_ROUND_MS}), so random loss and app-limited spells do
  *   not pull it down at once.
@@ -51,12 +52,16 @@ export const BURST_MS = 8;
 /** Highest pacing rate, packets/s. */
 export const MAX_PACING_RATE = 1_000_000;
 
-/** What a packet carried from its send: the delivery count and time then. */
+/** What a packet carried from its send: the delivery count and times then. */
 export interface SendSnapshot {
+  /** When it was sent, ms. */
+  sentAt: number;
   /** {@link DeliveryRate.deliveredTotal} at the send. */
   delivered: number;
   /** {@link DeliveryRate.deliveredAt} at the send. */
   deliveredAt: number;
+  /** {@link DeliveryRate.firstSentAt} at the send. */
+  firstSentAt: number;
 }
 
 /**
@@ -68,7 +73,9 @@ export interface SendSnapshot {
  * const p = new DeliveryRate();
  * p.tick(0, 0, 5);
  * // 40 packets acknowledged every 10 ms, each sample spanning 10 ms: 4000 packets/s.
- * for (let t = 10; t <= 300; t += 10) p.delivered(40, t, { delivered: p.deliveredTotal, deliveredAt: t - 10 });
+ * for (let t = 10; t <= 300; t += 10) {
+ *   p.delivered(40, t, { sentAt: t - 5, delivered: p.deliveredTotal, deliveredAt: t - 10, firstSentAt: t - 15 });
+ * }
  * console.assert(Math.round(p.bandwidth) === 4000);
  * ```
  */
@@ -83,6 +90,8 @@ export class DeliveryRate implements RateControl {
   deliveredTotal = 0;
   /** When a delivery was last seen, ms. */
   deliveredAt = 0;
+  /** When the newest acknowledged packet had been sent, ms. */
+  firstSentAt = 0;
   #tokens = 0;
   #refilledAt: number | null = null;
   /** Max of the samples of each of the last rounds (newest last). */
@@ -124,7 +133,10 @@ export class DeliveryRate implements RateControl {
     }
     this.#lastAck = now;
     if (from) {
-      const span = now - from.deliveredAt;
+      // BBR's interval: the longer of the acknowledgement span and the send span, so a
+      // burst of acknowledgements for packets sent over a longer time is not a fast path.
+      const span = Math.max(now - from.deliveredAt, from.sentAt - from.firstSentAt);
+      this.firstSentAt = from.sentAt;
       if (span > 0) this.#sample((this.deliveredTotal - from.delivered) / (span / 1000));
     }
     this.#maybeEndRound(now);

@@ -49,6 +49,8 @@ export interface RateControl {
   readonly deliveredTotal: number;
   /** When a delivery was last seen, ms (recorded likewise). */
   readonly deliveredAt: number;
+  /** When the newest acknowledged packet had been sent, ms (recorded likewise). */
+  readonly firstSentAt: number;
   /** The outbox ran dry while tokens were left. */
   appLimited(): void;
 }
@@ -185,7 +187,8 @@ export class Sender {
     while (fresh > 0 && this.queued > 0 && !this.ring.full) {
       const data = this.#outbox[this.#outHead]!;
       this.#outbox[this.#outHead++] = undefined as unknown as Uint8Array;
-      this.#emit(data, this.ring.push(data, now, cc.deliveredTotal, cc.deliveredAt));
+      const n = this.ring.push(data, now, cc.deliveredTotal, cc.deliveredAt, cc.firstSentAt);
+      this.#emit(data, n);
       cc.sentNew();
       fresh--;
     }
