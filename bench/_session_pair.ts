@@ -1,0 +1,158 @@
+/**
+ * Both ends of a peerkit session for the benchmarks: the sender here (a `SessionDriver` on
+ * a `UdpHost` with the batched socket), the receiver in a Worker (`_session_worker.ts`),
+ * so each end has its own thread as each c-toxcore peer has its own process. Also the
+ * c-toxcore file transfer run and the row printer the session benchmarks share.
+ *
+ * @module
+ */
+import { backend, useFastestBackend } from "../lib/crypto/mod.ts";
+import type { Addr } from "../lib/net/addr.ts";
+import { denoBatchNetwork } from "../lib/net/deno.ts";
+import { UdpHost } from "../lib/node/host.ts";
+import { SessionDriver } from "../lib/session/driver.ts";
+import { SessionHost } from "../lib/session/host.ts";
+import type { Pacer } from "../lib/session/session_options.ts";
+import { fromHex } from "../lib/util/bytes.ts";
+import type { ToxClient } from "../test/_support/toxclient.ts";
+import { patternByte } from "./_session_worker.ts";
+
+/** Payload bytes per packet: id 160 + 1372, what a c-toxcore file chunk carries at most. */
+export const CHUNK = 1372;
+/** A run that takes longer than this is reported as timed out. */
+export const RUN_LIMIT_MS = 60_000;
+
+/** One measured run of one side. */
+export interface Row {
+  side: string;
+  run: string;
+  mbps: number;
+  ms: number;
+  clean: boolean;
+  note: string;
+}
+
+/** MB/s (10^6 bytes per second). */
+export const mbps = (bytes: number, ms: number): number => bytes / 1e6 / (ms / 1000);
+
+/** Prints a row as it is measured and keeps it. */
+export function reporter(rows: Row[]): (r: Row) => void {
+  return (r) => {
+    rows.push(r);
+    console.log(
+      `${r.side.padEnd(26)} ${r.run.padEnd(12)} ${r.mbps.toFixed(2).padStart(8)} MB/s  ` +
+        `${(r.ms / 1000).toFixed(2).padStart(6)} s  ${r.clean ? "clean" : "NOT CLEAN"}  ${r.note}`,
+    );
+  };
+}
+
+/** Median of the clean rows of `side` whose run label starts with `run`, 0 when none. */
+export function medianOf(rows: Row[], side: string, run = ""): number {
+  const xs = rows.filter((r) => r.side === side && r.clean && r.run.startsWith(run))
+    .map((r) => r.mbps).sort((a, b) => a - b);
+  if (xs.length === 0) return 0;
+  const m = xs.length >> 1;
+  return xs.length % 2 ? xs[m]! : (xs[m - 1]! + xs[m]!) / 2;
+}
+
+/** The result of one peerkit transfer. */
+export interface PeerkitRun {
+  bytes: number;
+  ms: number;
+  bad: number;
+  first8ms: number;
+  resent: number;
+  timedOut: boolean;
+}
+
+/** A peerkit sender here and its receiver in a Worker. */
+export interface PeerkitPair {
+  /** The receiver's UDP port (what a shim in between forwards to). */
+  readonly receiverPort: number;
+  /** Opens the session, the sender addressing the receiver at `addr`. */
+  connect(addr: Addr): Promise<void>;
+  /** Sends `total` bytes of the pattern; resolves when the receiver has them all. */
+  transfer(run: number, total: number): Promise<PeerkitRun>;
+  close(): Promise<void>;
+}
+
+/** Starts the receiver Worker and the sender node. */
+export async function peerkitPair(pacer?: Pacer): Promise<PeerkitPair> {
+  await useFastestBackend();
+  const worker = new Worker(new URL("./_session_worker.ts", import.meta.url), { type: "module" });
+  const messages: ((m: unknown) => void)[] = [];
+  worker.onmessage = (m) => messages.shift()?.(m.data);
+  const next = <T>() => new Promise<T>((r) => messages.push(r as (m: unknown) => void));
+  const info = next<{ port: number; pk: string; dht: string }>();
+  worker.postMessage({ role: "session", ...(pacer ? { pacer } : {}) });
+  const { port, pk, dht } = await info;
+  const c = backend();
+  const udp = new UdpHost({
+    socket: await denoBatchNetwork.bindDatagram({ hostname: "127.0.0.1", port: 0 }),
+  });
+  const host = new SessionHost({
+    crypto: c,
+    self: c.keyPair(),
+    selfDht: c.keyPair(),
+    ...(pacer ? { pacer } : {}),
+  });
+  const d = new SessionDriver({ udp, host });
+  let resentBefore = 0;
+  return {
+    receiverPort: port,
+    async connect(addr) {
+      d.connect(fromHex(pk), fromHex(dht), { addr });
+      await d.waitEstablished(pk, 10_000);
+    },
+    async transfer(run, total) {
+      const done = next<{ bytes: number; ms: number; bad: number; first8ms: number }>();
+      worker.postMessage({ run, total });
+      // Let the reset reach the worker before the first byte does.
+      await new Promise((r) => setTimeout(r, 20));
+      let at = 0, finished = false;
+      const result = done.then((x) => (finished = true, x));
+      const t0 = performance.now();
+      while (!finished && performance.now() - t0 < RUN_LIMIT_MS) {
+        while (at < total) {
+          const n = Math.min(CHUNK, total - at);
+          const p = new Uint8Array(n + 1);
+          p[0] = 160;
+          for (let i = 0; i < n; i++) p[i + 1] = patternByte(at + i);
+          if (!d.send(pk, p)) break;
+          at += n;
+        }
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      const s = host.session(pk);
+      const resent = (s?.stats.resent ?? 0) - resentBefore;
+      resentBefore += resent;
+      if (!finished) {
+        return { bytes: 0, ms: RUN_LIMIT_MS, bad: 0, first8ms: 0, resent, timedOut: true };
+      }
+      return { ...(await result), resent, timedOut: false };
+    },
+    async close() {
+      await d.close();
+      await udp.close();
+      worker.terminate();
+    },
+  };
+}
+
+/** One c-toxcore file transfer of `total` bytes from `a` to `b` (friend `bOnA`). */
+export async function toxcoreRun(
+  a: ToxClient,
+  b: ToxClient,
+  bOnA: number,
+  total: number,
+): Promise<{ bytes: number; ms: number; bad: number } | null> {
+  const since = b.events().length;
+  await a.fileSend(bOnA, total);
+  try {
+    const e = await b.waitFor(/^file_done /, RUN_LIMIT_MS, { since });
+    const [, , , bytes, ms, bad] = e.line.split(" ");
+    return { bytes: Number(bytes), ms: Number(ms), bad: Number(bad) };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The receiving side of the session benchmarks, in its own thread (a Worker), as each
+ * c-toxcore peer of the anchor is its own process. Two roles, chosen by the first message:
+ *
+ * - `{ role: "session", pacer? }`: a peerkit node (a `SessionDriver` on a `UdpHost` with
+ *   the batched socket) that accepts one session; it answers `{ port, pk, dht }`. Then each
+ *   `{ run: n, total }` resets the count; id-160 payloads are checked byte by byte against
+ *   the pattern `(i * 31 + 7) & 255` (the C harness's); at `total` bytes it posts
+ *   `{ run, bytes, ms, bad, first8ms }`, timed from the first byte to the last.
+ * - `{ role: "raw", counter }`: a batched socket that counts datagrams into
+ *   `counter[0]` (an `Int32Array` on a `SharedArrayBuffer`); it answers `{ port }`.
+ *
+ * @module
+ */
+import { backend, useFastestBackend } from "../lib/crypto/mod.ts";
+import { denoBatchNetwork } from "../lib/net/deno.ts";
+import { UdpHost } from "../lib/node/host.ts";
+import { SessionDriver } from "../lib/session/driver.ts";
+import { SessionHost } from "../lib/session/host.ts";
+import type { Pacer } from "../lib/session/session_options.ts";
+import { toHex } from "../lib/util/bytes.ts";
+
+/** The payload byte at offset `i` (the C harness's file pattern). */
+export const patternByte = (i: number): number => (i * 31 + 7) & 0xff;
+
+const self = globalThis as unknown as {
+  postMessage(m: unknown): void;
+  onmessage: ((m: MessageEvent) => void) | null;
+};
+
+async function sessionRole(pacer: Pacer | undefined): Promise<void> {
+  await useFastestBackend();
+  const c = backend();
+  const udp = new UdpHost({
+    socket: await denoBatchNetwork.bindDatagram({ hostname: "127.0.0.1", port: 0 }),
+  });
+  const host = new SessionHost({
+    crypto: c,
+    self: c.keyPair(),
+    selfDht: c.keyPair(),
+    ...(pacer ? { pacer } : {}),
+  });
+  const d = new SessionDriver({ udp, host });
+  let run = 0, total = 0, got = 0, bad = 0, t0 = 0, first8 = 0;
+  d.on((e) => {
+    if (e.type !== "data" || e.data[0] !== 160 || run === 0) return;
+    if (got === 0) t0 = performance.now();
+    const p = e.data;
+    for (let i = 1; i < p.length; i++) if (p[i] !== patternByte(got + i - 1)) bad++;
+    got += p.length - 1;
+    if (first8 === 0 && got >= 8 * 1024 * 1024) first8 = performance.now() - t0;
+    if (got >= total) {
+      self.postMessage({ run, bytes: got, ms: performance.now() - t0, bad, first8ms: first8 });
+      run = 0;
+    }
+  });
+  self.onmessage = (m: MessageEvent) => {
+    ({ run, total } = m.data as { run: number; total: number });
+    got = bad = first8 = 0;
+  };
+  self.postMessage({
+    port: udp.localAddr.port,
+    pk: toHex(host.publicKey),
+    dht: toHex(host.dhtPublicKey),
+  });
+}
+
+async function rawRole(counter: Int32Array): Promise<void> {
+  const s = await denoBatchNetwork.bindDatagram({ hostname: "127.0.0.1", port: 0 });
+  self.postMessage({ port: s.localAddr.port });
+  for (;;) {
+    try {
+      await s.receive();
+    } catch {
+      return;
+    }
+    Atomics.add(counter, 0, 1);
+  }
+}
+
+self.onmessage = (m: MessageEvent) => {
+  const o = m.data as { role: "session"; pacer?: Pacer } | { role: "raw"; counter: Int32Array };
+  if (o.role === "session") sessionRole(o.pacer);
+  else rawRole(o.counter);
+};
