@@ -61,6 +61,7 @@ export interface PeerkitRun {
   ms: number;
   bad: number;
   first8ms: number;
+  maxGapMs: number;
   resent: number;
   timedOut: boolean;
 }
@@ -69,6 +70,8 @@ export interface PeerkitRun {
 export interface PeerkitPair {
   /** The receiver's UDP port (what a shim in between forwards to). */
   readonly receiverPort: number;
+  /** The sender's UDP port. */
+  readonly senderPort: number;
   /** Opens the session, the sender addressing the receiver at `addr`. */
   connect(addr: Addr): Promise<void>;
   /** Sends `total` bytes of the pattern; resolves when the receiver has them all. */
@@ -100,12 +103,13 @@ export async function peerkitPair(pacer?: Pacer): Promise<PeerkitPair> {
   let resentBefore = 0;
   return {
     receiverPort: port,
+    senderPort: udp.localAddr.port,
     async connect(addr) {
       d.connect(fromHex(pk), fromHex(dht), { addr });
       await d.waitEstablished(pk, 10_000);
     },
     async transfer(run, total) {
-      const done = next<{ bytes: number; ms: number; bad: number; first8ms: number }>();
+      const done = next<Omit<PeerkitRun, "resent" | "timedOut">>();
       worker.postMessage({ run, total });
       // Let the reset reach the worker before the first byte does.
       await new Promise((r) => setTimeout(r, 20));
@@ -127,7 +131,15 @@ export async function peerkitPair(pacer?: Pacer): Promise<PeerkitPair> {
       const resent = (s?.stats.resent ?? 0) - resentBefore;
       resentBefore += resent;
       if (!finished) {
-        return { bytes: 0, ms: RUN_LIMIT_MS, bad: 0, first8ms: 0, resent, timedOut: true };
+        return {
+          bytes: 0,
+          ms: RUN_LIMIT_MS,
+          bad: 0,
+          first8ms: 0,
+          maxGapMs: 0,
+          resent,
+          timedOut: true,
+        };
       }
       return { ...(await result), resent, timedOut: false };
     },

@@ -6,7 +6,8 @@
  *   the batched socket) that accepts one session; it answers `{ port, pk, dht }`. Then each
  *   `{ run: n, total }` resets the count; id-160 payloads are checked byte by byte against
  *   the pattern `(i * 31 + 7) & 255` (the C harness's); at `total` bytes it posts
- *   `{ run, bytes, ms, bad, first8ms }`, timed from the first byte to the last.
+ *   `{ run, bytes, ms, bad, first8ms, maxGapMs }`, timed from the first byte to the last
+ *   (`maxGapMs`: the longest wait between two deliveries).
  * - `{ role: "raw", counter }`: a batched socket that counts datagrams into
  *   `counter[0]` (an `Int32Array` on a `SharedArrayBuffer`); it answers `{ port }`.
  *
@@ -41,22 +42,29 @@ async function sessionRole(pacer: Pacer | undefined): Promise<void> {
     ...(pacer ? { pacer } : {}),
   });
   const d = new SessionDriver({ udp, host });
-  let run = 0, total = 0, got = 0, bad = 0, t0 = 0, first8 = 0;
+  let run = 0, total = 0, got = 0, bad = 0, t0 = 0, first8 = 0, last = 0, maxGap = 0;
   d.on((e) => {
     if (e.type !== "data" || e.data[0] !== 160 || run === 0) return;
-    if (got === 0) t0 = performance.now();
+    const now = performance.now();
+    if (got === 0) t0 = last = now;
+    maxGap = Math.max(maxGap, now - last);
+    last = now;
     const p = e.data;
     for (let i = 1; i < p.length; i++) if (p[i] !== patternByte(got + i - 1)) bad++;
     got += p.length - 1;
     if (first8 === 0 && got >= 8 * 1024 * 1024) first8 = performance.now() - t0;
     if (got >= total) {
-      self.postMessage({ run, bytes: got, ms: performance.now() - t0, bad, first8ms: first8 });
+      self.postMessage({ run, bytes: got, ms: now - t0, bad, first8ms: first8, maxGapMs: maxGap });
       run = 0;
     }
   });
   self.onmessage = (m: MessageEvent) => {
     ({ run, total } = m.data as { run: number; total: number });
-    got = bad = first8 = 0;
+    got =
+      bad =
+      first8 =
+      maxGap =
+        0;
   };
   self.postMessage({
     port: udp.localAddr.port,
