@@ -6,16 +6,11 @@
  *
  * @module
  */
-import { backend, useFastestBackend } from "../lib/crypto/mod.ts";
 import type { Addr } from "../lib/net/addr.ts";
-import { denoBatchNetwork } from "../lib/net/deno.ts";
-import { UdpHost } from "../lib/node/host.ts";
-import { SessionDriver } from "../lib/session/driver.ts";
-import { SessionHost } from "../lib/session/host.ts";
 import type { Pacer } from "../lib/session/session_options.ts";
 import { fromHex } from "../lib/util/bytes.ts";
 import type { ToxClient } from "../test/_support/toxclient.ts";
-import { patternByte } from "./_session_worker.ts";
+import { benchNode, type BenchRelayRef, patternByte } from "./_session_worker.ts";
 
 /** Payload bytes per packet: id 160 + 1372, what a c-toxcore file chunk carries at most. */
 export const CHUNK = 1372;
@@ -72,41 +67,30 @@ export interface PeerkitPair {
   readonly receiverPort: number;
   /** The sender's UDP port. */
   readonly senderPort: number;
-  /** Opens the session, the sender addressing the receiver at `addr`. */
-  connect(addr: Addr): Promise<void>;
+  /** Opens the session, the sender addressing the receiver at `addr` (or by the relay). */
+  connect(addr?: Addr): Promise<void>;
   /** Sends `total` bytes of the pattern; resolves when the receiver has them all. */
   transfer(run: number, total: number): Promise<PeerkitRun>;
   close(): Promise<void>;
 }
 
-/** Starts the receiver Worker and the sender node. */
-export async function peerkitPair(pacer?: Pacer): Promise<PeerkitPair> {
-  await useFastestBackend();
+/** Starts the receiver Worker and the sender node (both on `relay` only, when given). */
+export async function peerkitPair(pacer?: Pacer, relay?: BenchRelayRef): Promise<PeerkitPair> {
   const worker = new Worker(new URL("./_session_worker.ts", import.meta.url), { type: "module" });
   const messages: ((m: unknown) => void)[] = [];
   worker.onmessage = (m) => messages.shift()?.(m.data);
   const next = <T>() => new Promise<T>((r) => messages.push(r as (m: unknown) => void));
   const info = next<{ port: number; pk: string; dht: string }>();
-  worker.postMessage({ role: "session", ...(pacer ? { pacer } : {}) });
+  worker.postMessage({ role: "session", ...(pacer ? { pacer } : {}), ...(relay ? { relay } : {}) });
   const { port, pk, dht } = await info;
-  const c = backend();
-  const udp = new UdpHost({
-    socket: await denoBatchNetwork.bindDatagram({ hostname: "127.0.0.1", port: 0 }),
-  });
-  const host = new SessionHost({
-    crypto: c,
-    self: c.keyPair(),
-    selfDht: c.keyPair(),
-    ...(pacer ? { pacer } : {}),
-  });
-  const d = new SessionDriver({ udp, host });
+  const { udp, host, d, close } = await benchNode(pacer, relay);
   let resentBefore = 0;
   return {
     receiverPort: port,
     senderPort: udp.localAddr.port,
     async connect(addr) {
-      d.connect(fromHex(pk), fromHex(dht), { addr });
-      await d.waitEstablished(pk, 10_000);
+      d.connect(fromHex(pk), fromHex(dht), addr ? { addr } : {});
+      await d.waitEstablished(pk, 15_000);
     },
     async transfer(run, total) {
       const done = next<Omit<PeerkitRun, "resent" | "timedOut">>();
@@ -144,8 +128,7 @@ export async function peerkitPair(pacer?: Pacer): Promise<PeerkitPair> {
       return { ...(await result), resent, timedOut: false };
     },
     async close() {
-      await d.close();
-      await udp.close();
+      await close();
       worker.terminate();
     },
   };
