@@ -10,7 +10,7 @@ import type { Addr } from "../lib/net/addr.ts";
 import type { Pacer } from "../lib/session/session_options.ts";
 import { fromHex } from "../lib/util/bytes.ts";
 import type { ToxClient } from "../test/_support/toxclient.ts";
-import { benchNode, type BenchRelayRef, patternByte } from "./_session_worker.ts";
+import { benchNode, type BenchRelayRef, PATTERN } from "./_session_worker.ts";
 
 /** Payload bytes per packet: id 160 + 1372, what a c-toxcore file chunk carries at most. */
 export const CHUNK = 1372;
@@ -105,7 +105,7 @@ export async function peerkitPair(pacer?: Pacer, relay?: BenchRelayRef): Promise
           const n = Math.min(CHUNK, total - at);
           const p = new Uint8Array(n + 1);
           p[0] = 160;
-          for (let i = 0; i < n; i++) p[i + 1] = patternByte(at + i);
+          p.set(PATTERN.subarray(at & 255, (at & 255) + n), 1);
           if (!d.send(pk, p)) break;
           at += n;
         }

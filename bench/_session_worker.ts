@@ -26,6 +26,15 @@ import { fromHex, toHex } from "../lib/util/bytes.ts";
 /** The payload byte at offset `i` (the C harness's file pattern). */
 export const patternByte = (i: number): number => (i * 31 + 7) & 0xff;
 
+/**
+ * The pattern from offset 0 for 256 + 4096 bytes: it repeats every 256 bytes, so the
+ * bytes at offset `o` are `PATTERN.subarray(o & 255, (o & 255) + n)` for n <= 4096.
+ */
+export const PATTERN: Uint8Array = Uint8Array.from(
+  { length: 256 + 4096 },
+  (_, i) => patternByte(i),
+);
+
 const self = globalThis as unknown as {
   postMessage(m: unknown): void;
   onmessage: ((m: MessageEvent) => void) | null;
@@ -82,8 +91,8 @@ async function sessionRole(pacer: Pacer | undefined, relay?: BenchRelayRef): Pro
     if (got === 0) t0 = last = now;
     maxGap = Math.max(maxGap, now - last);
     last = now;
-    const p = e.data;
-    for (let i = 1; i < p.length; i++) if (p[i] !== patternByte(got + i - 1)) bad++;
+    const p = e.data, base = got & 255;
+    for (let i = 1; i < p.length; i++) if (p[i] !== PATTERN[base + i - 1]) bad++;
     got += p.length - 1;
     if (first8 === 0 && got >= 8 * 1024 * 1024) first8 = performance.now() - t0;
     if (got >= total) {
