@@ -65,6 +65,9 @@ import {
 } from "./types.ts";
 import type { CookieResponsePacket, DataPacket } from "./wire.ts";
 
+/** Silence from the peer after which the tail probe stops, ms. */
+const TAIL_PROBE_QUIET_MS = 1000;
+
 /** The rate control a pacer choice names. */
 function rateControl(p: Pacer | undefined): RateControl {
   if (p === "toxcore") return new Congestion();
@@ -467,7 +470,10 @@ export class Session {
     // Tail probe: sent packets wait for an acknowledgement and nothing else is going out,
     // so tell the peer our next number now (a request carries it): if the last packets
     // were lost it learns that they exist and asks for them, instead of in up to 1 s.
-    if (this.#fastAcks && snd.inFlight > 0 && snd.queued === 0) {
+    // Only while the peer is heard (within 1 s of our last request): a silent peer gets
+    // c-toxcore's interval, not a probe every few ms.
+    const heard = this.lastReceived >= this.#lastRequest - TAIL_PROBE_QUIET_MS;
+    if (this.#fastAcks && heard && snd.inFlight > 0 && snd.queued === 0) {
       return Math.min(t, Math.max(FAST_ACK_INTERVAL_MS, 2 * snd.srtt));
     }
     return t;

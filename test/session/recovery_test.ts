@@ -89,3 +89,22 @@ Deno.test("delivery-rate pacer: a lost tail arrives within 300 ms of the last se
   const toxcore = tailTime("toxcore");
   assert.ok(toxcore.recovery > 3 * ours.recovery, `c-toxcore's rule: ${toxcore.recovery} ms`);
 });
+
+Deno.test("delivery-rate pacer: the tail probe stops once the peer falls silent", () => {
+  const w = world(340, { latency: 10, rate: 10_000, queueMs: 50 });
+  assert.ok(transfer(w, 256 * 1024, 10_000).ok); // RTT measured: probes would be fast
+  let requests = 0, counting = false;
+  w.tap = (from, bytes) => {
+    if (from === w.b.peer) return false; // b is gone: nothing of it reaches a
+    if (counting && bytes[0] === KIND_DATA && bytes.length < 100) requests++;
+    return true;
+  };
+  const p = new Uint8Array(1373);
+  p[0] = 160;
+  for (let i = 0; i < 50; i++) w.a.send(w.b.peer, p, w.now);
+  w.run(() => false, 2000); // probes while b was last heard, then silence
+  counting = true;
+  w.run(() => false, 5000);
+  assert.ok(w.a.session(w.b.peer)!.inFlight > 0, "nothing was acknowledged");
+  assert.ok(requests <= 6, `${requests} requests in 5 s of silence`);
+});
