@@ -6,7 +6,7 @@
  *
  * Each datagram is dropped with probability `loss`; of the rest, a share `reorder` is held
  * back and released after 1-8 later datagrams in the same direction (or 5 ms, whichever
- * comes first), so it arrives out of order. The random source is seeded (mulberry32).
+ * comes first), so it arrives out of order. The random source is seeded (`seededRandom`).
  *
  * Messages: `{ aPort, bPort, loss, reorder, seed }` starts it and answers `{ a, b }` (the
  * shim's ports); `{ loss, reorder }` changes the impairment; `{ stats: true }` answers
@@ -15,24 +15,13 @@
  * @module
  */
 import { denoBatchNetwork } from "../lib/net/deno.ts";
+import { seededRandom } from "../lib/net/random.ts";
 import type { DatagramSocket } from "../lib/net/types.ts";
 
 const self = globalThis as unknown as {
   postMessage(m: unknown): void;
   onmessage: ((m: MessageEvent) => void) | null;
 };
-
-/** mulberry32: a small seeded PRNG in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let loss = 0, reorder = 0;
 const stats = { forwarded: 0, dropped: 0, reordered: 0 };
@@ -86,7 +75,7 @@ self.onmessage = async (m: MessageEvent) => {
   if (o.aPort === undefined || o.bPort === undefined) return;
   const a = await denoBatchNetwork.bindDatagram({ hostname: "127.0.0.1", port: 0 });
   const b = await denoBatchNetwork.bindDatagram({ hostname: "127.0.0.1", port: 0 });
-  const r = rng(o.seed ?? 1);
+  const r = seededRandom(o.seed ?? 1);
   pipe(a, b, o.bPort, r);
   pipe(b, a, o.aPort, r);
   self.postMessage({ a: a.localAddr.port, b: b.localAddr.port });

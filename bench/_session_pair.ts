@@ -152,3 +152,47 @@ export async function toxcoreRun(
     return null;
   }
 }
+
+/** What one transfer moved; `note` is appended to the row's note. */
+export interface Outcome {
+  bytes: number;
+  ms: number;
+  bad: number;
+  note?: string;
+}
+
+/** A peerkit run as an {@link Outcome} (`null`: timed out), with its resends and stall. */
+export function peerkitOutcome(x: PeerkitRun): Outcome | null {
+  if (x.timedOut) return null;
+  return { ...x, note: `, ${x.resent} resent, stall ${x.maxGapMs.toFixed(0)} ms` };
+}
+
+/** The row of one transfer of `size` bytes (`null`: it timed out). */
+export function outcomeRow(side: string, run: string, size: number, x: Outcome | null): Row {
+  return {
+    side,
+    run,
+    mbps: x ? mbps(x.bytes, x.ms) : 0,
+    ms: x?.ms ?? 0,
+    clean: x !== null && x.bytes === size && x.bad === 0,
+    note: x ? `${x.bytes} B, ${x.bad} bad${x.note ?? ""}` : "timed out",
+  };
+}
+
+/**
+ * A new connection's first `first` bytes (`new 8MiB`), then `runs` transfers of `total`
+ * (`run N`), each reported; stops after one that timed out.
+ */
+export async function series(
+  report: (r: Row) => void,
+  side: string,
+  o: { runs: number; first: number; total: number },
+  move: (k: number, size: number) => Promise<Outcome | null>,
+): Promise<void> {
+  for (let k = 0; k <= o.runs; k++) {
+    const size = k === 0 ? o.first : o.total;
+    const x = await move(k, size);
+    report(outcomeRow(side, k === 0 ? "new 8MiB" : `run ${k}`, size, x));
+    if (!x) break;
+  }
+}

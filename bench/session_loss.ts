@@ -27,7 +27,16 @@
  * @module
  */
 import { makeFriends, startToxClient } from "../test/_support/toxclient.ts";
-import { mbps, medianOf, peerkitPair, reporter, type Row, toxcoreRun } from "./_session_pair.ts";
+import {
+  mbps,
+  medianOf,
+  outcomeRow,
+  peerkitOutcome,
+  peerkitPair,
+  reporter,
+  type Row,
+  toxcoreRun,
+} from "./_session_pair.ts";
 
 const mib = Number(Deno.args[0] ?? 32);
 const runs = Number(Deno.args[1] ?? 2);
@@ -141,16 +150,9 @@ try {
       }
       for (let r = 1; r <= runs; r++) {
         const x = await pair.transfer(r, total);
-        report({
-          side,
-          run: `${l === 0 ? "lossless" : "nft-loss"} ${r}`,
-          mbps: x.timedOut ? 0 : mbps(x.bytes, x.ms),
-          ms: x.ms,
-          clean: !x.timedOut && x.bytes === total && x.bad === 0,
-          note: x.timedOut
-            ? "timed out"
-            : `${x.bad} bad, ${x.resent} resent, stall ${x.maxGapMs.toFixed(0)} ms`,
-        });
+        report(
+          outcomeRow(side, `${l === 0 ? "lossless" : "nft-loss"} ${r}`, total, peerkitOutcome(x)),
+        );
       }
     }
     await nftLoss(ports, 0);
@@ -162,16 +164,7 @@ try {
     sv.set(loss);
     for (let r = 1; r <= runs; r++) {
       const x = await via.transfer(r, total);
-      report({
-        side,
-        run: `shim-loss ${r}`,
-        mbps: x.timedOut ? 0 : mbps(x.bytes, x.ms),
-        ms: x.ms,
-        clean: !x.timedOut && x.bytes === total && x.bad === 0,
-        note: x.timedOut
-          ? "timed out"
-          : `${x.bad} bad, ${x.resent} resent, stall ${x.maxGapMs.toFixed(0)} ms (+ reordering)`,
-      });
+      report(outcomeRow(side, `shim-loss ${r}`, total, peerkitOutcome(x)));
     }
     await via.close();
     sv.close();
@@ -191,14 +184,7 @@ try {
       const size = total;
       for (let r = 1; r <= runs; r++) {
         const x = await toxcoreRun(a, b, bOnA, size);
-        report({
-          side,
-          run: `${l === 0 ? "lossless" : "nft-loss"} ${r}`,
-          mbps: x ? mbps(x.bytes, x.ms) : 0,
-          ms: x?.ms ?? 0,
-          clean: x !== null && x.bytes === size && x.bad === 0,
-          note: x ? `${x.bytes} B, ${x.bad} bad` : `${size} B not done in 60 s`,
-        });
+        report(outcomeRow(side, `${l === 0 ? "lossless" : "nft-loss"} ${r}`, size, x));
         if (!x) break;
       }
     }

@@ -19,7 +19,15 @@
 import { makeFriends, startToxClient } from "../test/_support/toxclient.ts";
 import { startBootstrapd } from "../test/_support/toxcore.ts";
 import { spawnLoopbackRelay } from "../test/_support/relay_serve.ts";
-import { mbps, medianOf, peerkitPair, reporter, type Row, toxcoreRun } from "./_session_pair.ts";
+import {
+  medianOf,
+  peerkitOutcome,
+  peerkitPair,
+  reporter,
+  type Row,
+  series,
+  toxcoreRun,
+} from "./_session_pair.ts";
 
 const mib = Number(Deno.args[0] ?? 32);
 const runs = Number(Deno.args[1] ?? 3);
@@ -27,6 +35,7 @@ const total = Math.round(mib * 1024 * 1024);
 const FIRST = 8 * 1024 * 1024;
 const rows: Row[] = [];
 const report = reporter(rows);
+const sizes = { runs, first: FIRST, total };
 
 console.log(
   `session throughput through a TCP relay on loopback, UDP off, new connection 8 MiB then ` +
@@ -48,19 +57,7 @@ console.log(
     });
   }
   const [bOnA] = await makeFriends(a, b, { timeoutMs: 60_000, status: "tcp" });
-  for (let r = 0; r <= runs; r++) {
-    const size = r === 0 ? FIRST : total;
-    const x = await toxcoreRun(a, b, bOnA, size);
-    report({
-      side,
-      run: r === 0 ? "new 8MiB" : `run ${r}`,
-      mbps: x ? mbps(x.bytes, x.ms) : 0,
-      ms: x?.ms ?? 0,
-      clean: x !== null && x.bytes === size && x.bad === 0,
-      note: x ? `${x.bytes} B, ${x.bad} bad` : "timed out",
-    });
-    if (!x) break;
-  }
+  await series(report, side, sizes, (_k, size) => toxcoreRun(a, b, bOnA, size));
 }
 
 {
@@ -68,18 +65,12 @@ console.log(
   await using r = await spawnLoopbackRelay(["--rate", "0"]);
   const pair = await peerkitPair(undefined, { port: r.tcpPort, key: r.publicKeyHex });
   await pair.connect();
-  for (let k = 0; k <= runs; k++) {
-    const size = k === 0 ? FIRST : total;
-    const x = await pair.transfer(k + 1, size);
-    report({
-      side,
-      run: k === 0 ? "new 8MiB" : `run ${k}`,
-      mbps: x.timedOut ? 0 : mbps(x.bytes, x.ms),
-      ms: x.ms,
-      clean: !x.timedOut && x.bytes === size && x.bad === 0,
-      note: x.timedOut ? "timed out" : `${x.bytes} B, ${x.bad} bad, ${x.resent} resent`,
-    });
-  }
+  await series(
+    report,
+    side,
+    sizes,
+    async (k, size) => peerkitOutcome(await pair.transfer(k + 1, size)),
+  );
   await pair.close();
 }
 

@@ -30,10 +30,11 @@ import { makeFriends, startToxClient } from "../test/_support/toxclient.ts";
 import {
   mbps,
   medianOf,
+  peerkitOutcome,
   peerkitPair,
-  type PeerkitRun,
   reporter,
   type Row,
+  series,
   toxcoreRun,
 } from "./_session_pair.ts";
 
@@ -43,6 +44,7 @@ const total = Math.round(mib * 1024 * 1024);
 const FIRST = 8 * 1024 * 1024;
 const rows: Row[] = [];
 const report = reporter(rows);
+const sizes = { runs, first: FIRST, total };
 
 console.log(
   `session throughput, direct loopback, new connection 8 MiB then ${runs} x ${mib} MiB ` +
@@ -58,18 +60,7 @@ console.log(
   await a.bootstrap("127.0.0.1", b.udpPort, b.dhtPublicKey);
   await b.bootstrap("127.0.0.1", a.udpPort, a.dhtPublicKey);
   const [bOnA] = await makeFriends(a, b, { timeoutMs: 30_000, status: "udp" });
-  for (let r = 0; r <= runs; r++) {
-    const size = r === 0 ? FIRST : total;
-    const x = await toxcoreRun(a, b, bOnA, size);
-    report({
-      side,
-      run: r === 0 ? "new 8MiB" : `run ${r}`,
-      mbps: x ? mbps(x.bytes, x.ms) : 0,
-      ms: x?.ms ?? 0,
-      clean: x !== null && x.bytes === size && x.bad === 0,
-      note: x ? `${x.bytes} B, ${x.bad} bad` : "timed out",
-    });
-  }
+  await series(report, side, sizes, (_k, size) => toxcoreRun(a, b, bOnA, size));
 }
 
 // peerkit: the same, a new session's first 8 MiB, then the long runs.
@@ -77,18 +68,12 @@ console.log(
   const side = "peerkit session";
   const pair = await peerkitPair();
   await pair.connect({ hostname: "127.0.0.1", port: pair.receiverPort });
-  for (let r = 0; r <= runs; r++) {
-    const size = r === 0 ? FIRST : total;
-    const x: PeerkitRun = await pair.transfer(r + 1, size);
-    report({
-      side,
-      run: r === 0 ? "new 8MiB" : `run ${r}`,
-      mbps: x.timedOut ? 0 : mbps(x.bytes, x.ms),
-      ms: x.ms,
-      clean: !x.timedOut && x.bytes === size && x.bad === 0,
-      note: x.timedOut ? "timed out" : `${x.bytes} B, ${x.bad} bad, ${x.resent} resent`,
-    });
-  }
+  await series(
+    report,
+    side,
+    sizes,
+    async (k, size) => peerkitOutcome(await pair.transfer(k + 1, size)),
+  );
   await pair.close();
 }
 
