@@ -40,8 +40,6 @@ import {
   LOSSY_LAST,
   MAX_DATA_PACKET_SIZE,
   MAX_DATA_PAYLOAD,
-  MAX_SEND_PACKET_TRIES,
-  SEND_PACKET_INTERVAL_MS,
 } from "./constants.ts";
 import { DeliveryRate } from "./delivery_rate.ts";
 import {
@@ -52,6 +50,7 @@ import {
 } from "./handshake.ts";
 import { encodeDataPlainInto } from "./plain.ts";
 import { FAST_ACK_INTERVAL_MS, Receiver } from "./receiver.ts";
+import { TempPacket } from "./temp_packet.ts";
 import { type RateControl, Sender } from "./sender.ts";
 import { LOSS_TOLERANCE, type Pacer, type SessionOptions } from "./session_options.ts";
 export { LOSS_TOLERANCE, type Pacer, type SessionOptions };
@@ -117,9 +116,7 @@ export class Session {
   readonly #fastAcks: boolean;
   #receiver = new Receiver(new Uint8Array(NONCE_SIZE));
   #key: Uint8Array | null = null;
-  #temp: Uint8Array | null = null;
-  #tempSent = 0;
-  #tempAt = 0;
+  readonly #temp = new TempPacket();
   #lastRequest = -Infinity;
   #tx: Uint8Array[] = [];
   #txHead = 0;
@@ -266,8 +263,7 @@ export class Session {
   /** The time (ms) at which {@link handleTimeout} next has work. */
   nextTimeout(): number {
     if (this.state === "closed") return Infinity;
-    let t = Infinity;
-    if (this.#temp !== null) t = this.#tempAt + SEND_PACKET_INTERVAL_MS;
+    let t = this.#temp.nextTimeout();
     if (this.state === "notConfirmed" || this.state === "established") {
       t = Math.min(t, this.#lastRequest + this.#requestInterval() + 1);
     }
@@ -278,13 +274,9 @@ export class Session {
   /** Resends, gives up, sends requests and paced data as due at `now`. */
   handleTimeout(now: number): void {
     if (this.state === "closed") return;
-    if (this.#temp !== null && now >= this.#tempAt + SEND_PACKET_INTERVAL_MS) {
-      if (this.#tempSent >= MAX_SEND_PACKET_TRIES) {
-        this.#close("timeout");
-        return;
-      }
-      this.#emitTemp(now);
-    }
+    const temp = this.#temp.due(now);
+    if (temp === "giveUp") return this.#close("timeout");
+    if (temp !== null) this.#emit(temp);
     if (this.state === "established") this.#pump(now);
     if (
       (this.state === "notConfirmed" || this.state === "established") &&
@@ -332,15 +324,6 @@ export class Session {
     if (this.state === "established") this.#pump(now);
   }
 
-  /**
-   * Handles several data packets that arrived together (one received batch), then lets
-   * packets out once: the same outcome as {@link handleData} one by one, with one pump.
-   */
-  handleDataBatch(ps: readonly DataPacket[], now: number): void {
-    for (const p of ps) this.#takeData(p, now);
-    if (this.state === "established") this.#pump(now);
-  }
-
   /** Ends the session without telling the peer (it was replaced, or the peer restarted). */
   abandon(reason: CloseReason): void {
     if (this.state !== "closed") this.#close(reason);
@@ -369,7 +352,7 @@ export class Session {
     }
     if (this.state === "notConfirmed") {
       this.state = "established";
-      this.#temp = null;
+      this.#temp.clear();
       r.startClock(now);
       this.#events.push({ type: "established", peer: this.peer });
     }
@@ -393,7 +376,7 @@ export class Session {
 
   #close(reason: CloseReason): void {
     this.state = "closed";
-    this.#temp = null;
+    this.#temp.clear();
     this.#events.push({ type: "closed", peer: this.peer, reason });
   }
 
@@ -426,15 +409,11 @@ export class Session {
   }
 
   #setTemp(packet: Uint8Array, now: number): void {
-    this.#temp = packet;
-    this.#tempSent = 0;
-    this.#emitTemp(now);
+    this.#emit(this.#temp.set(packet, now));
   }
 
-  #emitTemp(now: number): void {
-    this.#tx.push(this.#temp!);
-    this.#tempSent++;
-    this.#tempAt = now;
+  #emit(datagram: Uint8Array): void {
+    this.#tx.push(datagram);
     this.stats.sent++;
   }
 
