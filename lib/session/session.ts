@@ -24,16 +24,13 @@
  * @module
  */
 import { type KeyPair, LowOrderKeyError, trySharedKey } from "../crypto/backend.ts";
-import { MAC_SIZE, NONCE_SIZE, SECRET_KEY_SIZE } from "../crypto/constants.ts";
-import { incrementNonce } from "../crypto/nonce.ts";
+import { NONCE_SIZE, SECRET_KEY_SIZE } from "../crypto/constants.ts";
 import { toHex } from "../util/bytes.ts";
 import { Congestion } from "./congestion.ts";
 import {
-  DATA_HEADER_SIZE,
   ECHO_ID_SIZE,
   ID_KILL,
   ID_REQUEST,
-  KIND_DATA,
   LOSSLESS_FIRST,
   LOSSLESS_LAST,
   LOSSY_FIRST,
@@ -48,7 +45,7 @@ import {
   openCookieResponse,
   type OpenedHandshake,
 } from "./handshake.ts";
-import { encodeDataPlainInto } from "./plain.ts";
+import { sealDataPacket } from "./seal.ts";
 import { FAST_ACK_INTERVAL_MS, Receiver } from "./receiver.ts";
 import { TempPacket } from "./temp_packet.ts";
 import { type RateControl, Sender } from "./sender.ts";
@@ -417,25 +414,19 @@ export class Session {
     this.stats.sent++;
   }
 
-  /** Seals one data packet straight into its datagram (one allocation per packet). */
   #sendData(payload: Uint8Array, number: number): void {
-    const plain = this.#plain;
-    const len = encodeDataPlainInto(plain, {
-      bufferStart: this.#receiver.ring.start,
-      packetNumber: number,
-      payload,
-    });
-    const n = this.#sendNonce, c = this.#o.crypto;
-    const out = new Uint8Array(DATA_HEADER_SIZE + len + MAC_SIZE);
-    out[0] = KIND_DATA;
-    out[1] = n[22]!;
-    out[2] = n[23]!;
-    const m = plain.subarray(0, len);
-    if (c.sealInto) c.sealInto(out.subarray(DATA_HEADER_SIZE), m, n, this.#key!);
-    else out.set(c.seal(m, n, this.#key!), DATA_HEADER_SIZE);
-    incrementNonce(n);
-    this.#tx.push(out);
-    this.stats.sent++;
+    const start = this.#receiver.ring.start;
+    this.#emit(
+      sealDataPacket(
+        this.#o.crypto,
+        this.#key!,
+        this.#sendNonce,
+        this.#plain,
+        start,
+        number,
+        payload,
+      ),
+    );
   }
 
   #sendRequest(now: number): void {

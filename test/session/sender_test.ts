@@ -5,6 +5,9 @@ import { dataPlainLength, encodeDataPlain, encodeDataPlainInto } from "../../lib
 import { FAST_ACK_INTERVAL_MS, Receiver } from "../../lib/session/receiver.ts";
 import { encodeRequest } from "../../lib/session/request.ts";
 import { Sender } from "../../lib/session/sender.ts";
+import { sealDataPacket } from "../../lib/session/seal.ts";
+import { decodeSessionPacket } from "../../lib/session/wire.ts";
+import { tweetnaclBackend } from "../../lib/crypto/backend.ts";
 
 function sender(): { s: Sender; sent: number[] } {
   const sent: number[] = [];
@@ -106,4 +109,36 @@ Deno.test("encodeDataPlainInto() writes exactly what encodeDataPlain() returns, 
       }),
     RangeError,
   );
+});
+
+Deno.test("sealDataPacket(): the receive side opens what it sealed, across the 2-byte nonce wrap", () => {
+  const key = new Uint8Array(32).fill(9);
+  const base = new Uint8Array(24);
+  base[23] = 0xfe; // the low two bytes wrap after two packets
+  const nonce = base.slice(), scratch = new Uint8Array(1400);
+  const r = new Receiver(base);
+  for (let i = 0; i < 5; i++) {
+    const payload = new Uint8Array([160, i, 2 * i]);
+    const d = sealDataPacket(tweetnaclBackend, key, nonce, scratch, 100 + i, 200 + i, payload);
+    const p = decodeSessionPacket(d);
+    assert.equal(p.type, "data");
+    if (p.type !== "data") continue;
+    const got = r.open(p, tweetnaclBackend, key);
+    assert.ok(typeof got !== "string", `packet ${i}: ${got}`);
+    if (typeof got === "string") continue;
+    assert.equal(got.bufferStart, 100 + i);
+    assert.equal(got.packetNumber, 200 + i);
+    assert.deepEqual(got.payload, payload);
+  }
+  const replay = sealDataPacket(
+    tweetnaclBackend,
+    key,
+    base.slice(),
+    scratch,
+    0,
+    0,
+    new Uint8Array([160]),
+  );
+  const p = decodeSessionPacket(replay);
+  if (p.type === "data") assert.equal(r.open(p, tweetnaclBackend, key), "replay");
 });
