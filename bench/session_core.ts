@@ -111,7 +111,7 @@ for (let r = 1; r <= runs; r++) {
     }        -           -       -`,
   );
   best.ceiling = Math.max(best.ceiling ?? 0, c);
-  for (const pacer of ["toxcore", "lossTolerant"] as const) {
+  for (const pacer of ["deliveryRate", "toxcore", "lossTolerant"] as const) {
     const s = session(pacer);
     console.log(
       `${String(r).padStart(3)}  ${("session/" + pacer).padEnd(22)} ${
@@ -125,7 +125,7 @@ for (let r = 1; r <= runs; r++) {
 }
 console.log("");
 console.log("summary (best clean run of each side)");
-for (const k of ["ceiling", "toxcore", "lossTolerant"]) {
+for (const k of ["ceiling", "deliveryRate", "toxcore", "lossTolerant"]) {
   const v = best[k];
   const ratio = v !== undefined && best.ceiling ? v / best.ceiling : NaN;
   console.log(

@@ -343,7 +343,9 @@ export class SessionDriver implements AsyncDisposable {
 
   #arm(): void {
     const at = this.host.nextTimeout();
-    if (at === this.#timerAt && this.#timer !== null) return;
+    // An armed timer that fires no later is kept: waking early costs one empty
+    // handleTimeout, re-arming costs a timer per flush (every pump moves the next refill).
+    if (this.#timer !== null && at >= this.#timerAt) return;
     if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
     this.#timer = null;
     this.#timerAt = at;
