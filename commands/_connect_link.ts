@@ -48,6 +48,9 @@ export async function openConnectLink(
   report: ConnectReport,
 ): Promise<ConnectLink | string> {
   const log = g.verbose ? (l: string) => io.err(`connect: ${l}`) : undefined;
+  const { useFastestBackend } = await import("../lib/crypto/mod.ts");
+  const crypto = await useFastestBackend(); // libsodium (native when it loads) for the session
+  log?.(`crypto: ${crypto}`);
   if (o.onion) return (await import("./_onion_peer.ts")).openOnionLink(o, keyPair, g, io, report);
   if (o.bootstrap.length > 0) {
     const { runDhtMeet } = await import("../lib/punch/dht_meet_driver.ts");

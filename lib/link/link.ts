@@ -114,7 +114,7 @@ export class Link implements AsyncDisposable {
     const host = new SessionHost({
       self: o.keyPair,
       selfDht: o.keyPair,
-      pacer: o.pacer ?? "lossTolerant",
+      pacer: o.pacer ?? "deliveryRate",
       ...(o.outboxLimit !== undefined ? { outboxLimit: o.outboxLimit } : {}),
     });
     this.driver = new SessionDriver({

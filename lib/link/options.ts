@@ -30,7 +30,7 @@ export interface LinkOptions {
   bind?: Addr;
   /** Punch in the background for a direct path (default true when there are relays). */
   punch?: boolean;
-  /** Rate control of the sessions (default `"lossTolerant"`: random loss does not collapse the rate). */
+  /** Rate control of the sessions (default `"deliveryRate"`: paced from the measured delivery rate, random loss does not collapse it). */
   pacer?: Pacer;
   /** Messages a session queues before `send` waits (default the session's, 8192). */
   outboxLimit?: number;
