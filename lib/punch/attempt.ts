@@ -105,6 +105,11 @@ export interface AttemptOptions {
   budgetMs?: number;
   /** Random source in [0, 1) for sprayed ports (default `Math.random`). */
   random?: () => number;
+  /**
+   * Ports on the peer's IP that `birthday-easy` sprays before random ones (port guessing
+   * around what the DHT's nodes reported); they count against the same bound.
+   */
+  guessPorts?: readonly number[];
   /** Random bytes for nonces and tokens (default the crypto backend's). */
   randomBytes?: (n: number) => Uint8Array;
 }
@@ -193,6 +198,7 @@ export class PunchAttempt {
   readonly #tokens = new Map<string, SentToken>();
   readonly #perDest = new Map<string, number>();
   readonly #sprayed = new Set<number>();
+  readonly #guesses: number[];
   readonly #endpoints: Addr[];
   #nextProbe: number;
   #nextRound: number;
@@ -237,6 +243,7 @@ export class PunchAttempt {
     this.#random = opts.random ?? Math.random;
     this.#randomBytes = opts.randomBytes ?? ((n) => backend().randomBytes(n));
     this.#endpoints = [...opts.peerEndpoints];
+    this.#guesses = (opts.guessPorts ?? []).filter((p) => p >= 1 && p <= 65535).reverse();
     this.#nextProbe = this.#nextRound = this.#nextSpray = opts.now;
     if (this.mode === "relay") {
       this.#state = "relay";
@@ -413,7 +420,7 @@ export class PunchAttempt {
     if (!ip) return;
     const span = 65536 - SPRAY_PORT_MIN;
     for (let i = 0; i < SPRAY_BURST && this.stats.sprayed < SPRAY_MAX_PROBES; i++) {
-      let port = SPRAY_PORT_MIN + Math.floor(this.#random() * span);
+      let port = this.#nextGuess() ?? SPRAY_PORT_MIN + Math.floor(this.#random() * span);
       // A port already sprayed: the next free one (bounded by the span).
       for (let k = 0; k < span && this.#sprayed.has(port); k++) {
         port = port === 65535 ? SPRAY_PORT_MIN : port + 1;
@@ -422,6 +429,14 @@ export class PunchAttempt {
       this.#probe(0, { hostname: ip, port }, now, true);
       this.stats.sprayed++;
     }
+  }
+
+  /** The next port guess not sprayed yet, if any is left. */
+  #nextGuess(): number | undefined {
+    for (let p = this.#guesses.pop(); p !== undefined; p = this.#guesses.pop()) {
+      if (!this.#sprayed.has(p)) return p;
+    }
+    return undefined;
   }
 
   #send(
