@@ -15,8 +15,8 @@
  * node's socket. NAT pings leave through the node's own queue (`DhtNode.pollTransmit`).
  *
  * Where to probe: the address the peer answered us from, else the IP its close nodes agree
- * on ({@link ReportBook}: at least 2 of them, or every node of the search when it has
- * fewer, and a majority; c-toxcore wants 4), fed from the node's events
+ * on ({@link ReportBook}: the majority of the fresh reports, at least `minReports` of them;
+ * c-toxcore wants 4), fed from the node's events
  * ({@link DhtMeet.handleDhtEvent}). When the nodes saw different ports (the peer's NAT maps
  * per destination), the peer counts as hard and the probes guess ports around the reported
  * ones ({@link guessPorts}) before random ones.
@@ -64,10 +64,10 @@ export const NAT_PING_REQUEST_FRESH_MS = 6_000;
 /** Attempts after which the meeting gives up. */
 export const DHT_MEET_MAX_ATTEMPTS = 3;
 /**
- * Close nodes that must agree on the peer's IP before it is probed: 2. c-toxcore waits for
- * 4, which a small DHT gives only after several search rounds (20 s apart), long after the
- * NAT pings have met; a single report still has nothing to disagree with when the search
- * holds a single node.
+ * Close nodes that must report the peer's IP before it is probed (and they must be the
+ * majority of the fresh reports, so a tie or a lone liar gives nothing): 1. c-toxcore waits
+ * for 4 agreeing, which a small DHT gives only after several search rounds 20 s apart; in
+ * the simulation, waiting for 2 made one side start late and miss the other's NAT pings.
  */
 export const DHT_MEET_MIN_REPORTS = 1;
 /** Rounds of DHT pings (`dht-ping` mode) after which the meeting gives up. */
