@@ -146,7 +146,9 @@ export async function runDhtMeet(o: DhtMeetRunOptions): Promise<DhtMeetRunReport
       probes: meet.probes,
       stats: { ...meet.stats },
       why: open
-        ? "NAT pings answered through the close nodes, then a round trip proving the key"
+        ? o.probe === "dht-ping"
+          ? "NAT pings answered through the close nodes, then the peer's key answered a DHT ping"
+          : "NAT pings answered through the close nodes, then a round trip proving the key"
         : meet.stats.responsesMatched === 0
         ? "the peer never answered a NAT ping (not online, or not searching for us)"
         : `no round trip (${meet.state})`,
