@@ -191,6 +191,7 @@ export async function runPunch(o: PunchCommandOptions, g: GlobalOptions, io: Io)
     "../lib/punch/beliefs.ts"
   );
   const { runPunchSession } = await import("../lib/punch/session.ts");
+  const { denoBatchNetwork } = await import("../lib/net/deno.ts");
   const { formatPublicKey } = await import("../lib/identity/mod.ts");
   const keyPair = await loadIdentity(o.identity, g.home, io);
   const say = (l: string) => {
@@ -205,6 +206,8 @@ export async function runPunch(o: PunchCommandOptions, g: GlobalOptions, io: Io)
     ...(o.peer ? { peer: o.peer } : { allow: o.allow }),
     relays: o.relays,
     stun: o.stun,
+    // The batched Linux socket can send the first probes with a low TTL (Deno's cannot).
+    network: denoBatchNetwork,
     timeoutMs: o.timeoutMs,
     holdMs: o.holdMs,
     signal: io.signal,
