@@ -5,8 +5,9 @@
  * c-toxcore learns its DHT key and searches it); the peer's DHT meeting in `dht-ping` mode
  * sends c-toxcore's NAT ping through the client's close nodes and then DHT pings to the
  * address those nodes agree on. What c-toxcore answered is asserted: the NAT ping (a
- * response with our ping id, routed back through its close nodes) and the DHT pings (a
- * response from its key at nat-a's public address: a direct UDP path through both NATs).
+ * response with our ping id, routed back through its close nodes: it holds our DHT key as a
+ * friend's) and the DHT ping (a response from its key at nat-a's public address: a direct
+ * UDP path through both NATs).
  * Needs root and c-toxcore; skips without them, except under CI=true.
  */
 import assert from "node:assert/strict";
@@ -57,11 +58,12 @@ Deno.test({
       const doc = JSON.parse(last);
       const why = JSON.stringify(doc);
       console.log(`c-toxcore punch in the lab: ${why}`);
-      assert.ok(doc.onionEvents.dhtpk >= 1, `c-toxcore's DHT-PK reached us: ${why}`);
       assert.ok(doc.stats.pingsSent >= 1, why);
       assert.ok(doc.stats.responsesMatched >= 1, `c-toxcore answered our NAT ping: ${why}`);
-      // c-toxcore NAT-pings a friend only while it has no direct path to it (do_NAT).
-      assert.ok(doc.stats.requestsSeen >= 1, `c-toxcore NAT-pinged us too: ${why}`);
+      // Answering our NAT ping means c-toxcore holds our DHT key as a friend's (DHT-PK from
+      // our onion client). Its own NAT pings (requestsSeen) come only while it has no direct
+      // path to us; in this lab the DHT's own traffic sometimes opens one first, so they are
+      // logged, not asserted.
       assert.ok(doc.stats.probePings >= 1, why);
       assert.ok(doc.stats.pingAnswers >= 1, `c-toxcore answered a DHT-ping probe: ${why}`);
       assert.equal(doc.path, "direct", why);
