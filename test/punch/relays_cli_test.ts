@@ -4,45 +4,24 @@
  * nothing. Two processes on loopback.
  */
 import assert from "node:assert/strict";
-import { peerkit } from "../_support/cli.ts";
+import { punchTwo } from "./_cli_pair.ts";
 import { needs } from "../_support/env.ts";
 import { spawnLoopbackRelay } from "../_support/relay_serve.ts";
 import { freePort, startBootstrapd } from "../_support/toxcore.ts";
 
-async function keyOf(home: string): Promise<string> {
-  const r = await peerkit(["--json", "keygen"], { PEERKIT_HOME: home });
-  assert.equal(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout).publicKey;
-}
-
 /** Both sides punch with these `--relay`s; returns A's and B's documents. */
 async function punchThrough(relays: string[]) {
-  const homeA = await Deno.makeTempDir({ prefix: "peerkit-relays-a-" });
-  const homeB = await Deno.makeTempDir({ prefix: "peerkit-relays-b-" });
-  try {
-    const [ka, kb] = [await keyOf(homeA), await keyOf(homeB)];
-    const common = [
-      ...relays.flatMap((r) => ["--relay", r]),
-      "--bind",
-      "127.0.0.1:0",
-      "--timeout",
-      "15",
-    ];
-    const [b, a] = await Promise.all([
-      peerkit(["--json", "punch", "--listen", "--allow", ka, ...common], { PEERKIT_HOME: homeB }),
-      peerkit(["--json", "punch", kb, ...common], { PEERKIT_HOME: homeA }),
-    ]);
-    assert.equal(a.code, 0, a.stderr + a.stdout);
-    assert.equal(b.code, 0, b.stderr + b.stdout);
-    const da = JSON.parse(a.stdout), db = JSON.parse(b.stdout);
-    assert.equal(da.path, "direct");
-    assert.equal(db.path, "direct");
-    assert.equal(da.attemptId, db.attemptId, "both on the same relay's attempt");
-    return { da, db };
-  } finally {
-    await Deno.remove(homeA, { recursive: true });
-    await Deno.remove(homeB, { recursive: true });
-  }
+  const { da, db } = await punchTwo([
+    ...relays.flatMap((r) => ["--relay", r]),
+    "--bind",
+    "127.0.0.1:0",
+    "--timeout",
+    "15",
+  ]);
+  assert.equal(da.path, "direct");
+  assert.equal(db.path, "direct");
+  assert.equal(da.attemptId, db.attemptId, "both on the same relay's attempt");
+  return { da, db };
 }
 
 Deno.test({
