@@ -64,6 +64,9 @@ import {
 } from "./constants.ts";
 import { decodePunchHeader, encodePunch, openPunch } from "./wire.ts";
 
+/** Addresses learned from the peer's probes, at most (each probed every 50 ms). */
+export const LEARNED_MAX = 16;
+
 /** A datagram the driver must send. */
 export interface Transmit {
   /** Index of the local socket to send from (0 is the main socket). */
@@ -200,6 +203,8 @@ export class PunchAttempt {
   readonly #sprayed = new Set<number>();
   readonly #guesses: number[];
   readonly #endpoints: Addr[];
+  /** Where the peer's probes came from (socket and address), probed too while probing. */
+  readonly #learned: { socket: number; to: Addr }[] = [];
   #nextProbe: number;
   #nextRound: number;
   #nextSpray: number;
@@ -317,6 +322,7 @@ export class PunchAttempt {
     }
     if (now >= this.#nextProbe) {
       for (const ep of this.#endpoints) this.#probe(0, ep, now, true);
+      for (const l of this.#learned) this.#probe(l.socket, l.to, now, true);
       this.#nextProbe = now + PROBE_INTERVAL_MS;
     }
     if (this.mode === "birthday-hard" && now >= this.#nextRound) {
@@ -356,6 +362,7 @@ export class PunchAttempt {
       this.stats.received++;
       this.#send(socket, from, PunchType.ACK, m.token, from, now, true);
       this.stats.answers++;
+      this.#learn(socket, from, key);
       if (this.#path && this.#path.socket === socket && formatAddr(this.#path.remote) === key) {
         this.#heard(now);
       }
@@ -391,6 +398,18 @@ export class PunchAttempt {
       const t = this.#out[i]!;
       if (t.data[1] === PunchType.PROBE) this.#out.splice(i, 1);
     }
+  }
+
+  /**
+   * The peer's probe came from `from`: that address reaches it from this socket, so probe it
+   * too (its ack opens our side even when the confirm to our ack is lost, and the peer may
+   * stop probing once its own side is open). At most {@link LEARNED_MAX} addresses.
+   */
+  #learn(socket: number, from: Addr, key: string): void {
+    if (this.#state !== "probing" || this.#learned.length >= LEARNED_MAX) return;
+    if (this.#learned.some((l) => l.socket === socket && formatAddr(l.to) === key)) return;
+    if (socket === 0 && this.#endpoints.some((e) => formatAddr(e) === key)) return;
+    this.#learned.push({ socket, to: { hostname: from.hostname, port: from.port } });
   }
 
   #heard(now: number): void {
