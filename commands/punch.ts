@@ -222,7 +222,7 @@ async function runPunchRelay(
     "../lib/punch/beliefs.ts"
   );
   const { runPunchSession } = await import("../lib/punch/session.ts");
-  const { denoBatchNetwork } = await import("../lib/net/deno.ts");
+  const { punchNetwork } = await import("../lib/punch/ttl_network.ts");
   const { formatPublicKey } = await import("../lib/identity/mod.ts");
   const keyPair = await loadIdentity(o.identity, g.home, io);
   const say = (l: string) => {
@@ -237,8 +237,8 @@ async function runPunchRelay(
     ...(o.peer ? { peer: o.peer } : { allow: o.allow }),
     relays: o.relays,
     stun: o.stun,
-    // The batched Linux socket can send the first probes with a low TTL (Deno's cannot).
-    network: denoBatchNetwork,
+    // The punch socket can send the first probes with a low TTL (Deno's cannot).
+    network: punchNetwork(),
     timeoutMs: o.timeoutMs,
     holdMs: o.holdMs,
     signal: io.signal,
@@ -329,7 +329,7 @@ async function runPunchDht(
   const { loadBeliefs, saveBeliefs } = await import("./_beliefs.ts");
   const { describeBeliefs, recordAttempt } = await import("../lib/punch/beliefs.ts");
   const { runDhtMeet } = await import("../lib/punch/dht_meet_driver.ts");
-  const { denoBatchNetwork } = await import("../lib/net/deno.ts");
+  const { punchNetwork } = await import("../lib/punch/ttl_network.ts");
   const { formatPublicKey } = await import("../lib/identity/mod.ts");
   const keyPair = await loadIdentity(o.identity, g.home, io);
   const peer = o.peer ?? (o.allow as Uint8Array[])[0]!;
@@ -344,7 +344,7 @@ async function runPunchDht(
     bootstrap: o.bootstrap,
     timeoutMs: o.timeoutMs,
     signal: io.signal,
-    network: denoBatchNetwork,
+    network: punchNetwork(),
     ...(o.bind ? { bind: o.bind } : {}),
   });
   let beliefs = await loadBeliefs(g.home, Date.now(), say);

@@ -13,6 +13,7 @@ import { UdpHost } from "../../lib/node/host.ts";
 import { PunchAttempt } from "../../lib/punch/attempt.ts";
 import { LOW_TTL_PROBES } from "../../lib/punch/constants.ts";
 import { PunchDriver } from "../../lib/punch/driver.ts";
+import { punchNetwork } from "../../lib/punch/ttl_network.ts";
 import { realClock } from "../../lib/net/clock.ts";
 import { CI } from "../_support/env.ts";
 
@@ -141,5 +142,20 @@ Deno.test({
       "ttl",
       new TextDecoder().decode(on.stderr),
     );
+  },
+});
+
+Deno.test({
+  name:
+    "punchNetwork(): the punch socket (bound first) can set a TTL, the birthday method's extra sockets are Deno's",
+  ignore,
+  async fn() {
+    const net = punchNetwork();
+    await using main = await net.bindDatagram({ hostname: "127.0.0.1", port: 0 });
+    await using extra = await net.bindDatagram({ hostname: "127.0.0.1", port: 0 });
+    assert.ok(canSetTtl(main));
+    assert.ok(!canSetTtl(extra), "idle batched sockets would each hold a poll thread");
+    await using again = await punchNetwork().bindDatagram({ hostname: "127.0.0.1", port: 0 });
+    assert.ok(canSetTtl(again), "each session gets its own network");
   },
 });
