@@ -5,33 +5,49 @@
  *    `--seeds` seeds each, with 0 and 20 ms one-way latency and 0 and 5 % loss: share of
  *    pairs direct, median virtual time to the first round trip, median probes.
  * 2. The real NAT lab (root only; skipped with a note otherwise): for each of `--runs`
- *    runs and each `--loss` share, every pair of the four router personalities: `peerkit
- *    punch` through the CLI (relay serve and STUN in inet), then, in the same lab, the
- *    lab's naive simultaneous prober (both sides told each other's public endpoint at the
- *    same instant, one packet each per 50 ms for 3 s; nat-lab.md's 13-of-16 bar) as the
- *    anchor. c-toxcore's own NAT punching (two libtoxcore peers) is not part of this
- *    benchmark (see docs/benchmarks.md).
+ *    runs and each of `--conditions` (one-way WAN delay through the lab's delay hop : loss
+ *    on the inet bridge), every pair of the four router personalities: `peerkit punch`
+ *    through the CLI (relay serve and STUN in inet), then, in the same lab, the lab's naive
+ *    simultaneous prober (both sides told each other's public endpoint at the same instant,
+ *    one packet each per 50 ms for 3 s; nat-lab.md's 13-of-16 bar). The anchor: c-toxcore
+ *    itself, two libtoxcore friends behind the same pair of routers (5 tox-bootstrapd
+ *    daemons and a TCP relay in inet): does its friend connection go over UDP (its own NAT
+ *    punching) and how long after adding each other. `--toxcore representative` (default:
+ *    port-restricted x port-restricted, full-cone x symmetric, port-restricted x symmetric,
+ *    symmetric x symmetric, to stay under 5 minutes), `all` (16 pairs) or `none`.
  *
  * Every pair of every run is printed; the summary gives for each side the pairs direct and
- * the median time to the first packet / round trip, and the ratios.
+ * the median times, and the ratios.
  *
- *   deno run -A bench/punch_matrix.ts [--runs 1] [--loss 0,5] [--seeds 10] [--no-lab]
- *
- * Lab delay (20 ms) is not offered: this kernel has no tc netem.
+ *   deno run -A bench/punch_matrix.ts [--runs 1] [--conditions 0:0,20:5] [--seeds 10]
+ *     [--toxcore representative|all|none] [--toxcore-wait 20] [--no-lab]
  *
  * @module
  */
 import { type SimNat, simulatePunch } from "../lib/punch/sim.ts";
-import { labAvailable, NatLab, PERSONALITIES, type Personality } from "../test/lab/lab.ts";
-import { punchPair } from "../test/lab/cases.ts";
-import { keyOf, punchInLab } from "../test/punch/_lab.ts";
+import { labAvailable } from "../test/lab/lab.ts";
+import { labCondition, type LabRow, type ToxcorePairs } from "./_punch_lab.ts";
 
 function flag(name: string, def: string): string {
   const i = Deno.args.indexOf(`--${name}`);
   return i >= 0 && Deno.args[i + 1] !== undefined ? Deno.args[i + 1]! : def;
 }
 const runs = Number(flag("runs", "1"));
-const losses = flag("loss", "0,5").split(",").map(Number);
+const conditions = flag("conditions", "0:0,20:5").split(",").map((c) => {
+  const [delayMs = NaN, lossPct = NaN] = c.split(":").map(Number);
+  return { delayMs, lossPct };
+});
+const toxcore = flag("toxcore", "representative") as ToxcorePairs;
+const toxcoreWaitMs = Number(flag("toxcore-wait", "20")) * 1000;
+const bad = conditions.some((c) =>
+  !Number.isInteger(c.delayMs) || c.delayMs < 0 || !(c.lossPct >= 0 && c.lossPct <= 100)
+);
+if (!(runs >= 1) || bad || !["representative", "all", "none"].includes(toxcore)) {
+  console.error(
+    "punch_matrix: --runs N>=1, --conditions DELAYMS:LOSSPCT,..., --toxcore representative|all|none",
+  );
+  Deno.exit(2);
+}
 const seeds = Number(flag("seeds", "10"));
 const median = (xs: number[]) => {
   if (xs.length === 0) return NaN;
@@ -89,66 +105,74 @@ if (Deno.args.includes("--no-lab") || !lab.ok) {
   console.log(`\n# lab part skipped: ${Deno.args.includes("--no-lab") ? "--no-lab" : lab.reason}`);
   Deno.exit(0);
 }
+const condName = (c: { delayMs: number; lossPct: number }) => `${c.delayMs}ms/${c.lossPct}%`;
 console.log(
-  `\n# NAT lab: ${runs} run(s) x loss ${losses.join(",")} % x 16 pairs (the machine may be shared)`,
+  `\n# NAT lab: ${runs} run(s) x conditions ${conditions.map(condName).join(", ")} ` +
+    `(one-way delay/loss) x 16 pairs; c-toxcore anchor: ${toxcore} pairs ` +
+    `(the machine may be shared)`,
 );
 console.log(
-  "run loss_pct pair | peerkit: path ms(first round trip) probes | naive: direct ms(first packet) packets",
+  "run cond pair | peerkit: paths meet_ms rtt_ms(probing to first round trip) probes | " +
+    "naive: result ms(first packet) packets | c-toxcore: first_kind connected_ms, udp? udp_ms",
 );
 const root = await Deno.makeTempDir({ prefix: "peerkit-bench-punch-" });
-type Row = { loss: number; pk: boolean; pkMs: number; naive: boolean; naiveMs: number };
-const rows: Row[] = [];
+const rows: LabRow[] = [];
 try {
-  let n = 0;
   for (let run = 1; run <= runs; run++) {
-    for (const loss of losses) {
-      const pairs: [Personality, Personality][] = [];
-      for (const a of PERSONALITIES) for (const b of PERSONALITIES) pairs.push([a, b]);
-      for (let i = 0; i < pairs.length; i += 4) {
-        const out = await Promise.all(
-          pairs.slice(i, i + 4).map(async ([a, b]) => {
-            const k = n++;
-            const homes = { a: `${root}/${k}a`, b: `${root}/${k}b`, relay: `${root}/${k}r` };
-            const keys = { a: await keyOf(homes.a), b: await keyOf(homes.b) };
-            await using l = await NatLab.create(
-              loss > 0 ? { a, b, netem: { lossPct: loss } } : { a, b },
-            );
-            const pk = await punchInLab(l, a, b, homes, keys);
-            const nv = await punchPair(l);
-            return { a, b, pk, nv };
-          }),
+    for (const cond of conditions) {
+      const out = await labCondition(cond, { run, root, toxcore, udpWaitMs: toxcoreWaitMs });
+      rows.push(...out);
+      for (const r of out) {
+        const t = r.tox;
+        const tox = !t
+          ? "-"
+          : t.error
+          ? `error: ${t.error}`
+          : `${t.firstKind ?? "none"} ${f(t.connectedMs ?? NaN)}, ${
+            t.udpMs !== null ? `udp ${f(t.udpMs)}` : `no udp (${t.finalKind})`
+          }`;
+        console.log(
+          `${run} ${condName(cond)} ${r.a}x${r.b} | ${r.pkPaths} ${f(r.pkMeetMs)} ` +
+            `${f(r.pkRttMs)} ${r.pkProbes} | ${r.naive ? "direct" : "fail"} ${f(r.naiveMs)} ` +
+            `${r.naivePackets} | ${tox}`,
         );
-        for (const { a, b, pk, nv } of out) {
-          const d = pk.docs[0];
-          const ok = d.path === "direct" && pk.docs[1].path === "direct";
-          const ms = typeof d.timeToFirstRoundTripMs === "number" ? d.timeToFirstRoundTripMs : NaN;
-          const probes = (d.attempt as { probes?: number } | null)?.probes ?? 0;
-          const nms = Math.max(nv.a.firstMs ?? NaN, nv.b.firstMs ?? NaN);
-          rows.push({ loss, pk: ok, pkMs: ms, naive: nv.direct, naiveMs: nms });
-          console.log(
-            `${run} ${loss} ${a}x${b} | ${d.path}/${pk.docs[1].path} ${f(ms)} ${probes} | ${
-              nv.direct ? "direct" : "fail"
-            } ${f(nms)} ${nv.a.sent + nv.b.sent}`,
-          );
-          if (!ok && !(a === "symmetric" && b === "symmetric")) {
-            console.log(`    A: ${d.why ?? d.error}\n    B: ${pk.docs[1].why ?? pk.docs[1].error}`);
-          }
-        }
+        if (!r.pk && !(r.a === "symmetric" && r.b === "symmetric")) console.log(`    ${r.pkWhy}`);
       }
     }
   }
 } finally {
   await Deno.remove(root, { recursive: true });
 }
-console.log("\n# summary (lab)");
-for (const loss of losses) {
-  const r = rows.filter((x) => x.loss === loss);
-  const pk = r.filter((x) => x.pk).length, nv = r.filter((x) => x.naive).length;
-  const pkMs = median(r.filter((x) => x.pk).map((x) => x.pkMs));
-  const nvMs = median(r.filter((x) => x.naive).map((x) => x.naiveMs));
+console.log("\n# summary (lab); times in ms, medians over every run");
+const isBirthday = (r: LabRow) => (r.a === "symmetric") !== (r.b === "symmetric");
+const isBothHard = (r: LabRow) => r.a === "symmetric" && r.b === "symmetric";
+for (const cond of conditions) {
+  const r = rows.filter((x) => x.cond === cond);
+  const pk = r.filter((x) => x.pk), nv = r.filter((x) => x.naive);
+  const total = (x: LabRow) => x.pkMeetMs + x.pkRttMs;
+  const cone = pk.filter((x) => !isBirthday(x) && !isBothHard(x));
+  const bday = pk.filter(isBirthday);
+  const hard = r.filter(isBothHard);
   console.log(
-    `loss ${loss} %: peerkit direct ${pk}/${r.length}, naive (anchor) direct ${nv}/${r.length}, ` +
-      `ratio ${(pk / Math.max(1, nv)).toFixed(2)}; median ms peerkit ${f(pkMs)} (round trip, ` +
-      `birthday pairs included), naive ${f(nvMs)} (first packet)`,
+    `${condName(cond)}: peerkit direct ${pk.length}/${r.length}, naive ${nv.length}/${r.length} ` +
+      `(ratio ${(pk.length / Math.max(1, nv.length)).toFixed(2)}); peerkit probing to first ` +
+      `round trip: cone pairs ${f(median(cone.map((x) => x.pkRttMs)))}, birthday pairs ` +
+      `${f(median(bday.map((x) => x.pkRttMs)))}; start to direct (meeting included): cone ` +
+      `${f(median(cone.map(total)))}, birthday ${f(median(bday.map(total)))}; symmetric x ` +
+      `symmetric handed to the relay ${hard.filter((x) => x.pkPaths === "relay/relay").length}/` +
+      `${hard.length} after meet ${f(median(hard.map((x) => x.pkMeetMs)))} (no probe)`,
+  );
+  const tx = r.filter((x) => x.tox && !x.tox.error);
+  if (tx.length === 0) continue;
+  const udp = tx.filter((x) => x.tox!.udpMs !== null);
+  const both = udp.filter((x) => x.pk);
+  console.log(
+    `  anchor c-toxcore on ${tx.length} pairs: UDP ${udp.length}/${tx.length} (peerkit direct on ` +
+      `the same pairs ${tx.filter((x) => x.pk).length}/${tx.length}); median ms from adding ` +
+      `each other to UDP ${f(median(udp.map((x) => x.tox!.udpMs!)))}; on the pairs both went ` +
+      `direct: c-toxcore ${f(median(both.map((x) => x.tox!.udpMs!)))} vs peerkit start to ` +
+      `direct ${f(median(both.map(total)))}, ratio c-toxcore/peerkit ${
+        (median(both.map((x) => x.tox!.udpMs!)) / median(both.map(total))).toFixed(1)
+      }`,
   );
 }

@@ -155,6 +155,7 @@ export function addrOption(cmd: string, text: string, what: string): Addr {
 
 /**
  * Validates the shared options of `cmd` with the peer's `id` (usage errors exit 2).
+ * `rules.relayAndBootstrap`: both may be given (punch: the DHT first, then the relays).
  *
  * @example
  * ```ts
@@ -170,6 +171,7 @@ export function parsePeerOptions(
   cmd: string,
   id: string | undefined,
   o: RawPeerOptions,
+  rules: { relayAndBootstrap?: boolean } = {},
 ): PeerOptions {
   const peer = id !== undefined ? parsePublicKey(id, `${cmd}: id`) : undefined;
   if (o.listen && id !== undefined) {
@@ -182,7 +184,7 @@ export function parsePeerOptions(
   if (!o.listen && (o.allowAny || o.allow.length > 0)) {
     throw usageError(`${cmd}: --allow and --allow-any go with --listen`);
   }
-  if (o.bootstrap.length > 0 && o.relay.length > 0) {
+  if (o.bootstrap.length > 0 && o.relay.length > 0 && !rules.relayAndBootstrap) {
     throw usageError(`${cmd}: give either --relay or --bootstrap, not both`);
   }
   if (o.bootstrap.length > 0 && o.listen && (o.allowAny || o.allow.length !== 1)) {

@@ -55,8 +55,9 @@ Prints the path chosen (direct / relay / none), both public endpoints and NAT ve
 probes used, the time to the first round trip and the beliefs that ordered the attempt.
 An open path is kept with keep-alives (every 10 s) for --hold seconds, or until Ctrl-C.
 Your identity is <home>/identity.key (created when missing); beliefs in <home>/beliefs.json.
-With --bootstrap instead of --relay both peers join the DHT and meet with c-toxcore's NAT
-ping through each other's close nodes (the listener names its one peer with --allow KEY).
+With --bootstrap both peers join the DHT and meet with c-toxcore's NAT ping through each
+other's close nodes (the listener names its one peer with --allow KEY); with --relay as
+well, the DHT gets half of --timeout and the relays the rest if it opened no direct path.
 Exit 0 when a direct path opened, 1 when not, 2 on a usage error.`;
 
 const optionsSchema = (z: Zod) =>
@@ -85,7 +86,7 @@ export async function parsePunchOptions(
   const r = optionsSchema(z).safeParse(raw);
   if (!r.success) throw usageError(`punch: ${r.error.issues[0]?.message ?? "bad options"}`);
   return {
-    ...parsePeerOptions("punch", id, r.data),
+    ...parsePeerOptions("punch", id, r.data, { relayAndBootstrap: true }),
     holdMs: seconds("punch", r.data.hold, "--hold", 0),
   };
 }
@@ -100,13 +101,47 @@ export async function parsePunchOptions(
  * ```
  */
 export async function runPunch(o: PunchCommandOptions, g: GlobalOptions, io: Io): Promise<number> {
-  if (o.bootstrap.length > 0) return await runPunchDht(o, g, io);
+  if (o.bootstrap.length === 0) return await runPunchRelay(o, g, io, {});
+  if (o.relays.length === 0) return (await runPunchDht(o, g, io, true)).code;
+  // Both: the DHT meeting first, with half the time; the relay meeting if it opened nothing.
+  const dhtMs = dhtShareMs(o.timeoutMs);
+  const first = await runPunchDht({ ...o, timeoutMs: dhtMs }, g, io, false);
+  if (first.code === EXIT.OK) return first.code;
+  if (!g.quiet && !g.json) {
+    io.err(`punch: no direct path through the DHT (${first.why}); the relay`);
+  }
+  return await runPunchRelay({ ...o, timeoutMs: o.timeoutMs - dhtMs }, g, io, {
+    dhtFirst: first.doc,
+  });
+}
+
+/**
+ * The part of `--timeout` the DHT meeting gets when a relay is the fallback: half.
+ *
+ * @example
+ * ```ts
+ * import { dhtShareMs } from "./punch.ts";
+ * console.assert(dhtShareMs(20_000) === 10_000 && dhtShareMs(1_500) === 750);
+ * ```
+ */
+export function dhtShareMs(timeoutMs: number): number {
+  return Math.round(timeoutMs / 2);
+}
+
+/** `punch` through the relays (relay-coordinated or peer exchange). */
+async function runPunchRelay(
+  o: PunchCommandOptions,
+  g: GlobalOptions,
+  io: Io,
+  extra: Record<string, unknown>,
+): Promise<number> {
   const { loadIdentity } = await import("./_identity.ts");
   const { loadBeliefs, saveBeliefs } = await import("./_beliefs.ts");
   const { describeBeliefs, planAttempts, recordAttempt, recordNetwork } = await import(
     "../lib/punch/beliefs.ts"
   );
   const { runPunchSession } = await import("../lib/punch/session.ts");
+  const { punchNetwork } = await import("../lib/punch/ttl_network.ts");
   const { formatPublicKey } = await import("../lib/identity/mod.ts");
   const keyPair = await loadIdentity(o.identity, g.home, io);
   const say = (l: string) => {
@@ -121,6 +156,8 @@ export async function runPunch(o: PunchCommandOptions, g: GlobalOptions, io: Io)
     ...(o.peer ? { peer: o.peer } : { allow: o.allow }),
     relays: o.relays,
     stun: o.stun,
+    // The punch socket can send the first probes with a low TTL (Deno's cannot).
+    network: punchNetwork(),
     timeoutMs: o.timeoutMs,
     holdMs: o.holdMs,
     signal: io.signal,
@@ -187,16 +224,31 @@ export async function runPunch(o: PunchCommandOptions, g: GlobalOptions, io: Io)
     ),
     ...lines.map((l) => `belief: ${l}`),
   ];
-  emit(g, io, { ...r, peer: peerHex || null, plan: planned, beliefs: lines }, human);
+  const doc = { ...r, peer: peerHex || null, plan: planned, beliefs: lines, ...extra };
+  emit(
+    g,
+    io,
+    doc,
+    extra.dhtFirst ? ["meeting through the DHT first: no direct path", ...human] : human,
+  );
   return r.path === "direct" ? EXIT.OK : EXIT.FAILED;
 }
 
-/** `punch --bootstrap`: the DHT-coordinated meeting (NAT pings, then probes), no relay. */
-async function runPunchDht(o: PunchCommandOptions, g: GlobalOptions, io: Io): Promise<number> {
+/**
+ * `punch --bootstrap`: the DHT-coordinated meeting (NAT pings, then probes), no relay. Its
+ * document is printed unless it opened nothing and `emitFailure` is false (a relay follows).
+ */
+async function runPunchDht(
+  o: PunchCommandOptions,
+  g: GlobalOptions,
+  io: Io,
+  emitFailure: boolean,
+): Promise<{ code: number; why: string; doc: Record<string, unknown> }> {
   const { loadIdentity } = await import("./_identity.ts");
   const { loadBeliefs, saveBeliefs } = await import("./_beliefs.ts");
   const { describeBeliefs, recordAttempt } = await import("../lib/punch/beliefs.ts");
   const { runDhtMeet } = await import("../lib/punch/dht_meet_driver.ts");
+  const { punchNetwork } = await import("../lib/punch/ttl_network.ts");
   const { formatPublicKey } = await import("../lib/identity/mod.ts");
   const keyPair = await loadIdentity(o.identity, g.home, io);
   const peer = o.peer ?? (o.allow as Uint8Array[])[0]!;
@@ -211,6 +263,7 @@ async function runPunchDht(o: PunchCommandOptions, g: GlobalOptions, io: Io): Pr
     bootstrap: o.bootstrap,
     timeoutMs: o.timeoutMs,
     signal: io.signal,
+    network: punchNetwork(),
     ...(o.bind ? { bind: o.bind } : {}),
   });
   let beliefs = await loadBeliefs(g.home, Date.now(), say);
@@ -235,8 +288,10 @@ async function runPunchDht(o: PunchCommandOptions, g: GlobalOptions, io: Io): Pr
     `why: ${r.why}`,
     ...lines.map((l) => `belief: ${l}`),
   ];
-  emit(g, io, { ...r, peer: peerHex, meeting: "dht", beliefs: lines }, human);
-  return r.path === "direct" ? EXIT.OK : EXIT.FAILED;
+  const doc = { ...r, peer: peerHex, meeting: "dht", beliefs: lines };
+  const code = r.path === "direct" ? EXIT.OK : EXIT.FAILED;
+  if (code === EXIT.OK || emitFailure) emit(g, io, doc, human);
+  return { code, why: r.why, doc };
 }
 
 /**

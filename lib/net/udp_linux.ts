@@ -50,6 +50,7 @@ const POLL_TIMEOUT_MS = 1000;
 
 const AF_INET = 2, AF_INET6 = 10, SOCK_DGRAM = 2, SOCK_NONBLOCK = 0o4000, SOCK_CLOEXEC = 0o2000000;
 const SOL_SOCKET = 1, SO_SNDBUF = 7, SO_RCVBUF = 8, MSG_DONTWAIT = 0x40, MSG_TRUNC = 0x20;
+const IPPROTO_IP = 0, IP_TTL = 2, IPPROTO_IPV6 = 41, IPV6_UNICAST_HOPS = 16;
 const POLLIN = 1, EFD_NONBLOCK = 0o4000, EFD_CLOEXEC = 0o2000000;
 const EAGAIN = 11, EINTR = 4;
 /** struct mmsghdr (x86-64 / aarch64): msghdr (56 bytes) + msg_len, padded. */
@@ -95,6 +96,7 @@ const SYMBOLS = {
   bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
+  getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
   recvmmsg: { parameters: ["i32", "buffer", "u32", "i32", "pointer"], result: "i32" },
   sendmmsg: { parameters: ["i32", "buffer", "u32", "i32"], result: "i32" },
@@ -184,7 +186,49 @@ interface Outgoing {
   reject: (e: Error) => void;
 }
 
-class LinuxUdpSocket implements DatagramSocket {
+/**
+ * A socket that can send one datagram with a chosen IP TTL (IPv6: hop limit): the batched
+ * Linux socket. Deno's own UDP socket cannot; see {@link canSetTtl}.
+ *
+ * @example
+ * ```ts
+ * import { bindLinuxUdp, canSetTtl } from "./udp_linux.ts";
+ * const s = bindLinuxUdp({ hostname: "127.0.0.1", port: 0 });
+ * if (s && canSetTtl(s)) {
+ *   await s.sendWithTtl(new Uint8Array([1]), s.localAddr, 1);
+ *   console.assert(s.ttl() > 1, "the default is back after the send");
+ * }
+ * s?.close();
+ * ```
+ */
+export interface TtlSocket extends DatagramSocket {
+  /**
+   * Sends `data` to `to` at once with TTL `ttl` (1-255): what was queued before goes first
+   * with the default TTL, and the default is restored right after. RangeError for a TTL
+   * out of range; UdpSendError when the system refuses the TTL or the send.
+   */
+  sendWithTtl(data: Uint8Array, to: Addr, ttl: number): Promise<void>;
+  /** The TTL (IPv6: unicast hop limit) the kernel gives this socket's datagrams now. */
+  ttl(): number;
+}
+
+/**
+ * True when `s` can send with a chosen TTL (the batched Linux socket; not Deno's socket,
+ * not the in-memory one, not with `PEERKIT_NO_FFI=1`).
+ *
+ * @example
+ * ```ts
+ * import { canSetTtl } from "./udp_linux.ts";
+ * import { MemoryNetwork } from "./memory.ts";
+ * const s = await new MemoryNetwork().bindDatagram({ hostname: "10.0.0.1", port: 1 });
+ * console.assert(!canSetTtl(s));
+ * ```
+ */
+export function canSetTtl(s: DatagramSocket): s is TtlSocket {
+  return typeof (s as Partial<TtlSocket>).sendWithTtl === "function";
+}
+
+class LinuxUdpSocket implements TtlSocket {
   readonly localAddr: Addr;
   readonly #c: Libc;
   readonly #fd: number;
@@ -241,6 +285,36 @@ class LinuxUdpSocket implements DatagramSocket {
         }
       }
     });
+  }
+
+  sendWithTtl(data: Uint8Array, to: Addr, ttl: number): Promise<void> {
+    if (!(Number.isInteger(ttl) && ttl >= 1 && ttl <= 255)) {
+      return Promise.reject(new RangeError(`ttl must be 1..255, got ${ttl}`));
+    }
+    if (this.#closed) return Promise.reject(new ClosedError("datagram socket"));
+    this.#flush();
+    if (!this.#setTtl(ttl)) {
+      this.#setTtl(-1);
+      return Promise.reject(new UdpSendError(`cannot set TTL: ${REASONS[errno(this.#c)] ?? "?"}`));
+    }
+    const sent = this.send(data, to);
+    this.#flush();
+    this.#setTtl(-1);
+    return sent;
+  }
+
+  ttl(): number {
+    const v = new Int32Array(1), len = new Uint32Array([4]);
+    const [level, opt] = this.#v6 ? [IPPROTO_IPV6, IPV6_UNICAST_HOPS] : [IPPROTO_IP, IP_TTL];
+    return this.#c.getsockopt(this.#fd, level, opt, v, len) === 0 ? v[0]! : -1;
+  }
+
+  /** Sets the TTL (-1: the route's default); an IPv6 socket also sets it for IPv4-mapped. */
+  #setTtl(ttl: number): boolean {
+    const v = new Int32Array([ttl]);
+    if (!this.#v6) return this.#c.setsockopt(this.#fd, IPPROTO_IP, IP_TTL, v, 4) === 0;
+    this.#c.setsockopt(this.#fd, IPPROTO_IP, IP_TTL, v, 4);
+    return this.#c.setsockopt(this.#fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, v, 4) === 0;
   }
 
   receive(): Promise<Datagram> {

@@ -64,6 +64,9 @@ import {
 } from "./constants.ts";
 import { decodePunchHeader, encodePunch, openPunch } from "./wire.ts";
 
+/** Addresses learned from the peer's probes, at most (each probed every 50 ms). */
+export const LEARNED_MAX = 16;
+
 /** A datagram the driver must send. */
 export interface Transmit {
   /** Index of the local socket to send from (0 is the main socket). */
@@ -105,6 +108,11 @@ export interface AttemptOptions {
   budgetMs?: number;
   /** Random source in [0, 1) for sprayed ports (default `Math.random`). */
   random?: () => number;
+  /**
+   * Ports on the peer's IP that `birthday-easy` sprays before random ones (port guessing
+   * around what the DHT's nodes reported); they count against the same bound.
+   */
+  guessPorts?: readonly number[];
   /** Random bytes for nonces and tokens (default the crypto backend's). */
   randomBytes?: (n: number) => Uint8Array;
 }
@@ -193,7 +201,10 @@ export class PunchAttempt {
   readonly #tokens = new Map<string, SentToken>();
   readonly #perDest = new Map<string, number>();
   readonly #sprayed = new Set<number>();
+  readonly #guesses: number[];
   readonly #endpoints: Addr[];
+  /** Where the peer's probes came from (socket and address), probed too while probing. */
+  readonly #learned: { socket: number; to: Addr }[] = [];
   #nextProbe: number;
   #nextRound: number;
   #nextSpray: number;
@@ -237,6 +248,7 @@ export class PunchAttempt {
     this.#random = opts.random ?? Math.random;
     this.#randomBytes = opts.randomBytes ?? ((n) => backend().randomBytes(n));
     this.#endpoints = [...opts.peerEndpoints];
+    this.#guesses = (opts.guessPorts ?? []).filter((p) => p >= 1 && p <= 65535).reverse();
     this.#nextProbe = this.#nextRound = this.#nextSpray = opts.now;
     if (this.mode === "relay") {
       this.#state = "relay";
@@ -310,6 +322,7 @@ export class PunchAttempt {
     }
     if (now >= this.#nextProbe) {
       for (const ep of this.#endpoints) this.#probe(0, ep, now, true);
+      for (const l of this.#learned) this.#probe(l.socket, l.to, now, true);
       this.#nextProbe = now + PROBE_INTERVAL_MS;
     }
     if (this.mode === "birthday-hard" && now >= this.#nextRound) {
@@ -349,6 +362,7 @@ export class PunchAttempt {
       this.stats.received++;
       this.#send(socket, from, PunchType.ACK, m.token, from, now, true);
       this.stats.answers++;
+      this.#learn(socket, from, key);
       if (this.#path && this.#path.socket === socket && formatAddr(this.#path.remote) === key) {
         this.#heard(now);
       }
@@ -386,6 +400,18 @@ export class PunchAttempt {
     }
   }
 
+  /**
+   * The peer's probe came from `from`: that address reaches it from this socket, so probe it
+   * too (its ack opens our side even when the confirm to our ack is lost, and the peer may
+   * stop probing once its own side is open). At most {@link LEARNED_MAX} addresses.
+   */
+  #learn(socket: number, from: Addr, key: string): void {
+    if (this.#state !== "probing" || this.#learned.length >= LEARNED_MAX) return;
+    if (this.#learned.some((l) => l.socket === socket && formatAddr(l.to) === key)) return;
+    if (socket === 0 && this.#endpoints.some((e) => formatAddr(e) === key)) return;
+    this.#learned.push({ socket, to: { hostname: from.hostname, port: from.port } });
+  }
+
   #heard(now: number): void {
     this.#lastHeard = now;
     if (this.#state === "lost") this.#state = "open";
@@ -413,7 +439,7 @@ export class PunchAttempt {
     if (!ip) return;
     const span = 65536 - SPRAY_PORT_MIN;
     for (let i = 0; i < SPRAY_BURST && this.stats.sprayed < SPRAY_MAX_PROBES; i++) {
-      let port = SPRAY_PORT_MIN + Math.floor(this.#random() * span);
+      let port = this.#nextGuess() ?? SPRAY_PORT_MIN + Math.floor(this.#random() * span);
       // A port already sprayed: the next free one (bounded by the span).
       for (let k = 0; k < span && this.#sprayed.has(port); k++) {
         port = port === 65535 ? SPRAY_PORT_MIN : port + 1;
@@ -422,6 +448,14 @@ export class PunchAttempt {
       this.#probe(0, { hostname: ip, port }, now, true);
       this.stats.sprayed++;
     }
+  }
+
+  /** The next port guess not sprayed yet, if any is left. */
+  #nextGuess(): number | undefined {
+    for (let p = this.#guesses.pop(); p !== undefined; p = this.#guesses.pop()) {
+      if (!this.#sprayed.has(p)) return p;
+    }
+    return undefined;
   }
 
   #send(

@@ -14,10 +14,21 @@
  * {@link DhtMeet.nextTimeout}, and sends what {@link DhtMeet.pollTransmit} returns from the
  * node's socket. NAT pings leave through the node's own queue (`DhtNode.pollTransmit`).
  *
- * Differences from c-toxcore: it needs one reported address, not four agreeing ones (the
- * node keeps the last report only), and it probes with authenticated punch datagrams rather
- * than DHT pings, so c-toxcore peers do not take part (their NAT pings are still answered by
- * the node).
+ * Where to probe: the address the peer answered us from, else the IP its close nodes agree
+ * on ({@link ReportBook}: the majority of the fresh reports, at least `minReports` of them;
+ * c-toxcore wants 4), fed from the node's events
+ * ({@link DhtMeet.handleDhtEvent}). When the nodes saw different ports (the peer's NAT maps
+ * per destination), the peer counts as hard and the probes guess ports around the reported
+ * ones ({@link guessPorts}) before random ones.
+ *
+ * Two ways to probe:
+ * - `punch` (default, peerkit to peerkit): a {@link PunchAttempt}, boxed with the two DHT
+ *   keys, so the path opens only after a round trip that proves the peer's key;
+ * - `dht-ping` (a c-toxcore peer): what c-toxcore's `punch_holes` sends, ordinary DHT ping
+ *   requests to the peer's key at the agreed address (one, or 48 guessed ports per round
+ *   when the ports differ), and the path is open when the peer's key answers a DHT ping from
+ *   the address. A c-toxcore peer that reaches us already sends no NAT ping request of its
+ *   own, so this mode starts on the answer to ours alone.
  *
  * @example
  * ```ts
@@ -41,8 +52,10 @@ import { decodeNatPing, encodeNatPing } from "../dht/wire.ts";
 import { equals as bytesEqual } from "../util/bytes.ts";
 import { keyEquals } from "../dht/distance.ts";
 import { WireError } from "../util/wire_error.ts";
+import type { DhtEvent } from "../dht/node_types.ts";
 import { PunchAttempt, type Transmit } from "./attempt.ts";
 import { ATTEMPT_ID_SIZE } from "./constants.ts";
+import { type AgreedAddress, GUESSES_PER_ROUND, guessPorts, ReportBook } from "./dht_reports.ts";
 
 /** c-toxcore `PUNCH_INTERVAL`: NAT pings (and punches) at most this often. */
 export const NAT_PING_INTERVAL_MS = 3_000;
@@ -50,6 +63,30 @@ export const NAT_PING_INTERVAL_MS = 3_000;
 export const NAT_PING_REQUEST_FRESH_MS = 6_000;
 /** Attempts after which the meeting gives up. */
 export const DHT_MEET_MAX_ATTEMPTS = 3;
+/**
+ * Close nodes that must report the peer's IP before it is probed (and they must be the
+ * majority of the fresh reports, so a tie or a lone liar gives nothing): 1. c-toxcore waits
+ * for 4 agreeing, which a small DHT gives only after several search rounds 20 s apart; in
+ * the simulation, waiting for 2 made one side start late and miss the other's NAT pings.
+ */
+export const DHT_MEET_MIN_REPORTS = 1;
+/** Rounds of DHT pings (`dht-ping` mode) after which the meeting gives up. */
+export const DHT_PING_MAX_ROUNDS = 8;
+
+/** How a {@link DhtMeet} probes: punch datagrams, or DHT pings as c-toxcore does. */
+export type DhtMeetProbe = "punch" | "dht-ping";
+
+/** The open path of a {@link DhtMeet}. */
+export interface DhtMeetPath {
+  /** The peer's address on it. */
+  remote: Addr;
+  /** Our address as the peer saw it, when it said. */
+  seenAs?: Addr;
+  /** When probing started (ms). */
+  startedAt: number;
+  /** When the first round trip completed (ms). */
+  openedAt: number;
+}
 
 /** Where a {@link DhtMeet} stands. */
 export type DhtMeetState = "pinging" | "probing" | "open" | "failed";
@@ -70,6 +107,13 @@ export interface DhtMeetOptions {
   peerHard?: boolean;
   /** Random bytes (ping ids, nonces, tokens); default the crypto backend's. */
   randomBytes?: (n: number) => Uint8Array;
+  /** How to probe (default `punch`). */
+  probe?: DhtMeetProbe;
+  /**
+   * Reporting nodes that must agree on the peer's IP (default {@link DHT_MEET_MIN_REPORTS};
+   * c-toxcore waits for 4, `MIN_AGREEING_REPORTS`).
+   */
+  minReports?: number;
 }
 
 /** Counters of a {@link DhtMeet}. */
@@ -82,8 +126,12 @@ export interface DhtMeetStats {
   responsesMatched: number;
   /** NAT pings from the peer dropped: malformed, or a response to an older id (the copies through the other nodes). */
   dropped: number;
-  /** Attempts started. */
+  /** Attempts started (`dht-ping`: rounds of DHT pings). */
   attempts: number;
+  /** DHT pings sent as probes (`dht-ping` mode). */
+  probePings: number;
+  /** DHT ping responses from the peer's key while probing (`dht-ping` mode). */
+  pingAnswers: number;
 }
 
 /** The attempt id both sides derive alike: the XOR of the two keys' first 8 bytes. */
@@ -114,7 +162,11 @@ export class DhtMeet {
     responsesMatched: 0,
     dropped: 0,
     attempts: 0,
+    probePings: 0,
+    pingAnswers: 0,
   };
+  /** The reports of the peer's close nodes. */
+  readonly reports: ReportBook = new ReportBook();
   readonly #o: DhtMeetOptions;
   readonly #random: (n: number) => Uint8Array;
   readonly #sharedKey: Uint8Array;
@@ -124,6 +176,8 @@ export class DhtMeet {
   #nextPing: number;
   #attempt: PunchAttempt | undefined;
   #failed = false;
+  /** `dht-ping` mode: the rounds so far and the path once the peer answered. */
+  #pings: { startedAt: number; lastRound: number; index: number; path?: DhtMeetPath } | undefined;
 
   /** Starts searching the peer's key on the node. @param opts node, keys, peer, time */
   constructor(opts: DhtMeetOptions) {
@@ -137,15 +191,61 @@ export class DhtMeet {
 
   /** Where the meeting stands. */
   get state(): DhtMeetState {
+    if (this.#pings?.path) return "open";
     if (this.#failed) return "failed";
+    if (this.#pings) return "probing";
     const s = this.#attempt?.state;
     if (s === "open") return "open";
     return s === "probing" ? "probing" : "pinging";
   }
 
-  /** The current attempt, once probing started. */
+  /** The current attempt, once probing started (`punch` mode). */
   get attempt(): PunchAttempt | undefined {
     return this.#attempt;
+  }
+
+  /** The open path (either mode), or `undefined`. */
+  get path(): DhtMeetPath | undefined {
+    if (this.#pings) return this.#pings.path;
+    const at = this.#attempt, p = at?.path;
+    if (!at || !p || at.state !== "open") return undefined;
+    return { remote: p.remote, seenAs: p.seenAs, startedAt: at.startedAt, openedAt: p.openedAt };
+  }
+
+  /** When probing started (ms), once it did. */
+  get probingSince(): number | undefined {
+    return this.#pings?.startedAt ?? this.#attempt?.startedAt;
+  }
+
+  /** Probes sent (punch datagrams or DHT pings). */
+  get probes(): number {
+    return this.#pings ? this.stats.probePings : this.#attempt?.stats.probes ?? 0;
+  }
+
+  /**
+   * Takes an event of the node (its `onEvent`): a nodes response that lists the peer is a
+   * report of its address; in `dht-ping` mode, a DHT ping response from the peer's key while
+   * probing opens the path. True when the event concerned the peer.
+   */
+  handleDhtEvent(e: DhtEvent, now: number): boolean {
+    if (e.type !== "response") return false;
+    if (e.kind === "nodes") {
+      let seen = false;
+      for (const n of e.nodes) {
+        if (!keyEquals(n.publicKey, this.#o.peer) || keyEquals(e.publicKey, this.#o.peer)) continue;
+        this.reports.add(e.publicKey, n.addr, now);
+        seen = true;
+      }
+      return seen;
+    }
+    if (!keyEquals(e.publicKey, this.#o.peer) || !this.#pings) return false;
+    this.stats.pingAnswers++;
+    this.#pings.path ??= {
+      remote: { hostname: e.addr.hostname, port: e.addr.port },
+      startedAt: this.#pings.startedAt,
+      openedAt: now,
+    };
+    return true;
   }
 
   /**
@@ -185,6 +285,7 @@ export class DhtMeet {
 
   /** Runs timers: the attempt's, and the NAT ping every 3 s while no path is open. */
   handleTimeout(now: number): void {
+    if (this.#pings) return this.#pingTimeout(now);
     this.#attempt?.handleTimeout(now);
     const s = this.#attempt?.state;
     if (s === "open" || s === "lost" || this.#failed) return;
@@ -195,21 +296,14 @@ export class DhtMeet {
       }
       this.#attempt = undefined;
     }
-    if (now >= this.#nextPing && this.#attempt === undefined) {
-      this.#nextPing = now + NAT_PING_INTERVAL_MS;
-      const sent = this.#o.node.routeRequest(
-        this.#o.peer,
-        REQUEST_ID.NAT_PING,
-        encodeNatPing({ response: false, pingId: this.#pingId }),
-      );
-      if (sent > 0) this.stats.pingsSent++;
-    }
+    if (now >= this.#nextPing && this.#attempt === undefined) this.#sendNatPing(now);
     this.#maybeStart(now);
   }
 
   /** When {@link handleTimeout} is due next (ms), or `undefined` once settled. */
   nextTimeout(): number | undefined {
-    if (this.#failed) return undefined;
+    if (this.#failed || this.#pings?.path) return undefined;
+    if (this.#pings) return this.#nextPing;
     const at = this.#attempt;
     if (at && at.state !== "probing") return at.state === "open" ? at.nextTimeout() : undefined;
     const t = at?.nextTimeout();
@@ -221,25 +315,76 @@ export class DhtMeet {
     return this.#attempt?.pollTransmit();
   }
 
+  /** The address to probe: where the peer answered us, else what its close nodes agree on. */
+  trustedAddress(now: number): AgreedAddress | undefined {
+    const found = this.#o.node.searchResult(this.#o.peer);
+    if (found?.addr) return { ip: found.addr.hostname, ports: [found.addr.port], reporters: 0 };
+    const nodes = found?.nodes.filter((n) => !keyEquals(n.publicKey, this.#o.peer)).length ?? 0;
+    const min = Math.min(this.#o.minReports ?? DHT_MEET_MIN_REPORTS, Math.max(1, nodes));
+    return this.reports.agreed(now, min);
+  }
+
+  #sendNatPing(now: number): void {
+    this.#nextPing = now + NAT_PING_INTERVAL_MS;
+    const sent = this.#o.node.routeRequest(
+      this.#o.peer,
+      REQUEST_ID.NAT_PING,
+      encodeNatPing({ response: false, pingId: this.#pingId }),
+    );
+    if (sent > 0) this.stats.pingsSent++;
+  }
+
+  /** `dht-ping` mode: NAT pings every 3 s until the path is open or the rounds are spent. */
+  #pingTimeout(now: number): void {
+    if (this.#pings?.path || this.#failed) return;
+    if (this.stats.attempts >= DHT_PING_MAX_ROUNDS) {
+      this.#failed = now - this.#pings!.lastRound >= NAT_PING_INTERVAL_MS;
+      if (this.#failed) return;
+    }
+    if (now >= this.#nextPing) this.#sendNatPing(now);
+  }
+
+  /** One round of c-toxcore's `punch_holes`: DHT pings to the agreed address. */
+  #pingRound(now: number, to: AgreedAddress): void {
+    const p = this.#pings ??= { startedAt: now, lastRound: -Infinity, index: 0 };
+    if (p.path || now - p.lastRound < NAT_PING_INTERVAL_MS) return;
+    if (this.stats.attempts >= DHT_PING_MAX_ROUNDS) return;
+    p.lastRound = now;
+    this.stats.attempts++;
+    let ports = to.ports.slice(0, 1);
+    if (to.ports.length > 1) {
+      ports = guessPorts(to.ports, p.index, GUESSES_PER_ROUND);
+      p.index += GUESSES_PER_ROUND;
+    }
+    for (const port of new Set(ports)) {
+      this.#o.node.ping({ hostname: to.ip, port }, this.#o.peer, now);
+      this.stats.probePings++;
+    }
+  }
+
   #maybeStart(now: number): void {
     if (this.#attempt || this.#failed || !this.#answered) return;
-    if (now - this.#requestAt > NAT_PING_REQUEST_FRESH_MS) return;
-    const found = this.#o.node.searchResult(this.#o.peer);
-    const endpoint = found?.addr ?? found?.reported;
-    if (!endpoint) return;
+    const dhtPing = this.#o.probe === "dht-ping";
+    if (!dhtPing && now - this.#requestAt > NAT_PING_REQUEST_FRESH_MS) return;
+    const to = this.trustedAddress(now);
+    if (!to) return;
     this.#answered = false;
+    if (dhtPing) return this.#pingRound(now, to);
     this.stats.attempts++;
+    const hard = to.ports.length > 1;
     this.#attempt = new PunchAttempt({
       selfPublicKey: this.#o.node.publicKey,
       peerPublicKey: this.#o.peer,
       sharedKey: this.#sharedKey,
       attemptId: sharedAttemptId(this.#o.node.publicKey, this.#o.peer),
-      peerEndpoints: [endpoint],
+      peerEndpoints: to.ports.slice(0, 8).map((port) => ({ hostname: to.ip, port })),
       selfHard: this.#o.selfHard ?? false,
-      peerHard: this.#o.peerHard ?? false,
+      peerHard: (this.#o.peerHard ?? false) || hard,
       sockets: 1,
       now,
       randomBytes: this.#random,
+      // Guessed and random ports, but within a direct attempt's budget: the meeting retries.
+      ...(hard ? { guessPorts: guessPorts(to.ports, 0, GUESSES_PER_ROUND), budgetMs: 5_000 } : {}),
     });
   }
 }

@@ -18,8 +18,9 @@ import { type Addr, formatAddr } from "../net/addr.ts";
 import { denoNetwork } from "../net/deno.ts";
 import type { Network } from "../net/types.ts";
 import { DhtDriver } from "../dht/driver.ts";
+import type { RoutedRequest } from "../dht/node_types.ts";
 import { PUNCH_KIND } from "./constants.ts";
-import { DhtMeet, type DhtMeetStats } from "./dht_meet.ts";
+import { DhtMeet, type DhtMeetProbe, type DhtMeetStats } from "./dht_meet.ts";
 
 /** Options of {@link runDhtMeet}. */
 export interface DhtMeetRunOptions {
@@ -37,6 +38,14 @@ export interface DhtMeetRunOptions {
   network?: Network;
   /** Ends the run early. */
   signal?: AbortSignal;
+  /** How to probe (default `punch`; `dht-ping` for a c-toxcore peer). */
+  probe?: DhtMeetProbe;
+  /** Our DHT key pair when it is not `keyPair` (a Tox client's DHT key). */
+  dhtKeyPair?: KeyPair;
+  /** Called with the DHT driver once it runs (to add an onion client on its socket). */
+  onDriver?: (d: DhtDriver) => void | Promise<void>;
+  /** Routed requests the meeting does not take (DHT-PK packets, ...). */
+  onRoutedRequest?: (r: RoutedRequest, now: number) => void;
 }
 
 /** What {@link runDhtMeet} found. */
@@ -78,11 +87,15 @@ export async function runDhtMeet(o: DhtMeetRunOptions): Promise<DhtMeetRunReport
   const network = o.network ?? denoNetwork;
   const socket = await network.bindDatagram(o.bind ?? { hostname: "0.0.0.0", port: 0 });
   let meet: DhtMeet | undefined;
+  const dhtKeys = o.dhtKeyPair ?? o.keyPair;
   const driver = new DhtDriver({
     socket,
     node: {
-      keyPair: o.keyPair,
-      onRoutedRequest: (r, now) => meet?.handleRoutedRequest(r, now),
+      keyPair: dhtKeys,
+      onRoutedRequest: (r, now) => {
+        if (!meet?.handleRoutedRequest(r, now)) o.onRoutedRequest?.(r, now);
+      },
+      onEvent: (e) => meet?.handleDhtEvent(e, driver.now()),
     },
   });
   const t0 = performance.now();
@@ -93,15 +106,17 @@ export async function runDhtMeet(o: DhtMeetRunOptions): Promise<DhtMeetRunReport
   try {
     meet = new DhtMeet({
       node: driver.node,
-      secretKey: o.keyPair.secretKey,
+      secretKey: dhtKeys.secretKey,
       peer: o.peer,
       now: driver.now(),
+      ...(o.probe ? { probe: o.probe } : {}),
     });
     driver.host.table.register("punch", [PUNCH_KIND], (data, from, now) => {
       meet!.handleDatagram(from, data, now);
       pump();
     });
     driver.start();
+    await o.onDriver?.(driver);
     for (const b of o.bootstrap) driver.bootstrap(b.addr, b.publicKey);
     let meetMs: number | null = null, openAt: number | undefined;
     const deadline = t0 + o.timeoutMs;
@@ -111,25 +126,29 @@ export async function runDhtMeet(o: DhtMeetRunOptions): Promise<DhtMeetRunReport
       const due = meet.nextTimeout();
       if (due !== undefined && due <= now) meet.handleTimeout(now);
       pump();
-      if (meetMs === null && meet.attempt) meetMs = Math.round(performance.now() - t0);
+      if (meetMs === null && meet.probingSince !== undefined) {
+        meetMs = Math.round(performance.now() - t0);
+      }
       if (meet.state === "open") openAt ??= performance.now();
       if (meet.state === "failed") break;
       if (openAt !== undefined && performance.now() - openAt >= LINGER_MS) break;
       await new Promise((r) => setTimeout(r, TICK_MS));
     }
-    const path = meet.attempt?.path;
+    const path = meet.path;
     const open = meet.state === "open" && path !== undefined;
     return {
       path: open ? "direct" : "none",
       local: formatAddr(driver.localAddr),
       remote: path ? formatAddr(path.remote) : null,
       seenByPeerAs: path?.seenAs ? formatAddr(path.seenAs) : null,
-      timeToFirstRoundTripMs: open ? Math.round(path.openedAt - meet.attempt!.startedAt) : null,
+      timeToFirstRoundTripMs: open ? Math.round(path.openedAt - path.startedAt) : null,
       meetMs,
-      probes: meet.attempt?.stats.probes ?? 0,
+      probes: meet.probes,
       stats: { ...meet.stats },
       why: open
-        ? "NAT pings answered through the close nodes, then a round trip proving the key"
+        ? o.probe === "dht-ping"
+          ? "NAT pings answered through the close nodes, then the peer's key answered a DHT ping"
+          : "NAT pings answered through the close nodes, then a round trip proving the key"
         : meet.stats.responsesMatched === 0
         ? "the peer never answered a NAT ping (not online, or not searching for us)"
         : `no round trip (${meet.state})`,

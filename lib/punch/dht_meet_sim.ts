@@ -90,6 +90,7 @@ export function simulateDhtMeet(o: DhtMeetSimOptions): DhtMeetSimResult {
       lanDiscovery: false,
       ...(selfAddr ? { selfAddr } : {}),
       onRoutedRequest: (r, now) => m.meet?.handleRoutedRequest(r, now),
+      onEvent: (e) => m.meet?.handleDhtEvent(e, clock.now()),
     });
     m.ep = fabric.attach(addr, (data, from) => {
       const now = clock.now();
@@ -146,7 +147,7 @@ export function simulateDhtMeet(o: DhtMeetSimOptions): DhtMeetSimResult {
     states: [pa.meet.state, pb.meet?.state ?? "none"],
     stats: [pa.meet.stats, pb.meet?.stats ?? null],
   };
-  const path = pa.meet.attempt?.path;
+  const path = pa.meet.path;
   if (path) r.pathA = path.remote;
   if (bothOpenAt !== undefined) r.timeToOpenMs = bothOpenAt;
   return r;

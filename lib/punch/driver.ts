@@ -3,9 +3,10 @@
  * {@link UdpHost}s (socket 0 is the node's main host, the others the extra sockets of the
  * birthday method); the driver registers the punch kind (0xe5) in each host's packet table,
  * sends what the attempt queues through the host of the socket index it names, and runs the
- * attempt's timeouts on the clock. The TTL the attempt asks for is not applied: Deno's UDP
- * sockets cannot set one (the lab's routers drop unsolicited inbound flows, which is what
- * the low TTL guards against on real paths).
+ * attempt's timeouts on the clock. A datagram the attempt wants with a low TTL goes out
+ * with it when the host's socket can set one (the batched Linux socket,
+ * `lib/net/udp_linux.ts`); otherwise (Deno's socket, `PEERKIT_NO_FFI=1`, the in-memory
+ * network) with the default TTL, counted in {@link PunchDriver.lowTtl} as unavailable.
  *
  * @example
  * ```ts
@@ -28,6 +29,7 @@
  */
 import { type Clock, realClock, type TimerId } from "../net/clock.ts";
 import type { UdpHost } from "../node/host.ts";
+import { canSetTtl } from "../net/udp_linux.ts";
 import type { AttemptState, PunchAttempt } from "./attempt.ts";
 import { PUNCH_KIND } from "./constants.ts";
 
@@ -38,6 +40,12 @@ export const PUNCH_LAYER = "punch";
 export class PunchDriver {
   /** The attempt. */
   readonly attempt: PunchAttempt;
+  /** Datagrams the attempt asked a TTL for: sent with it, or with the default (no way to set one). */
+  readonly lowTtl: { applied: number; unavailable: number; failed: number } = {
+    applied: 0,
+    unavailable: 0,
+    failed: 0,
+  };
   readonly #hosts: UdpHost[];
   readonly #clock: Clock;
   #timer: TimerId | undefined;
@@ -83,7 +91,18 @@ export class PunchDriver {
 
   #pump(): void {
     if (this.#closed) return;
-    for (let t; (t = this.attempt.pollTransmit());) this.#hosts[t.socket]?.send(t.data, t.to);
+    for (let t; (t = this.attempt.pollTransmit());) {
+      const host = this.#hosts[t.socket];
+      if (!host) continue;
+      if (t.ttl === undefined) host.send(t.data, t.to);
+      else if (!canSetTtl(host.socket)) {
+        this.lowTtl.unavailable++;
+        host.send(t.data, t.to);
+      } else {
+        this.lowTtl.applied++;
+        host.socket.sendWithTtl(t.data, t.to, t.ttl).catch(() => this.lowTtl.failed++);
+      }
+    }
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     const next = this.attempt.nextTimeout();

@@ -11,7 +11,11 @@
  *   answers `reply`, each with its STUN-learned endpoints.
  *
  * The starting side picks the way, so both sides always agree; a listener takes whichever
- * arrives. Bounded by the deadline, resends every 250-500 ms.
+ * arrives. With several relays, `meet` goes to every ready one (a relay that is not
+ * peerkit's, or a dead one, stops nothing): the starting side takes the first attempt that
+ * comes back, the joining side follows every attempt offered (cookie and `ready` to each
+ * relay) and takes the first introduction, so both end on the relay the starter chose.
+ * Bounded by the deadline, resends every 250-500 ms.
  *
  * @example
  * ```ts ignore
@@ -92,10 +96,12 @@ export async function meetPeer(o: MeetOptions): Promise<Met | null> {
   const helloId = toHex(backend().randomBytes(8));
   const relayHex = new Set(o.relays.map((r) => toHex(r.publicKey)));
   let coordinated: "unknown" | "yes" | "no" = o.peer ? "unknown" : "no";
-  // Relay-coordinated state: which relay, its UDP target, our cookie, the attempt.
-  let rv: { relay: Uint8Array; to: Addr; cookie: Uint8Array; id: string; peer: Uint8Array } | null =
-    null;
-  const current = () => rv; // read through a closure: the handlers assign `rv`
+  // Relay-coordinated state, per relay that offered an attempt: its UDP target, our cookie,
+  // the attempt. The starting side keeps the first only; the joining side each relay's.
+  const attempts = new Map<
+    string,
+    { relay: Uint8Array; to: Addr; cookie: Uint8Array; id: string; peer: Uint8Array }
+  >();
   const allowed = (k: Uint8Array) =>
     o.peer
       ? toHex(k) === toHex(o.peer)
@@ -103,23 +109,26 @@ export async function meetPeer(o: MeetOptions): Promise<Met | null> {
 
   const onControl = (from: Uint8Array, m: Control) => {
     if (m.t === "attempt") {
-      if (rv || !allowed(fromHex(m.peer))) return;
+      if (!allowed(fromHex(m.peer))) return;
       if ((m.role === "start") !== (o.peer !== undefined)) return;
+      // The starter keeps its first attempt; a joiner one per relay (repeats ignored).
+      if ((o.peer && attempts.size > 0) || attempts.has(toHex(from))) return;
       const spec = o.relays.find((r) => toHex(r.publicKey) === toHex(from));
       if (!spec) return;
       const port = Number(m.udp.slice(m.udp.lastIndexOf(":") + 1));
-      rv = {
+      attempts.set(toHex(from), {
         relay: from,
         to: { hostname: spec.addr.hostname, port },
         cookie: fromHex(m.cookie),
         id: m.id,
         peer: fromHex(m.peer),
-      };
+      });
       coordinated = "yes";
       if (m.role === "join") {
         relay.sendOob(from, encodeControl({ t: "ready", id: m.id, nat: o.nat }), from);
       }
     } else if (m.t === "intro") {
+      const rv = attempts.get(toHex(from));
       if (!rv || m.id !== rv.id || m.peer !== toHex(rv.peer)) return;
       const colon = m.addr.lastIndexOf(":");
       const hostname = m.addr.slice(0, colon).replace(/^\[|\]$/g, "");
@@ -150,7 +159,7 @@ export async function meetPeer(o: MeetOptions): Promise<Met | null> {
         if (h.type === "reply" && h.id === helloId && coordinated === "no") {
           got = { peer: sender, hello: h, via: "peer-exchange" };
         }
-      } else if (h.type === "hello" && !rv) {
+      } else if (h.type === "hello" && attempts.size === 0) {
         relay.sendOob(
           sender,
           encodeHello({ type: "reply", id: h.id, endpoints: o.endpoints, nat: o.nat }),
@@ -167,14 +176,12 @@ export async function meetPeer(o: MeetOptions): Promise<Met | null> {
       const now = clock.now();
       if (o.peer) {
         if (coordinated === "unknown" && now - start >= COORDINATION_WAIT_MS) coordinated = "no";
-        if (coordinated !== "no" && !rv && now - lastMeet >= 2 * RESEND_MS) {
-          // One relay coordinates (the first ready one): with several, the two sides could
-          // otherwise take attempts from different relays.
+        if (coordinated !== "no" && attempts.size === 0 && now - lastMeet >= 2 * RESEND_MS) {
+          // Every ready relay: the first attempt back wins (see the module notes).
           const ready = new Set(
             relay.relays().filter((l) => l.state === "ready").map((l) => l.publicKey.toLowerCase()),
           );
-          const r = o.relays.find((x) => ready.has(toHex(x.publicKey)));
-          if (r) {
+          for (const r of o.relays.filter((x) => ready.has(toHex(x.publicKey)))) {
             relay.sendOob(
               r.publicKey,
               encodeControl({ t: "meet", peer: toHex(o.peer), nat: o.nat }),
@@ -191,8 +198,9 @@ export async function meetPeer(o: MeetOptions): Promise<Met | null> {
           lastMeet = now;
         }
       }
-      const cur = current();
-      if (cur) o.host.send(new Uint8Array([COOKIE_KIND, ...cur.cookie]), cur.to);
+      for (const a of attempts.values()) {
+        o.host.send(new Uint8Array([COOKIE_KIND, ...a.cookie]), a.to);
+      }
       await sleep(Math.min(RESEND_MS, Math.max(1, o.deadline - clock.now())), clock, o.signal);
     }
   } finally {

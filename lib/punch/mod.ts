@@ -52,5 +52,7 @@ export type { NatLevel } from "./hello.ts";
 export * from "./beliefs.ts";
 export * from "./sim.ts";
 export * from "./dht_meet.ts";
+export * from "./dht_reports.ts";
+export * from "./ttl_network.ts";
 export * from "./dht_meet_sim.ts";
 export * from "./dht_meet_driver.ts";

@@ -66,6 +66,8 @@ export interface ToxClientOptions {
   verbose?: boolean;
   /** Name used in error messages (default `toxclient`). */
   name?: string;
+  /** Words to run the client under, e.g. `["ip", "netns", "exec", NS]` (default none). */
+  prefix?: string[];
 }
 
 /** A running c-toxcore client. Every method is bounded in time and rejects on failure. */
@@ -316,8 +318,13 @@ async function spawnClient(path: string, opts: ToxClientOptions): Promise<ToxCli
   const args = ["--udp", udp ? "on" : "off", "--ipv6", "off", "--local-discovery", "off"];
   if (udp) args.push("--port", String(opts.port ?? freePort()));
   if (opts.verbose) args.push("--verbose");
-  const child = new Deno.Command(path, { args, stdin: "piped", stdout: "piped", stderr: "piped" })
-    .spawn();
+  const [cmd, ...pre] = [...(opts.prefix ?? []), path];
+  const child = new Deno.Command(cmd!, {
+    args: [...pre, ...args],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
   const writer = child.stdin.getWriter();
   const history: ToxEvent[] = [];
   const waiters = new Set<Waiter>();

@@ -43,6 +43,8 @@ export interface BootstrapdOptions {
   keyFile?: Uint8Array;
   /** Fixed UDP port (default: a free one). */
   udpPort?: number;
+  /** Words to run the daemon under, e.g. `["ip", "netns", "exec", NS]` (default none). */
+  prefix?: string[];
 }
 
 const usedPorts = new Set<number>();
@@ -109,8 +111,9 @@ motd = "peerkit-test"
 bootstrap_nodes = (${nodes})
 `,
   );
-  const child = new Deno.Command("tox-bootstrapd", {
-    args: [`--config=${dir}/conf`, "--foreground", "--log-backend=stdout"],
+  const [cmd, ...pre] = [...(opts.prefix ?? []), "tox-bootstrapd"];
+  const child = new Deno.Command(cmd!, {
+    args: [...pre, `--config=${dir}/conf`, "--foreground", "--log-backend=stdout"],
     stdout: "piped",
     stderr: "piped",
     stdin: "null",

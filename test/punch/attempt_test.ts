@@ -177,3 +177,35 @@ Deno.test("PunchAttempt: a failed attempt stops probing at its deadline", () => 
   const probe = decodePunchHeader(pair().b.pollTransmit()!.data);
   assert.equal(probe.type, 1);
 });
+
+Deno.test("PunchAttempt: a side whose confirm was lost still opens by probing where the peer's probe came from", () => {
+  const mk = (me: typeof ka, peer: typeof ka, ep: Addr) =>
+    new PunchAttempt({
+      selfPublicKey: me.publicKey,
+      peerPublicKey: peer.publicKey,
+      sharedKey: backend().sharedKey(peer.publicKey, me.secretKey),
+      attemptId: id,
+      peerEndpoints: [ep],
+      selfHard: false,
+      peerHard: false,
+      now: 0,
+    });
+  // B believes A is at another port (say, a symmetric NAT mapped A's probe elsewhere).
+  const a = mk(ka, kb, B), b = mk(kb, ka, { hostname: A.hostname, port: 4444 });
+  while (b.pollTransmit()); // B's probes to the wrong port: lost
+  for (let t; (t = a.pollTransmit());) b.handleDatagram(0, A, t.data, 0); // A's probe arrives
+  for (let t; (t = b.pollTransmit());) a.handleDatagram(0, B, t.data, 0); // B's ack opens A
+  assert.equal(a.state, "open");
+  while (a.pollTransmit()); // A's confirm is lost
+  assert.equal(b.state, "probing");
+  b.handleTimeout(60);
+  const to = [];
+  for (let t; (t = b.pollTransmit());) {
+    to.push(t.to.port);
+    if (t.to.port === A.port) a.handleDatagram(0, B, t.data, 60);
+  }
+  assert.ok(to.includes(A.port), `B probes the address A's probe came from: ${to}`);
+  for (let t; (t = a.pollTransmit());) b.handleDatagram(0, A, t.data, 60); // A acks
+  assert.equal(b.state, "open");
+  assert.deepEqual(b.path?.remote, A);
+});

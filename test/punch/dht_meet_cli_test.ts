@@ -1,24 +1,25 @@
 /** `peerkit punch --bootstrap`: the DHT-coordinated meeting from the command line. */
 import assert from "node:assert/strict";
-import { peerkit } from "../_support/cli.ts";
+import { punchTwo } from "./_cli_pair.ts";
 import { spawnLoopbackRelay } from "../_support/relay_serve.ts";
-import { parsePunchOptions } from "../../commands/punch.ts";
+import { dhtShareMs, parsePunchOptions } from "../../commands/punch.ts";
 
 const KEY = "AB".repeat(32);
 
-async function keyOf(home: string): Promise<string> {
-  const r = await peerkit(["--json", "keygen"], { PEERKIT_HOME: home });
-  assert.equal(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout).publicKey;
-}
-
-Deno.test("parsePunchOptions(): --bootstrap replaces --relay; a listener names its one peer", async () => {
+Deno.test("parsePunchOptions(): --bootstrap alone or with --relay; a listener names its one peer", async () => {
   const o = await parsePunchOptions(KEY, { bootstrap: [`127.0.0.1:33445:${KEY}`] });
   assert.equal(o.bootstrap.length, 1);
   assert.equal(o.bootstrap[0]!.addr.port, 33445);
   assert.equal(o.relays.length, 0);
+  const both = await parsePunchOptions(KEY, {
+    bootstrap: [`127.0.0.1:1:${KEY}`],
+    relay: [`127.0.0.1:2:${KEY}`],
+  });
+  assert.equal(both.bootstrap.length + both.relays.length, 2);
+  assert.equal(dhtShareMs(20_000), 10_000, "the DHT gets half of --timeout");
+  assert.equal(dhtShareMs(1_000), 500);
+  assert.equal(dhtShareMs(4_000), 2_000);
   const bad: [string | undefined, Record<string, unknown>, RegExp][] = [
-    [KEY, { bootstrap: [`127.0.0.1:1:${KEY}`], relay: [`127.0.0.1:1:${KEY}`] }, /not both/],
     [undefined, { listen: true, allowAny: true, bootstrap: [`127.0.0.1:1:${KEY}`] }, /exactly one/],
     [KEY, { bootstrap: ["127.0.0.1:1"] }, /--bootstrap must be IP:UDPPORT:PUBKEY/],
     [KEY, {}, /--relay .*or --bootstrap/],
@@ -33,34 +34,39 @@ Deno.test("parsePunchOptions(): --bootstrap replaces --relay; a listener names i
 
 Deno.test("peerkit punch --bootstrap: two processes meet through relay serve's DHT and open a direct path", async () => {
   await using relay = await spawnLoopbackRelay();
-  const homeA = await Deno.makeTempDir({ prefix: "peerkit-dhtpunch-a-" });
-  const homeB = await Deno.makeTempDir({ prefix: "peerkit-dhtpunch-b-" });
-  try {
-    const [ka, kb] = [await keyOf(homeA), await keyOf(homeB)];
-    const common = [
-      "--bootstrap",
-      `127.0.0.1:${relay.udpPort}:${relay.publicKeyHex}`,
-      "--bind",
-      "127.0.0.1:0",
-      "--timeout",
-      "15",
-    ];
-    const [b, a] = await Promise.all([
-      peerkit(["--json", "punch", "--listen", "--allow", ka, ...common], { PEERKIT_HOME: homeB }),
-      peerkit(["--json", "punch", kb, ...common], { PEERKIT_HOME: homeA }),
-    ]);
-    assert.equal(a.code, 0, a.stderr + a.stdout);
-    assert.equal(b.code, 0, b.stderr + b.stdout);
-    const da = JSON.parse(a.stdout), db = JSON.parse(b.stdout);
-    assert.equal(da.path, "direct");
-    assert.equal(da.meeting, "dht");
-    assert.equal(da.remote, db.local);
-    assert.equal(da.peer, kb);
-    assert.ok(da.stats.responsesMatched >= 1);
-    const beliefs = JSON.parse(await Deno.readTextFile(`${homeA}/beliefs.json`));
-    assert.ok(beliefs.peers[kb].direct.a > 1, "the direct success is in the saved beliefs");
-  } finally {
-    await Deno.remove(homeA, { recursive: true });
-    await Deno.remove(homeB, { recursive: true });
-  }
+  const { da, db, kb, beliefsA } = await punchTwo([
+    "--bootstrap",
+    `127.0.0.1:${relay.udpPort}:${relay.publicKeyHex}`,
+    "--bind",
+    "127.0.0.1:0",
+    "--timeout",
+    "15",
+  ]);
+  assert.equal(da.path, "direct");
+  assert.equal(da.meeting, "dht");
+  assert.equal(da.remote, db.local);
+  assert.equal(da.peer, kb);
+  assert.ok(da.stats.responsesMatched >= 1);
+  assert.ok(beliefsA.peers[kb]!.direct.a > 1, "the direct success is in the saved beliefs");
+});
+
+Deno.test("peerkit punch --bootstrap --relay: a DHT that never answers, then the relay meeting opens the path", async () => {
+  await using relay = await spawnLoopbackRelay();
+  const { da, wallMs } = await punchTwo([
+    // Nothing answers on this port: the DHT meeting finds no node.
+    "--bootstrap",
+    `127.0.0.1:9:${relay.publicKeyHex}`,
+    "--relay",
+    `127.0.0.1:${relay.tcpPort}:${relay.publicKeyHex}`,
+    "--bind",
+    "127.0.0.1:0",
+    "--timeout",
+    "8",
+  ]);
+  assert.equal(da.path, "direct");
+  assert.equal(da.meeting, "relay-coordinated");
+  assert.equal(da.dhtFirst.meeting, "dht");
+  assert.equal(da.dhtFirst.path, "none");
+  assert.match(da.dhtFirst.why, /never answered/);
+  assert.ok(wallMs >= 4000, `the DHT had its half of --timeout first (${wallMs} ms)`);
 });
