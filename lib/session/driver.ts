@@ -10,6 +10,12 @@
  * {@link SessionDriver.setDirect}, or learned from the first valid session datagram that
  * arrives from it over UDP. A relay datagram is matched to its peer by DHT key.
  *
+ * The relay route to a peer is dropped (`RelayPath.removePeer`) once the direct path has
+ * been up and fresh for 2 s, and asked for again as soon as the direct path goes stale
+ * (silent for a few packet gaps) or down, as c-toxcore puts a directly connected peer's
+ * TCP connection to sleep and wakes it when UDP stops working; while the direct path is
+ * stale every datagram also goes by the relay (see {@link PathSelector}).
+ *
  * @example
  * ```ts
  * import { backend } from "../crypto/mod.ts";
@@ -68,6 +74,8 @@ interface PeerPaths {
   dht: Uint8Array;
   addr: Addr | undefined;
   selector: PathSelector;
+  /** The relay client is asked for a route to this peer. */
+  relayAwake: boolean;
 }
 
 /** Where to answer a cookie request. */
@@ -87,6 +95,10 @@ export interface SessionDriverStats {
   noPath: number;
   /** Event listener calls that threw. */
   listenerErrors: number;
+  /** Times a relay route was dropped because the direct path was up. */
+  relaySleeps: number;
+  /** Times a dropped relay route was asked for again (direct path stale or down). */
+  relayWakes: number;
 }
 
 /**
@@ -116,6 +128,8 @@ export class SessionDriver implements AsyncDisposable {
     relayReceived: 0,
     noPath: 0,
     listenerErrors: 0,
+    relaySleeps: 0,
+    relayWakes: 0,
   };
   readonly #udp: UdpHost;
   readonly #relay: RelayPath | undefined;
@@ -171,6 +185,14 @@ export class SessionDriver implements AsyncDisposable {
   /** The peer's UDP address, when known. */
   directAddr(peer: string): Addr | undefined {
     return this.#peers.get(peer)?.addr;
+  }
+
+  /**
+   * True while a route to `peer` is asked of the relay client; false while it is dropped
+   * because the direct path is up (and for an unknown peer).
+   */
+  relayAwake(peer: string): boolean {
+    return this.#peers.get(peer)?.relayAwake ?? false;
   }
 
   /** True while the direct path to `peer` is confirmed (a valid packet in the last 8 s). */
@@ -239,12 +261,28 @@ export class SessionDriver implements AsyncDisposable {
       p.dht = dht;
     }
     if (!p) {
-      p = { dialled: false, dht, addr: undefined, selector: new PathSelector() };
+      p = { dialled: false, dht, addr: undefined, selector: new PathSelector(), relayAwake: true };
       this.#peers.set(peer, p);
     }
     this.#byDht.set(toHex(dht), peer);
     this.#relay?.addPeer(dht);
+    p.relayAwake = true;
     return p;
+  }
+
+  /** Drops or asks again for the relay route to `p` as its direct path says. */
+  #relayRoute(p: PeerPaths, now: number): void {
+    if (!this.#relay) return;
+    const wanted = !this.#direct || p.addr === undefined || p.selector.relayWanted(now);
+    if (wanted === p.relayAwake) return;
+    p.relayAwake = wanted;
+    if (wanted) {
+      this.stats.relayWakes++;
+      this.#relay.addPeer(p.dht);
+    } else {
+      this.stats.relaySleeps++;
+      this.#relay.removePeer(p.dht);
+    }
   }
 
   /** Drops what we kept about a peer that dialled us, once its session is gone. */
@@ -268,6 +306,7 @@ export class SessionDriver implements AsyncDisposable {
       const p = this.#peers.get(peer);
       if (p && known !== peer) this.setDirect(peer, from);
       p?.selector.receivedDirect(now);
+      if (p) this.#relayRoute(p, now);
     }
     this.#flush();
   }
@@ -303,6 +342,7 @@ export class SessionDriver implements AsyncDisposable {
       }
       p.selector.setAvailable(this.#direct && p.addr !== undefined, this.#relay !== undefined);
       const paths = p.selector.route(t.bytes, now);
+      this.#relayRoute(p, now);
       if (paths.length === 0) this.stats.noPath++;
       for (const path of paths) {
         if (path === "direct" && p.addr) this.#sendUdp(t.bytes, p.addr);
@@ -339,7 +379,11 @@ export class SessionDriver implements AsyncDisposable {
   }
 
   #arm(): void {
-    const at = this.host.nextTimeout();
+    let at = this.host.nextTimeout();
+    if (this.#relay && this.#direct) {
+      const now = this.#clock.now();
+      for (const p of this.#peers.values()) at = Math.min(at, p.selector.nextChange(now));
+    }
     if (at === this.#timerAt && this.#timer !== null) return;
     if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
     this.#timer = null;
@@ -349,7 +393,9 @@ export class SessionDriver implements AsyncDisposable {
       this.#timer = null;
       this.#timerAt = Infinity;
       if (this.#closed) return;
-      this.host.handleTimeout(this.#clock.now());
+      const now = this.#clock.now();
+      this.host.handleTimeout(now);
+      for (const p of this.#peers.values()) this.#relayRoute(p, now);
       this.#flush();
     }, Math.max(0, at - this.#clock.now()));
   }
