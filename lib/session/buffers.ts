@@ -26,6 +26,12 @@ export interface SendEntry {
   sentAt: number;
   /** Waiting in the resend queue. */
   queued: boolean;
+  /** Times it was sent again (an acknowledgement of a resent packet times nothing). */
+  resends: number;
+  /** The pacer's count of delivered packets when this one was sent. */
+  delivered: number;
+  /** When the pacer last saw a delivery, as of this packet's send, ms. */
+  deliveredAt: number;
 }
 
 /**
@@ -36,8 +42,11 @@ export interface SendEntry {
  * import { SendRing } from "./buffers.ts";
  * const s = new SendRing();
  * s.push(new Uint8Array([16]), 0);
- * s.ackUntil(1);
- * console.assert(s.size === 0 && s.start === 1);
+ * s.push(new Uint8Array([17]), 0);
+ * s.free(0);
+ * console.assert(s.size === 2 && s.held === 1);
+ * s.ackUntil(2);
+ * console.assert(s.size === 0 && s.held === 0 && s.start === 2);
  * ```
  */
 export class SendRing {
@@ -46,8 +55,10 @@ export class SendRing {
   start = 0;
   /** Next number to assign. */
   end = 0;
+  /** Packets held (the span minus those a request already freed). */
+  held = 0;
 
-  /** Packets held. */
+  /** Numbers between start and end (held or freed by a request). */
   get size(): number {
     return (this.end - this.start) >>> 0;
   }
@@ -57,12 +68,23 @@ export class SendRing {
     return this.size >= PACKET_BUFFER_SIZE;
   }
 
-  /** Stores a packet sent at `now`; returns its number. Throws `RangeError` when full. */
-  push(data: Uint8Array, now: number): number {
+  /**
+   * Stores a packet sent at `now` (with the pacer's delivery count and time then);
+   * returns its number. Throws `RangeError` when full.
+   */
+  push(data: Uint8Array, now: number, delivered = 0, deliveredAt = now): number {
     if (this.full) throw new RangeError("send ring full");
     const n = this.end;
-    this.#slots[n & MASK] = { data, sentAt: now, queued: false };
+    this.#slots[n & MASK] = {
+      data,
+      sentAt: now,
+      queued: false,
+      resends: 0,
+      delivered,
+      deliveredAt,
+    };
     this.end = (n + 1) >>> 0;
+    this.held++;
     return n;
   }
 
@@ -74,7 +96,10 @@ export class SendRing {
 
   /** Frees `n` (acknowledged by a request). */
   free(n: number): void {
-    if (((n - this.start) >>> 0) < this.size) this.#slots[n & MASK] = undefined;
+    if (((n - this.start) >>> 0) < this.size && this.#slots[n & MASK] !== undefined) {
+      this.#slots[n & MASK] = undefined;
+      this.held--;
+    }
   }
 
   /**
@@ -84,6 +109,7 @@ export class SendRing {
   ackUntil(n: number): boolean {
     if (((n - this.start) >>> 0) > this.size) return false;
     while (this.start !== n) {
+      if (this.#slots[this.start & MASK] !== undefined) this.held--;
       this.#slots[this.start & MASK] = undefined;
       this.start = (this.start + 1) >>> 0;
     }

@@ -27,6 +27,7 @@ import {
   MIN_RATE,
   SEND_QUEUE_RATIO,
 } from "./constants.ts";
+import type { RateControl } from "./sender.ts";
 
 /** Per-sample growth of the loss-tolerant pacer while it is not app-limited. */
 export const FAST_GROWTH = 1.25;
@@ -47,7 +48,7 @@ export const SLOW_START_GROWTH = 2;
  * console.assert(c.packetsLeft === 0);
  * ```
  */
-export class Congestion {
+export class Congestion implements RateControl {
   /**
    * 0 for c-toxcore's rule (a resend that exhausts the token bucket is a congestion
    * event); above 0, a congestion event is instead a window whose resends exceed this
@@ -177,6 +178,40 @@ export class Congestion {
     this.rate = Math.max(MIN_RATE, this.rate);
     this.rateRequested = Math.max(this.rate, minSpeedRequest * 1.2);
   }
+
+  /** {@link RateControl}: {@link sample} then {@link refill}. */
+  tick(now: number, ringSize: number, rttMs: number, _srttMs?: number): void {
+    this.sample(now, ringSize, rttMs);
+    this.refill(now);
+  }
+
+  /** {@link RateControl}: the next sample, or the next refill while packets wait. */
+  nextTimeout(resends: boolean, fresh: boolean, _inFlight: number): number {
+    const t = this.nextSample();
+    return resends || fresh ? Math.min(t, this.nextRefill()) : t;
+  }
+
+  /** {@link RateControl}: the resend budget. */
+  resendBudget(): number {
+    return this.packetsLeftRequested;
+  }
+
+  /** {@link RateControl}: the token bucket (c-toxcore has no flight cap). */
+  newBudget(_inFlight: number): number {
+    return this.packetsLeft;
+  }
+
+  /** {@link RateControl}: c-toxcore learns nothing from acknowledgements. */
+  delivered(_n: number, _now: number): void {}
+
+  /** {@link RateControl}: not tracked (always 0). */
+  readonly deliveredTotal = 0;
+
+  /** {@link RateControl}: not tracked (always 0). */
+  readonly deliveredAt = 0;
+
+  /** {@link RateControl}: c-toxcore's rule does not track it. */
+  appLimited(): void {}
 
   /** Adds tokens for the time passed since the last refill. */
   refill(now: number): void {

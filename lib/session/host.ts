@@ -48,7 +48,7 @@ export interface SessionHostOptions {
   acceptPeer?: (realPublicKey: Uint8Array, dhtPublicKey: Uint8Array) => boolean;
   /** Outbox limit of each session. */
   outboxLimit?: number;
-  /** Rate control of each session (default `"toxcore"`). */
+  /** Rate control of each session (default `"deliveryRate"`). */
   pacer?: Pacer;
 }
 

@@ -217,16 +217,55 @@ export function paddingLength(len: number): number {
  * ```
  */
 export function encodeDataPlain(p: DataPlain): Uint8Array {
+  const out = new Uint8Array(dataPlainLength(p.payload.length));
+  encodeDataPlainInto(out, p);
+  return out;
+}
+
+/**
+ * The length of a data plaintext carrying `n` payload bytes (header, padding, payload).
+ *
+ * @example
+ * ```ts
+ * import { dataPlainLength } from "./plain.ts";
+ * console.assert(dataPlainLength(1373) === 1381 && dataPlainLength(1) === 13);
+ * ```
+ */
+export function dataPlainLength(n: number): number {
+  return 8 + paddingLength(n) + n;
+}
+
+/**
+ * {@link encodeDataPlain} into `out` (at least {@link dataPlainLength} bytes, e.g. a reused
+ * scratch buffer); returns the length written. Throws like {@link encodeDataPlain}.
+ *
+ * @example
+ * ```ts
+ * import { encodeDataPlainInto } from "./plain.ts";
+ * const out = new Uint8Array(1381);
+ * const n = encodeDataPlainInto(out, { bufferStart: 1, packetNumber: 2, payload: new Uint8Array([16]) });
+ * console.assert(n === 13 && out[3] === 1 && out[7] === 2 && out[12] === 16);
+ * ```
+ */
+export function encodeDataPlainInto(out: Uint8Array, p: DataPlain): number {
   const n = p.payload.length;
   if (n === 0 || n > MAX_DATA_PAYLOAD) throw new RangeError("payload must be 1..1373 bytes");
   if (p.payload[0] === 0) throw new RangeError("payload must start with a non-zero id");
   const pad = paddingLength(n);
-  const out = new Uint8Array(8 + pad + n);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, p.bufferStart >>> 0);
-  v.setUint32(4, p.packetNumber >>> 0);
+  const len = 8 + pad + n;
+  if (out.length < len) throw new RangeError(`out must hold ${len} bytes`);
+  const b = p.bufferStart >>> 0, k = p.packetNumber >>> 0;
+  out[0] = b >>> 24;
+  out[1] = (b >>> 16) & 0xff;
+  out[2] = (b >>> 8) & 0xff;
+  out[3] = b & 0xff;
+  out[4] = k >>> 24;
+  out[5] = (k >>> 16) & 0xff;
+  out[6] = (k >>> 8) & 0xff;
+  out[7] = k & 0xff;
+  out.fill(0, 8, 8 + pad);
   out.set(p.payload, 8 + pad);
-  return out;
+  return len;
 }
 
 /**

@@ -24,40 +24,37 @@
  * @module
  */
 import { type KeyPair, LowOrderKeyError, trySharedKey } from "../crypto/backend.ts";
-import { NONCE_SIZE, SECRET_KEY_SIZE } from "../crypto/constants.ts";
-import { incrementNonce, incrementNonceBy } from "../crypto/nonce.ts";
+import { MAC_SIZE, NONCE_SIZE, SECRET_KEY_SIZE } from "../crypto/constants.ts";
+import { incrementNonce } from "../crypto/nonce.ts";
 import { toHex } from "../util/bytes.ts";
-import { WireError } from "../util/wire_error.ts";
-import { RecvRing, SendRing } from "./buffers.ts";
 import { Congestion } from "./congestion.ts";
 import {
-  COUNTER_INTERVAL_MS,
-  DATA_NUM_THRESHOLD,
-  DEFAULT_RTT_MS,
+  DATA_HEADER_SIZE,
   ECHO_ID_SIZE,
   ID_KILL,
   ID_REQUEST,
+  KIND_DATA,
   LOSSLESS_FIRST,
   LOSSLESS_LAST,
   LOSSY_FIRST,
   LOSSY_LAST,
+  MAX_DATA_PACKET_SIZE,
   MAX_DATA_PAYLOAD,
   MAX_SEND_PACKET_TRIES,
-  MIN_RATE,
-  REQUEST_COMPARE_CONSTANT,
   SEND_PACKET_INTERVAL_MS,
 } from "./constants.ts";
+import { DeliveryRate } from "./delivery_rate.ts";
 import {
   buildCookieRequest,
   buildHandshake,
   openCookieResponse,
   type OpenedHandshake,
 } from "./handshake.ts";
-import { decodeDataPlain, encodeDataPlain } from "./plain.ts";
-import { ReplayWindow } from "./replay.ts";
+import { encodeDataPlainInto } from "./plain.ts";
+import { FAST_ACK_INTERVAL_MS, Receiver } from "./receiver.ts";
+import { type RateControl, Sender } from "./sender.ts";
 import { LOSS_TOLERANCE, type Pacer, type SessionOptions } from "./session_options.ts";
 export { LOSS_TOLERANCE, type Pacer, type SessionOptions };
-import { encodeRequest, walkRequest } from "./request.ts";
 import {
   type CloseReason,
   type DropReason,
@@ -66,7 +63,14 @@ import {
   type SessionState,
   type SessionStats,
 } from "./types.ts";
-import { type CookieResponsePacket, type DataPacket, encodeSessionPacket } from "./wire.ts";
+import type { CookieResponsePacket, DataPacket } from "./wire.ts";
+
+/** The rate control a pacer choice names. */
+function rateControl(p: Pacer | undefined): RateControl {
+  if (p === "toxcore") return new Congestion();
+  if (p === "lossTolerant") return new Congestion(LOSS_TOLERANCE);
+  return new DeliveryRate();
+}
 
 /**
  * The session state machine.
@@ -96,34 +100,24 @@ export class Session {
   readonly peerDhtPublicKey: Uint8Array;
   /** Counters. */
   readonly stats: SessionStats = newStats();
-  /** Minimum RTT measured from packet requests, ms. */
-  rtt: number = DEFAULT_RTT_MS;
   /** When a valid packet last arrived, ms. */
   lastReceived = -Infinity;
-  /** The rate control. */
-  readonly congestion: Congestion;
 
   readonly #o: SessionOptions;
   readonly #session: KeyPair;
   readonly #sendNonce: Uint8Array;
   readonly #echoId: Uint8Array;
   readonly #dhtShared: Uint8Array;
-  #recvNonce = new Uint8Array(NONCE_SIZE);
-  #recvIndex = 0;
-  #replay = new ReplayWindow();
+  readonly #plain = new Uint8Array(MAX_DATA_PACKET_SIZE);
+  readonly #sender: Sender;
+  /** With the delivery-rate pacer: acknowledge and probe the tail every 10 ms, not 50-1000. */
+  readonly #fastAcks: boolean;
+  #receiver = new Receiver(new Uint8Array(NONCE_SIZE));
   #key: Uint8Array | null = null;
   #temp: Uint8Array | null = null;
   #tempSent = 0;
   #tempAt = 0;
   #lastRequest = -Infinity;
-  #recvCounter = 0;
-  #recvRate = 0;
-  #counterAt = 0;
-  readonly #send = new SendRing();
-  readonly #recv = new RecvRing();
-  #outbox: Uint8Array[] = [];
-  #outHead = 0;
-  #resend: number[] = [];
   #tx: Uint8Array[] = [];
   #txHead = 0;
   #events: SessionEvent[] = [];
@@ -131,7 +125,8 @@ export class Session {
   private constructor(o: SessionOptions, state: SessionState) {
     this.#o = o;
     this.state = state;
-    this.congestion = new Congestion(o.pacer === "lossTolerant" ? LOSS_TOLERANCE : 0);
+    this.#sender = new Sender(rateControl(o.pacer), (p, n) => this.#sendData(p, n));
+    this.#fastAcks = this.#sender.pacer instanceof DeliveryRate;
     this.peerRealPublicKey = o.peerRealPublicKey;
     this.peerDhtPublicKey = o.peerDhtPublicKey;
     this.peer = toHex(o.peerRealPublicKey);
@@ -184,6 +179,16 @@ export class Session {
     return s;
   }
 
+  /** The rate control (c-toxcore's `Congestion` or the `DeliveryRate` pacer). */
+  get congestion(): RateControl {
+    return this.#sender.pacer;
+  }
+
+  /** Minimum RTT measured from acknowledgements, ms (1000 until measured). */
+  get rtt(): number {
+    return this.#sender.rtt;
+  }
+
   /** The next datagram for the peer, if any. */
   pollTransmit(): Uint8Array | undefined {
     if (this.#txHead >= this.#tx.length) return undefined;
@@ -218,12 +223,12 @@ export class Session {
 
   /** Lossless payloads accepted by `send` but not yet sent once. */
   get queued(): number {
-    return this.#outbox.length - this.#outHead;
+    return this.#sender.queued;
   }
 
   /** Sent lossless packets the peer has not acknowledged. */
   get inFlight(): number {
-    return this.#send.size;
+    return this.#sender.inFlight;
   }
 
   /**
@@ -231,35 +236,27 @@ export class Session {
    * session is closed or the outbox is full. It leaves when the rate control allows.
    */
   send(data: Uint8Array, now: number): boolean {
-    if (data.length === 0 || data.length > MAX_DATA_PAYLOAD) {
-      throw new RangeError("payload must be 1..1373 bytes");
-    }
-    if (data[0]! < LOSSLESS_FIRST || data[0]! > LOSSLESS_LAST) {
-      throw new RangeError("lossless payload id must be 16..191");
-    }
+    checkPayload(data, LOSSLESS_FIRST, LOSSLESS_LAST, "lossless");
     if (this.state === "closed" || this.queued >= (this.#o.outboxLimit ?? 8192)) return false;
-    this.#outbox.push(data);
+    this.#sender.enqueue(data);
     if (this.state === "established") this.#pump(now);
     return true;
   }
 
   /** Sends a lossy payload (first byte 192-254) now; `false` unless established. */
   sendLossy(data: Uint8Array, _now: number): boolean {
-    if (data.length === 0 || data.length > MAX_DATA_PAYLOAD) {
-      throw new RangeError("payload must be 1..1373 bytes");
-    }
-    if (data[0]! < LOSSY_FIRST || data[0]! > LOSSY_LAST) {
-      throw new RangeError("lossy payload id must be 192..254");
-    }
+    checkPayload(data, LOSSY_FIRST, LOSSY_LAST, "lossy");
     if (this.state !== "established") return false;
-    this.#sendData(data, this.#send.end);
+    this.#sendData(data, this.#sender.ring.end);
     return true;
   }
 
   /** Ends the session; an established one tells the peer with a kill packet. */
   kill(_now: number): void {
     if (this.state === "closed") return;
-    if (this.state === "established") this.#sendData(new Uint8Array([ID_KILL]), this.#send.end);
+    if (this.state === "established") {
+      this.#sendData(new Uint8Array([ID_KILL]), this.#sender.ring.end);
+    }
     this.#close("local");
   }
 
@@ -271,10 +268,7 @@ export class Session {
     if (this.state === "notConfirmed" || this.state === "established") {
       t = Math.min(t, this.#lastRequest + this.#requestInterval() + 1);
     }
-    if (this.state === "established") {
-      t = Math.min(t, this.congestion.nextSample());
-      if (this.queued > 0 || this.#resend.length > 0) t = Math.min(t, this.congestion.nextRefill());
-    }
+    if (this.state === "established") t = Math.min(t, this.#sender.nextTimeout());
     return t;
   }
 
@@ -331,60 +325,16 @@ export class Session {
 
   /** Handles a data packet that arrived on any path. */
   handleData(p: DataPacket, now: number): void {
-    if ((this.state !== "notConfirmed" && this.state !== "established") || this.#key === null) {
-      return this.#drop("wrongState");
-    }
-    const low = (this.#recvNonce[22]! << 8) | this.#recvNonce[23]!;
-    const diff = (p.nonceLow - low) & 0xffff;
-    const index = this.#recvIndex + diff;
-    if (this.#replay.seen(index)) return this.#drop("replay");
-    const nonce = this.#recvNonce.slice();
-    incrementNonceBy(nonce, diff);
-    const plain = this.#o.crypto.open(p.box, nonce, this.#key);
-    if (plain === null) return this.#drop("badBox");
-    let d;
-    try {
-      d = decodeDataPlain(plain);
-    } catch (e) {
-      if (e instanceof WireError) return this.#drop("malformed");
-      throw e;
-    }
-    this.#replay.mark(index);
-    if (diff > 2 * DATA_NUM_THRESHOLD) {
-      incrementNonceBy(this.#recvNonce, DATA_NUM_THRESHOLD);
-      this.#recvIndex += DATA_NUM_THRESHOLD;
-    }
-    const oldest = d.bufferStart !== this.#send.start
-      ? this.#send.get(this.#send.start)
-      : undefined;
-    if (!this.#send.ackUntil(d.bufferStart)) return this.#drop("badAck");
-    if (oldest !== undefined && !oldest.queued) this.#sampleRtt(now - oldest.sentAt);
-    this.stats.received++;
-    this.lastReceived = now;
-    const id = d.payload[0]!;
-    if (id === ID_KILL) return this.#close("killed");
-    if (id === ID_REQUEST) {
-      if (!this.#handleRequest(d.payload.subarray(1), now)) this.#drop("badRequest");
-      this.#recv.setEnd(d.packetNumber);
-    }
-    if (this.state === "notConfirmed") {
-      this.state = "established";
-      this.#temp = null;
-      this.#counterAt = now;
-      this.#events.push({ type: "established", peer: this.peer });
-    }
-    if (id >= LOSSLESS_FIRST && id <= LOSSLESS_LAST) {
-      if (!this.#recv.put(d.packetNumber, d.payload.slice())) return this.#drop("duplicate");
-      this.#recvCounter++;
-      for (let x = this.#recv.pop(); x !== undefined; x = this.#recv.pop()) {
-        this.#events.push({ type: "data", peer: this.peer, data: x });
-      }
-    } else if (id >= LOSSY_FIRST && id <= LOSSY_LAST) {
-      this.#recv.setEnd(d.packetNumber);
-      this.#events.push({ type: "lossy", peer: this.peer, data: d.payload.slice() });
-    } else if (id !== ID_REQUEST) {
-      this.#drop("reservedId");
-    }
+    this.#takeData(p, now);
+    if (this.state === "established") this.#pump(now);
+  }
+
+  /**
+   * Handles several data packets that arrived together (one received batch), then lets
+   * packets out once: the same outcome as {@link handleData} one by one, with one pump.
+   */
+  handleDataBatch(ps: readonly DataPacket[], now: number): void {
+    for (const p of ps) this.#takeData(p, now);
     if (this.state === "established") this.#pump(now);
   }
 
@@ -396,6 +346,42 @@ export class Session {
   /** Counts a drop decided by the owner (for example a malformed datagram). */
   countDrop(reason: DropReason): void {
     this.#drop(reason);
+  }
+
+  #takeData(p: DataPacket, now: number): void {
+    if ((this.state !== "notConfirmed" && this.state !== "established") || this.#key === null) {
+      return this.#drop("wrongState");
+    }
+    const r = this.#receiver;
+    const d = r.open(p, this.#o.crypto, this.#key);
+    if (typeof d === "string") return this.#drop(d);
+    if (!this.#sender.acked(d.bufferStart, now)) return this.#drop("badAck");
+    this.stats.received++;
+    this.lastReceived = now;
+    const id = d.payload[0]!;
+    if (id === ID_KILL) return this.#close("killed");
+    if (id === ID_REQUEST) {
+      if (!this.#sender.request(d.payload.subarray(1), now)) this.#drop("badRequest");
+      r.ring.setEnd(d.packetNumber);
+    }
+    if (this.state === "notConfirmed") {
+      this.state = "established";
+      this.#temp = null;
+      r.startClock(now);
+      this.#events.push({ type: "established", peer: this.peer });
+    }
+    if (id >= LOSSLESS_FIRST && id <= LOSSLESS_LAST) {
+      if (!r.ring.put(d.packetNumber, d.payload.slice())) return this.#drop("duplicate");
+      r.countLossless();
+      for (let x = r.ring.pop(); x !== undefined; x = r.ring.pop()) {
+        this.#events.push({ type: "data", peer: this.peer, data: x });
+      }
+    } else if (id >= LOSSY_FIRST && id <= LOSSY_LAST) {
+      r.ring.setEnd(d.packetNumber);
+      this.#events.push({ type: "lossy", peer: this.peer, data: d.payload.slice() });
+    } else if (id !== ID_REQUEST) {
+      this.#drop("reservedId");
+    }
   }
 
   #drop(reason: DropReason): void {
@@ -412,9 +398,7 @@ export class Session {
   #takeHandshake(hs: OpenedHandshake): boolean {
     const key = trySharedKey(this.#o.crypto, hs.sessionPublicKey, this.#session.secretKey);
     if (key === null) return false;
-    this.#recvNonce = hs.baseNonce.slice();
-    this.#recvIndex = 0;
-    this.#replay = new ReplayWindow();
+    this.#receiver = new Receiver(hs.baseNonce, this.#fastAcks);
     this.#key = key;
     return true;
   }
@@ -451,85 +435,57 @@ export class Session {
     this.stats.sent++;
   }
 
+  /** Seals one data packet straight into its datagram (one allocation per packet). */
   #sendData(payload: Uint8Array, number: number): void {
-    const plain = encodeDataPlain({ bufferStart: this.#recv.start, packetNumber: number, payload });
-    const n = this.#sendNonce;
-    const nonceLow = (n[22]! << 8) | n[23]!;
-    const box = this.#o.crypto.seal(plain, n, this.#key!);
+    const plain = this.#plain;
+    const len = encodeDataPlainInto(plain, {
+      bufferStart: this.#receiver.ring.start,
+      packetNumber: number,
+      payload,
+    });
+    const n = this.#sendNonce, c = this.#o.crypto;
+    const out = new Uint8Array(DATA_HEADER_SIZE + len + MAC_SIZE);
+    out[0] = KIND_DATA;
+    out[1] = n[22]!;
+    out[2] = n[23]!;
+    const m = plain.subarray(0, len);
+    if (c.sealInto) c.sealInto(out.subarray(DATA_HEADER_SIZE), m, n, this.#key!);
+    else out.set(c.seal(m, n, this.#key!), DATA_HEADER_SIZE);
     incrementNonce(n);
-    this.#tx.push(encodeSessionPacket({ type: "data", nonceLow, box }));
+    this.#tx.push(out);
     this.stats.sent++;
   }
 
   #sendRequest(now: number): void {
-    const r = this.#recv;
-    this.#sendData(encodeRequest(r.start, r.end, (n) => r.has(n)), this.#send.end);
+    this.#sendData(this.#receiver.request(), this.#sender.ring.end);
     this.#lastRequest = now;
   }
 
   #requestInterval(): number {
-    if (this.state !== "established" || this.#recvRate <= MIN_RATE) return SEND_PACKET_INTERVAL_MS;
-    const a = REQUEST_COMPARE_CONSTANT / ((this.#recv.span + 1) / (this.#recvRate + 1));
-    const b = (MIN_RATE / this.#recvRate) * SEND_PACKET_INTERVAL_MS + COUNTER_INTERVAL_MS;
-    return Math.min(SEND_PACKET_INTERVAL_MS, Math.max(COUNTER_INTERVAL_MS, Math.min(a, b)));
-  }
-
-  #handleRequest(body: Uint8Array, now: number): boolean {
-    const s = this.#send;
-    let newest = -Infinity;
-    const ok = walkRequest(body, s.start, s.end, (n, requested) => {
-      const e = s.get(n);
-      if (e === undefined) return;
-      if (requested) {
-        if (!e.queued && e.sentAt + this.rtt < now) {
-          e.queued = true;
-          this.#resend.push(n);
-        }
-      } else {
-        if (!e.queued) newest = Math.max(newest, e.sentAt);
-        s.free(n);
-      }
-    });
-    if (newest > -Infinity) this.#sampleRtt(now - newest);
-    return ok;
-  }
-
-  #sampleRtt(ms: number): void {
-    this.rtt = Math.min(this.rtt, Math.max(0, ms));
+    const t = this.#receiver.requestInterval(this.state === "established");
+    const snd = this.#sender;
+    // Tail probe: sent packets wait for an acknowledgement and nothing else is going out,
+    // so tell the peer our next number now (a request carries it): if the last packets
+    // were lost it learns that they exist and asks for them, instead of in up to 1 s.
+    if (this.#fastAcks && snd.inFlight > 0 && snd.queued === 0) {
+      return Math.min(t, Math.max(FAST_ACK_INTERVAL_MS, 2 * snd.srtt));
+    }
+    return t;
   }
 
   #pump(now: number): void {
-    const cc = this.congestion;
-    if (now > this.#counterAt + COUNTER_INTERVAL_MS) {
-      this.#recvRate = this.#recvCounter / ((now - this.#counterAt) / 1000);
-      this.#recvCounter = 0;
-      this.#counterAt = now;
-    }
-    cc.sample(now, this.#send.size, this.rtt);
-    cc.refill(now);
-    let resent = 0;
-    let i = 0;
-    for (; i < this.#resend.length && resent < cc.packetsLeftRequested; i++) {
-      const n = this.#resend[i]!;
-      const e = this.#send.get(n);
-      if (e === undefined || !e.queued) continue;
-      e.queued = false;
-      e.sentAt = now;
-      this.#sendData(e.data, n);
-      resent++;
-    }
-    this.#resend = i === this.#resend.length ? [] : this.#resend.slice(i);
-    this.stats.resent += resent;
-    cc.resent(resent, now);
-    while (this.queued > 0 && cc.packetsLeft > 0 && !this.#send.full) {
-      const data = this.#outbox[this.#outHead]!;
-      this.#outbox[this.#outHead++] = undefined as unknown as Uint8Array;
-      this.#sendData(data, this.#send.push(data, now));
-      cc.sentNew();
-    }
-    if (this.#outHead > 1024 && this.#outHead * 2 > this.#outbox.length) {
-      this.#outbox = this.#outbox.slice(this.#outHead);
-      this.#outHead = 0;
-    }
+    this.#receiver.tick(now);
+    const before = this.#sender.resentTotal;
+    this.#sender.pump(now);
+    this.stats.resent += this.#sender.resentTotal - before;
+  }
+}
+
+function checkPayload(data: Uint8Array, first: number, last: number, kind: string): void {
+  if (data.length === 0 || data.length > MAX_DATA_PAYLOAD) {
+    throw new RangeError("payload must be 1..1373 bytes");
+  }
+  if (data[0]! < first || data[0]! > last) {
+    throw new RangeError(`${kind} payload id must be ${first}..${last}`);
   }
 }

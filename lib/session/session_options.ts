@@ -12,12 +12,13 @@
 import type { CryptoBackend, KeyPair } from "../crypto/backend.ts";
 import type { CookieJar } from "./cookie.ts";
 /**
- * How a session paces lossless data: `"toxcore"` is c-toxcore 0.2.18's rule, where any
- * resend that exhausts the token bucket counts as congestion; `"lossTolerant"` only counts
- * a 600 ms window whose resends exceed 10 % of its sends, so random loss does not collapse
- * the rate. Both put the same valid bytes on the wire.
+ * How a session paces lossless data: `"deliveryRate"` (the default) paces at the measured
+ * delivery rate with a flight cap (BBR-like, see `delivery_rate.ts`); `"toxcore"` is
+ * c-toxcore 0.2.18's rule, where any resend that exhausts the token bucket counts as
+ * congestion; `"lossTolerant"` is that rule where only a 600 ms window whose resends exceed
+ * 10 % of its sends counts. All three put the same valid bytes on the wire.
  */
-export type Pacer = "toxcore" | "lossTolerant";
+export type Pacer = "deliveryRate" | "toxcore" | "lossTolerant";
 
 /** Resend fraction above which the loss-tolerant pacer sees congestion. */
 export const LOSS_TOLERANCE = 0.1;
@@ -40,6 +41,6 @@ export interface SessionOptions {
   peerDhtPublicKey: Uint8Array;
   /** Lossless payloads waiting for the rate control before `send` refuses (default 8192). */
   outboxLimit?: number;
-  /** Rate control: c-toxcore's rule (default) or the loss-tolerant variant. */
+  /** Rate control (default `"deliveryRate"`). */
   pacer?: Pacer;
 }
