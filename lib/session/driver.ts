@@ -49,7 +49,7 @@ import type { UdpHost } from "../node/host.ts";
 import { fromHex, toHex } from "../util/bytes.ts";
 import { KIND_COOKIE_REQUEST, KIND_DATA } from "./constants.ts";
 import type { SessionHost } from "./host.ts";
-import { PathSelector } from "./path.ts";
+import { type PathKind, PathSelector } from "./path.ts";
 import type { RelayPath } from "./relay_path.ts";
 import type { SessionEvent } from "./types.ts";
 
@@ -76,6 +76,8 @@ interface PeerPaths {
   selector: PathSelector;
   /** The relay client is asked for a route to this peer. */
   relayAwake: boolean;
+  /** The paths of the last datagram routed (to notice a switch). */
+  lastRoute: string;
 }
 
 /** Where to answer a cookie request. */
@@ -99,6 +101,8 @@ export interface SessionDriverStats {
   relaySleeps: number;
   /** Times a dropped relay route was asked for again (direct path stale or down). */
   relayWakes: number;
+  /** Times a peer's datagrams moved between direct-only and via the relay. */
+  pathSwitches: number;
 }
 
 /**
@@ -130,6 +134,7 @@ export class SessionDriver implements AsyncDisposable {
     listenerErrors: 0,
     relaySleeps: 0,
     relayWakes: 0,
+    pathSwitches: 0,
   };
   readonly #udp: UdpHost;
   readonly #relay: RelayPath | undefined;
@@ -261,7 +266,14 @@ export class SessionDriver implements AsyncDisposable {
       p.dht = dht;
     }
     if (!p) {
-      p = { dialled: false, dht, addr: undefined, selector: new PathSelector(), relayAwake: true };
+      p = {
+        dialled: false,
+        dht,
+        addr: undefined,
+        selector: new PathSelector(),
+        relayAwake: true,
+        lastRoute: "",
+      };
       this.#peers.set(peer, p);
     }
     this.#byDht.set(toHex(dht), peer);
@@ -342,6 +354,7 @@ export class SessionDriver implements AsyncDisposable {
       }
       p.selector.setAvailable(this.#direct && p.addr !== undefined, this.#relay !== undefined);
       const paths = p.selector.route(t.bytes, now);
+      this.#switched(p, paths);
       this.#relayRoute(p, now);
       if (paths.length === 0) this.stats.noPath++;
       for (const path of paths) {
@@ -350,6 +363,14 @@ export class SessionDriver implements AsyncDisposable {
       }
     }
     this.#arm();
+  }
+
+  /** Counts moves of a peer's datagrams between direct-only and via the relay. */
+  #switched(p: PeerPaths, paths: PathKind[]): void {
+    if (paths.length === 0) return;
+    const route = paths.length === 1 && paths[0] === "direct" ? "direct" : "relay";
+    if (p.lastRoute !== "" && route !== p.lastRoute) this.stats.pathSwitches++;
+    p.lastRoute = route;
   }
 
   #sendUdp(bytes: Uint8Array, to: Addr): void {

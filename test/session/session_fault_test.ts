@@ -121,7 +121,7 @@ async function pathSwitches(): Promise<void> {
   await a.relay!.waitForPeer(b.d.host.dhtPublicKey, 10_000);
   const toB = b.d.host.peer, toA = a.d.host.peer;
   const src = src64(14);
-  const t = { open: 0, direct: 0, block: 0, slept: false, relayAtBlock: 0 };
+  const t = { open: 0, direct: 0, block: 0, slept: false, routeWhileSlept: true, relayAtBlock: 0 };
   const res = await bulk(a, b, src, async (got) => {
     const now = Date.now();
     if (!t.open && got >= src.length / 4) {
@@ -130,7 +130,10 @@ async function pathSwitches(): Promise<void> {
     } else if (t.open && !t.direct && a.d.directUp(toB) && b.d.directUp(toA)) {
       t.direct = now;
     } else if (t.direct && !t.block) {
-      t.slept ||= !a.d.relayAwake(toB) && !b.d.relayAwake(toA);
+      if (!t.slept && !a.d.relayAwake(toB) && !b.d.relayAwake(toA)) {
+        t.slept = true;
+        t.routeWhileSlept = a.relay!.isOnline(b.d.host.dhtPublicKey);
+      }
       if (got >= src.length * 3 / 4 && (t.slept || now - t.direct > 6000)) {
         t.block = now; // UDP blocked again: back to the relay
         t.relayAtBlock = a.d.stats.relaySent;
@@ -149,6 +152,8 @@ async function pathSwitches(): Promise<void> {
   assert(res.exact, `switches: byte-exact (${res.received} of ${src.length} bytes)`);
   assert(t.direct > 0 && t.block > 0, "both switches happened mid-transfer");
   assert(t.slept, "the relay route was dropped while the direct path was up");
+  assert(!t.routeWhileSlept, "the relay client had no route to the peer then");
+  assert(a.d.stats.pathSwitches >= 2, "a's data moved to the direct path and back");
   assert(a.d.stats.relayWakes >= 1, "and asked for again when it went quiet");
   assert(a.d.stats.relaySent - t.relayAtBlock > 1000, "the last part went by the relay");
   // Generous: alone a switch stalls 0.3-1 s here; with the other cases beside it, up to 2.4 s.
