@@ -331,6 +331,7 @@ export class SessionDriver implements AsyncDisposable {
     this.host.handleDatagram(data, this.#clock.now(), {
       ...(known ? { peer: known } : {}),
       reply,
+      relay: true,
     });
     this.#flush();
   }
