@@ -14,28 +14,9 @@
  * @module
  */
 
-const SOURCE = new URL("./_fault_shim.c", import.meta.url).pathname;
-let built: Promise<string> | null = null;
+import { buildC } from "../_support/build_c.ts";
 
-/** Compiles the shim into a temporary directory (once per process); rejects in one line. */
-export function buildFaultShim(): Promise<string> {
-  return built ??= (async () => {
-    const dir = await Deno.makeTempDir({ prefix: "peerkit-fault-shim-" });
-    addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
-    const bin = `${dir}/fault_shim`;
-    const r = await new Deno.Command("gcc", {
-      args: ["-O2", "-Wall", "-o", bin, SOURCE],
-      stdout: "piped",
-      stderr: "piped",
-    }).output().catch((e) => ({ success: false, stderr: new TextEncoder().encode(e.message) }));
-    if (!r.success) {
-      built = null;
-      const why = new TextDecoder().decode(r.stderr).trim().split("\n")[0];
-      throw new Error(`cannot build the fault shim: ${why}`);
-    }
-    return bin;
-  })();
-}
+const SOURCE = new URL("./_fault_shim.c", import.meta.url).pathname;
 
 /** The shim's counters, per direction [a → b, b → a]. */
 export interface ShimStats {
@@ -69,7 +50,7 @@ export async function startFaultShim(
   seed: number,
   maxSeconds = 300,
 ): Promise<FaultShim> {
-  const bin = await buildFaultShim();
+  const bin = await buildC(SOURCE, "fault_shim");
   const child = new Deno.Command(bin, {
     args: [String(aPort), String(bPort), String(maxSeconds), String(seed)],
     stdin: "piped",

@@ -70,6 +70,20 @@ export async function faultPeer(
   };
 }
 
+/** One line of what the sender's session and both drivers hold, for a failure message. */
+export function describe(a: FaultPeer, b: FaultPeer): string {
+  const s = a.d.host.session(b.d.host.peer);
+  const r = b.d.host.session(a.d.host.peer);
+  const sender = s
+    ? `in flight ${s.inFlight}, queued ${s.queued}, sent ${s.stats.sent}, resent ${s.stats.resent}, rtt ${
+      s.rtt.toFixed(1)
+    } ms`
+    : "no session";
+  return `sender: ${sender}; receiver got ${r?.stats.received ?? 0}; a ${
+    JSON.stringify(a.d.stats)
+  }; b ${JSON.stringify(b.d.stats)}`;
+}
+
 /** Waits until `ok()` or `ms` passed (20 ms polls). */
 export async function until(ok: () => boolean, ms: number): Promise<boolean> {
   const end = Date.now() + ms;

@@ -15,7 +15,15 @@ import assert from "node:assert/strict";
 import { needs } from "../_support/env.ts";
 import { spawnLoopbackRelay } from "../_support/relay_serve.ts";
 import { startFaultShim } from "./_fault_shim.ts";
-import { bulk, type FaultPeer, faultPeer, src64, stallAround, until } from "./_fault_world.ts";
+import {
+  bulk,
+  describe,
+  type FaultPeer,
+  faultPeer,
+  src64,
+  stallAround,
+  until,
+} from "./_fault_world.ts";
 
 const MB = 1 << 20;
 const rate = (bytes: number, ms: number) => (bytes / MB / (ms / 1000)).toFixed(1);
@@ -47,7 +55,10 @@ async function lossyDirect(): Promise<void> {
       `(${rate(src.length, r.ms)} MiB/s), shim dropped ${s.dropped[0]} of ` +
       `${s.passed[0] + s.dropped[0]} a→b, ${s.dropped[1]} of ${s.passed[1] + s.dropped[1]} b→a`,
   );
-  assert(r.exact, `lossy direct: byte-exact (${r.received} of ${src.length} bytes)`);
+  assert(
+    r.exact,
+    `lossy direct: byte-exact (${r.received} of ${src.length} bytes; ${describe(a, b)})`,
+  );
   const sent = s.passed[0] + s.dropped[0];
   assert(s.dropped[0] > sent * 0.04 && s.dropped[0] < sent * 0.06, "about 5 % dropped");
   assert.equal(a.d.stats.relaySent, 0);
@@ -69,7 +80,10 @@ async function relayUdpBlocked(): Promise<void> {
     `fault: relay, UDP blocked: 64 MiB in ${res.ms} ms (${rate(src.length, res.ms)} MiB/s), ` +
       `routed ${a.path!.stats.routed}, UDP tried and dropped ${s.dropped[0]}+${s.dropped[1]}`,
   );
-  assert(res.exact, `relay: byte-exact (${res.received} of ${src.length} bytes)`);
+  assert(
+    res.exact,
+    `relay: byte-exact (${res.received} of ${src.length} bytes; ${describe(a, b)})`,
+  );
   assert(s.dropped[0] > 0 && s.dropped[1] > 0, "both sides tried UDP");
   assert.equal(s.passed[0] + s.passed[1], 0, "no datagram got through");
   assert(a.path!.stats.routed > src.length / 1400, "the data went over the routed connection");
@@ -101,7 +115,10 @@ async function relayKilled(): Promise<void> {
     `fault: relay in use SIGKILLed at 32 MiB: 64 MiB in ${res.ms} ms ` +
       `(${rate(src.length, res.ms)} MiB/s), longest delivery gap after the kill ${stall} ms`,
   );
-  assert(res.exact, `relay killed: byte-exact (${res.received} of ${src.length} bytes)`);
+  assert(
+    res.exact,
+    `relay killed: byte-exact (${res.received} of ${src.length} bytes; ${describe(a, b)})`,
+  );
   assert(killedAt > 0, "a relay was killed mid-transfer");
   const left = a.relay!.relays();
   assert.notEqual(left.find((l) => l.publicKey.toLowerCase() === killed)?.state, "ready");
@@ -149,7 +166,10 @@ async function pathSwitches(): Promise<void> {
       `relay→direct ${toDirect} ms, direct→relay ${toRelay} ms; relay route dropped ` +
       `${a.d.stats.relaySleeps}×, asked again ${a.d.stats.relayWakes}×`,
   );
-  assert(res.exact, `switches: byte-exact (${res.received} of ${src.length} bytes)`);
+  assert(
+    res.exact,
+    `switches: byte-exact (${res.received} of ${src.length} bytes; ${describe(a, b)})`,
+  );
   assert(t.direct > 0 && t.block > 0, "both switches happened mid-transfer");
   assert(t.slept, "the relay route was dropped while the direct path was up");
   assert(!t.routeWhileSlept, "the relay client had no route to the peer then");
