@@ -150,14 +150,20 @@ export async function bulk(
 
 /**
  * The longest time (ms) with no delivery from `at` until `windowMs` later: the gap that
- * spans `at` and every gap that ends inside the window.
+ * spans `at` and every gap that starts inside the window, leaving out gaps that end after
+ * `endBefore` (the next event's own).
  */
-export function stallAround(times: number[], at: number, windowMs: number): number {
+export function stallAround(
+  times: number[],
+  at: number,
+  windowMs: number,
+  endBefore = Infinity,
+): number {
   let worst = 0;
   for (let i = 1; i < times.length; i++) {
     const t = times[i]!, prev = times[i - 1]!;
     if (t < at) continue;
-    if (prev > at + windowMs) break;
+    if (prev > at + windowMs || t > endBefore) break;
     worst = Math.max(worst, t - prev);
   }
   return worst;

@@ -158,7 +158,7 @@ async function pathSwitches(): Promise<void> {
       }
     }
   }, 100_000);
-  const toDirect = stallAround(res.times, t.open, t.direct - t.open + 2000);
+  const toDirect = stallAround(res.times, t.open, t.direct - t.open + 2000, t.block);
   const toRelay = stallAround(res.times, t.block, 10_000);
   console.log(
     `fault: path switches: 64 MiB in ${res.ms} ms (${rate(src.length, res.ms)} MiB/s); ` +
