@@ -91,6 +91,22 @@ export async function until(ok: () => boolean, ms: number): Promise<boolean> {
   return ok();
 }
 
+/**
+ * Queues `src` from offset `at` on `d` for `to` as id-160 packets of {@link CHUNK} bytes
+ * while the session takes them; returns the offset reached.
+ */
+export function sendChunks(d: SessionDriver, to: string, src: Uint8Array, at: number): number {
+  while (at < src.length) {
+    const piece = src.subarray(at, at + CHUNK);
+    const pkt = new Uint8Array(piece.length + 1);
+    pkt[0] = 160;
+    pkt.set(piece, 1);
+    if (!d.send(to, pkt)) break;
+    at += piece.length;
+  }
+  return at;
+}
+
 /** What a transfer delivered. */
 export interface TransferResult {
   /** True when exactly `src` arrived (length and SHA-256). */
@@ -130,14 +146,7 @@ export async function bulk(
   let at = 0;
   try {
     while (len < src.length && Date.now() < deadline) {
-      while (at < src.length) {
-        const piece = src.subarray(at, at + CHUNK);
-        const pkt = new Uint8Array(piece.length + 1);
-        pkt[0] = 160;
-        pkt.set(piece, 1);
-        if (!a.d.send(to, pkt)) break;
-        at += piece.length;
-      }
+      at = sendChunks(a.d, to, src, at);
       await tick(len);
       await new Promise((r) => setTimeout(r, 2));
     }

@@ -15,9 +15,8 @@ import { SessionHost } from "../../lib/session/host.ts";
 import { RelayPath } from "../../lib/session/relay_path.ts";
 import { fromHex, toHex } from "../../lib/util/bytes.ts";
 import { spawnLoopbackRelay } from "../_support/relay_serve.ts";
+import { sendChunks } from "./_fault_world.ts";
 import { pattern } from "./_transfer.ts";
-
-const CHUNK = 1372;
 
 interface Peer extends AsyncDisposable {
   d: SessionDriver;
@@ -91,14 +90,7 @@ async function transfer(
       await gate;
       gate = undefined;
     }
-    while (at < src.length) {
-      const piece = src.subarray(at, at + CHUNK);
-      const pkt = new Uint8Array(piece.length + 1);
-      pkt[0] = 160;
-      pkt.set(piece, 1);
-      if (!a.d.send(to, pkt)) break;
-      at += piece.length;
-    }
+    at = sendChunks(a.d, to, src, at);
     await new Promise((r) => setTimeout(r, 2));
   }
   off();
