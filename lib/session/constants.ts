@@ -74,6 +74,11 @@ export const MAX_SEND_PACKET_TRIES = 8;
 export const COOKIE_TIMEOUT_MS = 15_000;
 /** RTT assumed before any measurement, ms (`DEFAULT_PING_CONNECTION`). */
 export const DEFAULT_RTT_MS = 1000;
+/**
+ * Least time before a packet asked for over a TCP relay is resent, ms
+ * (`DEFAULT_TCP_PING_CONNECTION`): the relay's queue may still hold it.
+ */
+export const TCP_RESEND_DELAY_MS = 500;
 
 /** Congestion sampling period, ms (`PACKET_COUNTER_AVERAGE_INTERVAL`). */
 export const COUNTER_INTERVAL_MS = 50;

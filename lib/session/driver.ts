@@ -10,6 +10,12 @@
  * {@link SessionDriver.setDirect}, or learned from the first valid session datagram that
  * arrives from it over UDP. A relay datagram is matched to its peer by DHT key.
  *
+ * The relay route to a peer is dropped (`RelayPath.removePeer`) once the direct path has
+ * been up and fresh for 2 s, and asked for again as soon as the direct path goes stale
+ * (silent for a few packet gaps) or down, as c-toxcore puts a directly connected peer's
+ * TCP connection to sleep and wakes it when UDP stops working; while the direct path is
+ * stale every datagram also goes by the relay (see {@link PathSelector}).
+ *
  * @example
  * ```ts
  * import { backend } from "../crypto/mod.ts";
@@ -43,7 +49,7 @@ import type { UdpHost } from "../node/host.ts";
 import { fromHex, toHex } from "../util/bytes.ts";
 import { KIND_COOKIE_REQUEST, KIND_DATA } from "./constants.ts";
 import type { SessionHost } from "./host.ts";
-import { PathSelector } from "./path.ts";
+import { type PathKind, PathSelector } from "./path.ts";
 import type { RelayPath } from "./relay_path.ts";
 import type { SessionEvent } from "./types.ts";
 
@@ -68,6 +74,10 @@ interface PeerPaths {
   dht: Uint8Array;
   addr: Addr | undefined;
   selector: PathSelector;
+  /** The relay client is asked for a route to this peer. */
+  relayAwake: boolean;
+  /** The paths of the last datagram routed (to notice a switch). */
+  lastRoute: string;
 }
 
 /** Where to answer a cookie request. */
@@ -87,6 +97,12 @@ export interface SessionDriverStats {
   noPath: number;
   /** Event listener calls that threw. */
   listenerErrors: number;
+  /** Times a relay route was dropped because the direct path was up. */
+  relaySleeps: number;
+  /** Times a dropped relay route was asked for again (direct path stale or down). */
+  relayWakes: number;
+  /** Times a peer's datagrams moved between direct-only and via the relay. */
+  pathSwitches: number;
 }
 
 /**
@@ -116,6 +132,9 @@ export class SessionDriver implements AsyncDisposable {
     relayReceived: 0,
     noPath: 0,
     listenerErrors: 0,
+    relaySleeps: 0,
+    relayWakes: 0,
+    pathSwitches: 0,
   };
   readonly #udp: UdpHost;
   readonly #relay: RelayPath | undefined;
@@ -173,6 +192,14 @@ export class SessionDriver implements AsyncDisposable {
   /** The peer's UDP address, when known. */
   directAddr(peer: string): Addr | undefined {
     return this.#peers.get(peer)?.addr;
+  }
+
+  /**
+   * True while a route to `peer` is asked of the relay client; false while it is dropped
+   * because the direct path is up (and for an unknown peer).
+   */
+  relayAwake(peer: string): boolean {
+    return this.#peers.get(peer)?.relayAwake ?? false;
   }
 
   /** True while the direct path to `peer` is confirmed (a valid packet in the last 8 s). */
@@ -241,12 +268,35 @@ export class SessionDriver implements AsyncDisposable {
       p.dht = dht;
     }
     if (!p) {
-      p = { dialled: false, dht, addr: undefined, selector: new PathSelector() };
+      p = {
+        dialled: false,
+        dht,
+        addr: undefined,
+        selector: new PathSelector(),
+        relayAwake: true,
+        lastRoute: "",
+      };
       this.#peers.set(peer, p);
     }
     this.#byDht.set(toHex(dht), peer);
     this.#relay?.addPeer(dht);
+    p.relayAwake = true;
     return p;
+  }
+
+  /** Drops or asks again for the relay route to `p` as its direct path says. */
+  #relayRoute(p: PeerPaths, now: number): void {
+    if (!this.#relay) return;
+    const wanted = !this.#direct || p.addr === undefined || p.selector.relayWanted(now);
+    if (wanted === p.relayAwake) return;
+    p.relayAwake = wanted;
+    if (wanted) {
+      this.stats.relayWakes++;
+      this.#relay.addPeer(p.dht);
+    } else {
+      this.stats.relaySleeps++;
+      this.#relay.removePeer(p.dht);
+    }
   }
 
   /** Drops what we kept about a peer that dialled us, once its session is gone. */
@@ -270,6 +320,7 @@ export class SessionDriver implements AsyncDisposable {
       const p = this.#peers.get(peer);
       if (p && known !== peer) this.setDirect(peer, from);
       p?.selector.receivedDirect(now);
+      if (p) this.#relayRoute(p, now);
     }
     this.#flush();
   }
@@ -282,6 +333,7 @@ export class SessionDriver implements AsyncDisposable {
     this.host.handleDatagram(data, this.#clock.now(), {
       ...(known ? { peer: known } : {}),
       reply,
+      relay: true,
     });
     this.#flush();
   }
@@ -305,6 +357,8 @@ export class SessionDriver implements AsyncDisposable {
       }
       p.selector.setAvailable(this.#direct && p.addr !== undefined, this.#relay !== undefined);
       const paths = p.selector.route(t.bytes, now);
+      this.#switched(p, paths);
+      this.#relayRoute(p, now);
       if (paths.length === 0) this.stats.noPath++;
       for (const path of paths) {
         if (path === "direct" && p.addr) this.#sendUdp(t.bytes, p.addr);
@@ -313,6 +367,14 @@ export class SessionDriver implements AsyncDisposable {
     }
     for (const peer of this.#closedPeers.splice(0)) this.#forget(peer);
     this.#arm();
+  }
+
+  /** Counts moves of a peer's datagrams between direct-only and via the relay. */
+  #switched(p: PeerPaths, paths: PathKind[]): void {
+    if (paths.length === 0) return;
+    const route = paths.length === 1 && paths[0] === "direct" ? "direct" : "relay";
+    if (p.lastRoute !== "" && route !== p.lastRoute) this.stats.pathSwitches++;
+    p.lastRoute = route;
   }
 
   #sendUdp(bytes: Uint8Array, to: Addr): void {
@@ -342,7 +404,11 @@ export class SessionDriver implements AsyncDisposable {
   }
 
   #arm(): void {
-    const at = this.host.nextTimeout();
+    let at = this.host.nextTimeout();
+    if (this.#relay && this.#direct) {
+      const now = this.#clock.now();
+      for (const p of this.#peers.values()) at = Math.min(at, p.selector.nextChange(now));
+    }
     // An armed timer that fires no later is kept: waking early costs one empty
     // handleTimeout, re-arming costs a timer per flush (every pump moves the next refill).
     if (this.#timer !== null && at >= this.#timerAt) return;
@@ -354,7 +420,9 @@ export class SessionDriver implements AsyncDisposable {
       this.#timer = null;
       this.#timerAt = Infinity;
       if (this.#closed) return;
-      this.host.handleTimeout(this.#clock.now());
+      const now = this.#clock.now();
+      this.host.handleTimeout(now);
+      for (const p of this.#peers.values()) this.#relayRoute(p, now);
       this.#flush();
     }, Math.max(0, at - this.#clock.now()));
   }

@@ -58,6 +58,8 @@ export interface DatagramOrigin {
   peer?: string;
   /** Opaque token to send a cookie response back on the same path. */
   reply?: unknown;
+  /** True when it came through a TCP relay (packet requests then resend after ≥ 500 ms). */
+  relay?: boolean;
 }
 
 /** A datagram to send: to a peer, or back on the path a cookie request came from. */
@@ -234,7 +236,7 @@ export class SessionHost {
         const s = from.peer === undefined ? undefined : this.#sessions.get(from.peer);
         if (!s) return this.#drop("unknownPeer");
         const got = s.stats.received;
-        s.handleData(p, now);
+        s.handleData(p, now, from.relay ?? false);
         this.#collect(s);
         return s.stats.received > got ? s.peer : undefined;
       }

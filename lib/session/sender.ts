@@ -127,18 +127,20 @@ export class Sender {
 
   /**
    * Walks a packet request (its body, without the id byte): numbers the peer has are
-   * freed, requested ones older than one RTT are queued for resending. `false` when the
-   * request is malformed (what was walked before the fault stays walked).
+   * freed, requested ones older than one RTT (and than `minResendAfter`, ms) are queued
+   * for resending. `false` when the request is malformed (what was walked before the
+   * fault stays walked).
    */
-  request(body: Uint8Array, now: number): boolean {
+  request(body: Uint8Array, now: number, minResendAfter = 0): boolean {
     const s = this.ring;
+    const after = Math.max(this.resendAfter, minResendAfter);
     let newest: SendEntry | undefined;
     const before = s.held;
     const ok = walkRequest(body, s.start, s.end, (n, requested) => {
       const e = s.get(n);
       if (e === undefined) return;
       if (requested) {
-        if (!e.queued && e.sentAt + this.resendAfter < now) {
+        if (!e.queued && e.sentAt + after < now) {
           e.queued = true;
           this.#resend.push(n);
         }

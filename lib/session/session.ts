@@ -37,6 +37,7 @@ import {
   LOSSY_LAST,
   MAX_DATA_PACKET_SIZE,
   MAX_DATA_PAYLOAD,
+  TCP_RESEND_DELAY_MS,
 } from "./constants.ts";
 import { DeliveryRate } from "./delivery_rate.ts";
 import {
@@ -315,9 +316,12 @@ export class Session {
     return "ok";
   }
 
-  /** Handles a data packet that arrived on any path. */
-  handleData(p: DataPacket, now: number): void {
-    this.#takeData(p, now);
+  /**
+   * Handles a data packet that arrived on any path; `viaRelay` when through a TCP relay
+   * (then what it asks for is resent only after `TCP_RESEND_DELAY_MS`, as c-toxcore does).
+   */
+  handleData(p: DataPacket, now: number, viaRelay = false): void {
+    this.#takeData(p, now, viaRelay);
     if (this.state === "established") this.#pump(now);
   }
 
@@ -331,7 +335,7 @@ export class Session {
     this.#drop(reason);
   }
 
-  #takeData(p: DataPacket, now: number): void {
+  #takeData(p: DataPacket, now: number, viaRelay = false): void {
     if ((this.state !== "notConfirmed" && this.state !== "established") || this.#key === null) {
       return this.#drop("wrongState");
     }
@@ -344,7 +348,8 @@ export class Session {
     const id = d.payload[0]!;
     if (id === ID_KILL) return this.#close("killed");
     if (id === ID_REQUEST) {
-      if (!this.#sender.request(d.payload.subarray(1), now)) this.#drop("badRequest");
+      const floor = viaRelay ? TCP_RESEND_DELAY_MS : 0;
+      if (!this.#sender.request(d.payload.subarray(1), now, floor)) this.#drop("badRequest");
       r.ring.setEnd(d.packetNumber);
     }
     if (this.state === "notConfirmed") {

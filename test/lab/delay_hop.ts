@@ -12,10 +12,10 @@
  * @module
  */
 import type { NatLab } from "./lab.ts";
+import { buildC } from "../_support/build_c.ts";
 import { delayHops } from "./plan.ts";
 
 const SOURCE = new URL("./delay_hop.c", import.meta.url).pathname;
-let built: Promise<string> | null = null;
 
 /**
  * Compiles `delay_hop.c` into a temporary directory (once per process, removed at exit) and
@@ -28,22 +28,7 @@ let built: Promise<string> | null = null;
  * ```
  */
 export function buildDelayHop(): Promise<string> {
-  return built ??= (async () => {
-    const dir = await Deno.makeTempDir({ prefix: "peerkit-delay-hop-" });
-    addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
-    const bin = `${dir}/delay_hop`;
-    const r = await new Deno.Command("gcc", {
-      args: ["-O2", "-Wall", "-o", bin, SOURCE],
-      stdout: "piped",
-      stderr: "piped",
-    }).output().catch((e) => ({ success: false, stderr: new TextEncoder().encode(e.message) }));
-    if (!r.success) {
-      built = null;
-      const why = new TextDecoder().decode(r.stderr).trim().split("\n")[0];
-      throw new Error(`cannot build the lab delay hop: ${why}`);
-    }
-    return bin;
-  })();
+  return buildC(SOURCE, "delay_hop");
 }
 
 /**
