@@ -205,7 +205,11 @@ async function runPunchRelay(
     `peer endpoints: ${r.remote.endpoints.join(" ") || "unknown"}, NAT ${r.remote.nat}`,
     ...(r.attempt
       ? [
-        `attempt: ${r.attempt.mode}, ${r.attempt.probes} probes (${r.attempt.sprayed} random), ${r.attempt.sockets} sockets`,
+        `attempt: ${r.attempt.mode}, ${r.attempt.probes} probes (${r.attempt.sprayed} random), ${r.attempt.sockets} sockets, ${r.attempt.lowTtl.applied} with a low TTL${
+          r.attempt.lowTtl.unavailable > 0
+            ? ` (${r.attempt.lowTtl.unavailable} without: no TTL control)`
+            : ""
+        }`,
       ]
       : []),
     ...(r.timeToFirstRoundTripMs !== null

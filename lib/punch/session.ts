@@ -96,6 +96,8 @@ export interface PunchReport {
     sprayed: number;
     sockets: number;
     why: string;
+    /** First-round probes sent with a low TTL, those sent with the default for want of it, failures. */
+    lowTtl: { applied: number; unavailable: number; failed: number };
   } | null;
   /** How long an open path was held, keep-alives sent meanwhile, its state at the end. */
   hold: { ms: number; keepalives: number; state: string } | null;
@@ -341,6 +343,7 @@ export async function meetAndPunch(o: MeetAndPunchOptions): Promise<PunchOutcome
     sprayed: attempt.stats.sprayed,
     sockets: 1 + extra.length,
     why: attempt.why,
+    lowTtl: { ...driver.lowTtl },
   };
   if (state === "open" && attempt.path) {
     report.path = "direct";

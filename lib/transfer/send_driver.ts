@@ -98,7 +98,12 @@ export async function sendOverChannel(
     }
   });
   void ch.ended.then((end) => push({ type: "ended", end }));
-  const onAbort = () => push({ type: "aborted" });
+  const onAbort = () => {
+    push({ type: "aborted" });
+    // A send waiting on a full ring (a vanished receiver never acknowledges) would wait
+    // forever: ending the channel rejects it, so an interrupted send exits at once.
+    void ch.close();
+  };
   o.signal?.addEventListener("abort", onAbort);
   const timer = setInterval(() => {
     for (const ev of m.handleTimeout(now())) push(ev);

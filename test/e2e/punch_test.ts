@@ -49,6 +49,11 @@ function checkDirect(
   assert.equal(db.meeting, meeting);
   assert.equal(da.attempt.mode, "direct");
   assert.ok(da.attempt.probes >= 1);
+  // The first probes asked for a low TTL; the batched socket applies it (PEERKIT_NO_FFI: none).
+  const ttl = da.attempt.lowTtl;
+  assert.ok(ttl.applied + ttl.unavailable >= 1, JSON.stringify(ttl));
+  assert.equal(ttl.failed, 0);
+  if (Deno.env.get("PEERKIT_NO_FFI") !== "1") assert.ok(ttl.applied >= 1, JSON.stringify(ttl));
   assert.equal(typeof da.timeToFirstRoundTripMs, "number");
   assert.equal(da.remote.path, db.self.endpoints[0]);
   assert.ok(da.plan.length >= 1 && da.beliefs.length >= 1);
