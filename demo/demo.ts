@@ -1,6 +1,6 @@
 /**
  * The peerkit demo: runs every stage that is built, on loopback, with no root and nothing
- * beyond loopback, narrating each step. Stages not built yet are named as such.
+ * beyond loopback, narrating each step. Every subcommand has its stage.
  *
  *     deno task demo
  *
@@ -16,7 +16,7 @@ import { sendStage } from "./stages/send.ts";
 
 type Stage = {
   title: string;
-  run?: (say: (l: string) => void, signal: AbortSignal) => Promise<void>;
+  run: (say: (l: string) => void, signal: AbortSignal) => Promise<void>;
 };
 
 const stages: Stage[] = [
@@ -49,12 +49,6 @@ Deno.addSignalListener("SIGINT", () => controller.abort());
 let failed = false;
 for (const [i, s] of stages.entries()) {
   console.log(`\n== ${i + 1}. ${s.title}`);
-  if (!s.run) {
-    console.log(
-      "   not built yet: this stage arrives with its own issue; nothing is simulated here.",
-    );
-    continue;
-  }
   const t0 = performance.now();
   try {
     await s.run((l) => console.log(`   ${l}`), controller.signal);
