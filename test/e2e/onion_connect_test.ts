@@ -38,6 +38,23 @@ Deno.test("connect and send <Tox ID> --onion: found through the onion, a line ea
     assert.equal(dialler.stdout, "from the listener\n");
     assert.equal(l.stdout, "from the dialler\n");
     assert.match(dialler.stderr, /its DHT-PK came/);
+    // regression: a second session between the same two keys through the same nodes, right
+    // after the first ended, is found and connects too.
+    const listener2 = peerkit(
+      ["--home", b.home, "-v", "connect", "--listen", "--allow", a.key, ...common],
+      {},
+      { stdin: "again from the listener\n" },
+    );
+    const dialler2 = await peerkit(
+      ["--home", a.home, "-v", "connect", b.toxId, ...common],
+      {},
+      { stdin: "again from the dialler\n" },
+    );
+    const l2 = await listener2;
+    assert.equal(dialler2.code, 0, dialler2.stderr + "\n--- listener ---\n" + l2.stderr);
+    assert.equal(l2.code, 0, l2.stderr);
+    assert.equal(dialler2.stdout, "again from the listener\n");
+    assert.equal(l2.stdout, "again from the dialler\n");
     // send <Tox ID> --onion (two fresh keys): a message found the same way, proven by its hash.
     const receiver = peerkit([
       "--home",
