@@ -97,12 +97,19 @@ export class DhtLists {
     return bad;
   }
 
-  /** True when `pk` is not in the close list and would find a slot there. */
-  couldEnterClose(pk: Uint8Array, now: number): boolean {
+  /**
+   * True when `pk` is not in the close list and would find a slot there, or (given `addr`,
+   * where it spoke from) when the list holds it at another address: a node restarted on a
+   * new port under the same key is pinged, and its answer moves the entry (c-toxcore's
+   * `in_list` compares the address too).
+   */
+  couldEnterClose(pk: Uint8Array, now: number, addr?: Addr): boolean {
     if (keyEquals(pk, this.self)) return false;
     const b = this.bucketFor(pk, false);
     if (!b) return true;
-    return b.find(pk) < 0 && this.freeSlot(b, now) >= 0;
+    const i = b.find(pk);
+    if (i >= 0) return addr !== undefined && !sameAddr(b.addrs[i]!, addr);
+    return this.freeSlot(b, now) >= 0;
   }
 
   /** Slot `pk` would take in a search list, or -1. */
@@ -320,4 +327,8 @@ export class DhtLists {
   search(pk: Uint8Array): Search | undefined {
     return this.searches.size > 0 ? this.searches.get(toHex(pk)) : undefined;
   }
+}
+
+function sameAddr(a: Addr, b: Addr): boolean {
+  return a.port === b.port && a.hostname === b.hostname;
 }

@@ -128,7 +128,7 @@ export class DhtUpkeep {
       h.requests.request({ publicKey: pk.slice(), addr }, { type: "pingRequest" }, now);
       return;
     }
-    if (!h.lists.couldEnterClose(pk, now) && !h.lists.searchWants(pk, now)) return;
+    if (!h.lists.couldEnterClose(pk, now, addr) && !h.lists.searchWants(pk, now)) return;
     queueClosest(this.#toPing, { publicKey: pk.slice(), addr }, h.publicKey, h.sizes.maxToPing);
   }
 

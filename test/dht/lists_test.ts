@@ -39,6 +39,18 @@ Deno.test("close list: a LAN address never replaces a non-LAN one", () => {
   assert.deepEqual(l.closeAddr(far(1)), addr(1));
 });
 
+Deno.test("regression: a known key speaking from a new address is worth a ping, and its answer moves it", () => {
+  const l = new DhtLists(self, TOXCORE_SIZES, TOXCORE_TIMINGS);
+  for (let i = 0; i < 8; i++) l.add(far(i), addr(i), 0);
+  const moved = { hostname: "20.0.0.1", port: 40000 };
+  assert.equal(l.couldEnterClose(far(1), 1000), false, "no address: nothing new");
+  assert.equal(l.couldEnterClose(far(1), 1000, addr(1)), false, "same address: nothing new");
+  assert.equal(l.couldEnterClose(far(1), 1000, moved), true, "a full bucket still pings it");
+  l.add(far(1), moved, 1000);
+  assert.deepEqual(l.closeAddr(far(1)), moved);
+  assert.equal(l.couldEnterClose(far(1), 2000, moved), false);
+});
+
 Deno.test("search list keeps the 8 closest to the searched key", () => {
   const l = new DhtLists(self, TOXCORE_SIZES, TOXCORE_TIMINGS);
   const target = new Uint8Array(32).fill(0x11);
