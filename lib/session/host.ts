@@ -153,6 +153,17 @@ export class SessionHost {
     return ok;
   }
 
+  /**
+   * Holds or lets go the lossless data of `peer`'s session while its path refuses
+   * datagrams (see `Session.setBlocked`).
+   */
+  setBlocked(peer: string, blocked: boolean, now: number): void {
+    const s = this.#sessions.get(peer);
+    if (!s) return;
+    s.setBlocked(blocked, now);
+    this.#collect(s);
+  }
+
   /** Ends the session with `peer` (a kill packet when established). */
   kill(peer: string, now: number): void {
     const s = this.#sessions.get(peer);

@@ -106,6 +106,22 @@ export class RelayPath {
     };
   }
 
+  /**
+   * Calls `fn` whenever a refused {@link RelayPath.send} may go again: a relay link's
+   * queue was handed to its socket, or a route came online. Returns the unsubscribe
+   * function.
+   */
+  onWritable(fn: () => void): () => void {
+    const offWrite = this.client.onWritable(fn);
+    const offPeer = this.client.on("peer", (_peer, online) => {
+      if (online) fn();
+    });
+    return () => {
+      offWrite();
+      offPeer();
+    };
+  }
+
   /** Asks the relays for a route to a peer (its DHT key). */
   addPeer(dht: Uint8Array): void {
     this.client.addPeer(dht);

@@ -81,6 +81,11 @@ export class Sender {
   rttvar = 0;
   /** Resends made. */
   resentTotal = 0;
+  /**
+   * True while the path refuses datagrams (a relay link's queue is full): nothing is
+   * sent, new or resent, so no packet counts as sent that never left.
+   */
+  blocked = false;
   readonly #emit: (payload: Uint8Array, number: number) => void;
   #outbox: Uint8Array[] = [];
   #outHead = 0;
@@ -156,6 +161,7 @@ export class Sender {
 
   /** When {@link Sender.pump} next has work (ms). */
   nextTimeout(): number {
+    if (this.blocked) return Infinity;
     return this.pacer.nextTimeout(
       this.#resendHead < this.#resend.length,
       this.queued > 0 && !this.ring.full,
@@ -165,6 +171,7 @@ export class Sender {
 
   /** Sends the resends and new packets the pacer allows at `now`. */
   pump(now: number): void {
+    if (this.blocked) return;
     const cc = this.pacer;
     cc.tick(now, this.ring.size, this.rtt, this.srtt);
     const budget = cc.resendBudget();

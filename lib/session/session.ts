@@ -258,6 +258,16 @@ export class Session {
     this.#close("local");
   }
 
+  /**
+   * Holds (true) or lets go (false) the lossless data while the path refuses datagrams:
+   * while held nothing new or resent is sealed; on release what is due leaves at `now`.
+   */
+  setBlocked(blocked: boolean, now: number): void {
+    if (this.#sender.blocked === blocked) return;
+    this.#sender.blocked = blocked;
+    if (!blocked && this.state === "established") this.#pump(now);
+  }
+
   /** The time (ms) at which {@link handleTimeout} next has work. */
   nextTimeout(): number {
     if (this.state === "closed") return Infinity;

@@ -16,6 +16,7 @@ import assert from "node:assert/strict";
 import { needs } from "../_support/env.ts";
 import { spawnLoopbackRelay } from "../_support/relay_serve.ts";
 import { startFaultShim } from "./_fault_shim.ts";
+import { pattern } from "./_transfer.ts";
 import {
   bulk,
   describe,
@@ -138,11 +139,13 @@ async function pathSwitches(): Promise<void> {
   await dialThrough(a, b, shim);
   await a.relay!.waitForPeer(b.d.host.dhtPublicKey, 10_000);
   const toB = b.d.host.peer, toA = a.d.host.peer;
-  const src = src64(14);
+  // 128 MiB: the relay phase runs near the relay link's rate now, and 64 MiB could be
+  // through before the probes confirm the direct path (up to 4 s) and its 2 s fresh.
+  const src = pattern(128 << 20, 14);
   const t = { open: 0, direct: 0, block: 0, slept: false, routeWhileSlept: true, relayAtBlock: 0 };
   const res = await bulk(a, b, src, async (got) => {
     const now = Date.now();
-    if (!t.open && got >= src.length / 4) {
+    if (!t.open && got >= src.length / 8) {
       t.open = now; // UDP opens: the probes confirm the direct path
       await shim.set({ drop: 0 });
     } else if (t.open && !t.direct && a.d.directUp(toB) && b.d.directUp(toA)) {
@@ -152,7 +155,7 @@ async function pathSwitches(): Promise<void> {
         t.slept = true;
         t.routeWhileSlept = a.relay!.isOnline(b.d.host.dhtPublicKey);
       }
-      if (got >= src.length * 3 / 4 && (t.slept || now - t.direct > 6000)) {
+      if (got >= src.length * 5 / 8 && (t.slept || now - t.direct > 6000)) {
         t.block = now; // UDP blocked again: back to the relay
         t.relayAtBlock = a.d.stats.relaySent;
         await shim.set({ drop: 100 });
@@ -162,7 +165,9 @@ async function pathSwitches(): Promise<void> {
   const toDirect = stallAround(res.times, t.open, t.direct - t.open + 2000, t.block);
   const toRelay = stallAround(res.times, t.block, 10_000);
   console.log(
-    `fault: path switches: 64 MiB in ${res.ms} ms (${rate(src.length, res.ms)} MiB/s); ` +
+    `fault: path switches: ${src.length / MB} MiB in ${res.ms} ms (${
+      rate(src.length, res.ms)
+    } MiB/s); ` +
       `direct confirmed ${t.direct - t.open} ms after UDP opened; longest delivery gap ` +
       `relay→direct ${toDirect} ms, direct→relay ${toRelay} ms; relay route dropped ` +
       `${a.d.stats.relaySleeps}×, asked again ${a.d.stats.relayWakes}×`,
