@@ -48,7 +48,7 @@ import { type Clock, realClock, type TimerId } from "../net/clock.ts";
 import type { UdpHost } from "../node/host.ts";
 import { fromHex, toHex } from "../util/bytes.ts";
 import { KIND_COOKIE_REQUEST, KIND_DATA } from "./constants.ts";
-import type { SessionHost } from "./host.ts";
+import type { HostTransmit, SessionHost } from "./host.ts";
 import { type PathKind, PathSelector } from "./path.ts";
 import type { RelayPath } from "./relay_path.ts";
 import type { SessionEvent } from "./types.ts";
@@ -82,6 +82,10 @@ interface PeerPaths {
   lastRoute: string;
   /** Datagrams the relay refused (its queue full), in order, sent before anything new. */
   held: Uint8Array[];
+  /** Data went direct-only since the last move to the relay (a flight there may be lost). */
+  wasDirect: boolean;
+  /** The relay route came online after the direct path went quiet: resend the flight. */
+  flightDue: boolean;
 }
 
 /** Most datagrams held for one peer while the relay link's queue is full. */
@@ -119,6 +123,11 @@ export interface SessionDriverStats {
   relayWakes: number;
   /** Times a peer's datagrams moved between direct-only and via the relay. */
   pathSwitches: number;
+  /**
+   * Times the whole unacknowledged flight was sent again because the direct path went
+   * quiet and the relay route was online (or came online) to carry it.
+   */
+  flightResends: number;
 }
 
 /**
@@ -153,6 +162,7 @@ export class SessionDriver implements AsyncDisposable {
     relaySleeps: 0,
     relayWakes: 0,
     pathSwitches: 0,
+    flightResends: 0,
   };
   readonly #udp: UdpHost;
   readonly #relay: RelayPath | undefined;
@@ -186,9 +196,11 @@ export class SessionDriver implements AsyncDisposable {
     const offWritable = o.relay?.onWritable(() => {
       if (this.#blocked.size > 0) this.#flush();
     });
+    const offOnline = o.relay?.onOnline((dht) => this.#relayOnline(dht));
     this.#unlisten = () => {
       offData?.();
       offWritable?.();
+      offOnline?.();
     };
   }
 
@@ -298,6 +310,8 @@ export class SessionDriver implements AsyncDisposable {
       p = {
         peer,
         held: [],
+        wasDirect: false,
+        flightDue: false,
         dialled: false,
         dht,
         addr: undefined,
@@ -373,7 +387,23 @@ export class SessionDriver implements AsyncDisposable {
     const now = this.#clock.now();
     this.#events();
     for (const p of [...this.#blocked]) this.#retryHeld(p, now);
-    for (const t of this.host.drainTransmit()) {
+    // Resends queued by a path switch below leave in the next round (a few at most).
+    for (let round = 0; round < 4; round++) {
+      const batch = this.host.drainTransmit();
+      if (batch.length === 0) break;
+      this.#transmit(batch, now);
+    }
+    for (const peer of this.#closedPeers.splice(0)) this.#forget(peer);
+    this.#arm();
+  }
+
+  #transmit(batch: HostTransmit[], now: number): void {
+    for (const p of this.#peers.values()) {
+      if (!p.flightDue) continue;
+      p.flightDue = false;
+      this.#resendFlight(p, now);
+    }
+    for (const t of batch) {
       if (t.to === "reply") {
         const r = t.reply as Reply | undefined;
         if (r && "udp" in r) this.#sendUdp(t.bytes, r.udp);
@@ -388,8 +418,24 @@ export class SessionDriver implements AsyncDisposable {
       }
       if (p.held.length > 0 || !this.#route(p, t.bytes, now)) this.#hold(p, t.bytes, now);
     }
-    for (const peer of this.#closedPeers.splice(0)) this.#forget(peer);
-    this.#arm();
+  }
+
+  /** A relay route came online: if it takes over from a quiet direct path, resend the flight. */
+  #relayOnline(dht: Uint8Array): void {
+    const peer = this.#byDht.get(toHex(dht));
+    const p = peer === undefined ? undefined : this.#peers.get(peer);
+    if (!p || this.#closed) return;
+    if (!p.wasDirect || p.selector.relayDroppable(this.#clock.now())) return;
+    p.flightDue = true;
+    queueMicrotask(() => this.#flush());
+  }
+
+  /** The direct path that carried `p`'s data went quiet: send its flight by the relay. */
+  #resendFlight(p: PeerPaths, now: number): void {
+    if (!p.wasDirect || !this.#relay?.online(p.dht)) return;
+    p.wasDirect = false;
+    this.stats.flightResends++;
+    this.host.resendFlight(p.peer, now);
   }
 
   /**
@@ -441,6 +487,8 @@ export class SessionDriver implements AsyncDisposable {
     if (paths.length === 0) return;
     const route = paths.length === 1 && paths[0] === "direct" ? "direct" : "relay";
     if (p.lastRoute !== "" && route !== p.lastRoute) this.stats.pathSwitches++;
+    if (route === "direct") p.wasDirect = true;
+    else if (p.lastRoute === "direct") p.flightDue = true; // sent in the next round
     p.lastRoute = route;
   }
 

@@ -164,6 +164,15 @@ export class SessionHost {
     this.#collect(s);
   }
 
+  /** Sends `peer`'s whole unacknowledged flight again (see `Session.resendFlight`). */
+  resendFlight(peer: string, now: number): number {
+    const s = this.#sessions.get(peer);
+    if (!s) return 0;
+    const n = s.resendFlight(now);
+    this.#collect(s);
+    return n;
+  }
+
   /** Ends the session with `peer` (a kill packet when established). */
   kill(peer: string, now: number): void {
     const s = this.#sessions.get(peer);

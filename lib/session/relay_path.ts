@@ -107,19 +107,18 @@ export class RelayPath {
   }
 
   /**
-   * Calls `fn` whenever a refused {@link RelayPath.send} may go again: a relay link's
-   * queue was handed to its socket, or a route came online. Returns the unsubscribe
-   * function.
+   * Calls `fn` whenever a refused {@link RelayPath.send} may go again (a relay link's
+   * queue was handed to its socket); returns the unsubscribe function.
    */
   onWritable(fn: () => void): () => void {
-    const offWrite = this.client.onWritable(fn);
-    const offPeer = this.client.on("peer", (_peer, online) => {
-      if (online) fn();
+    return this.client.onWritable(fn);
+  }
+
+  /** Calls `fn` with a peer's DHT key when a route to it comes online; returns the unsubscribe. */
+  onOnline(fn: (dht: Uint8Array) => void): () => void {
+    return this.client.on("peer", (peer, online) => {
+      if (online) fn(peer);
     });
-    return () => {
-      offWrite();
-      offPeer();
-    };
   }
 
   /** Asks the relays for a route to a peer (its DHT key). */

@@ -159,6 +159,24 @@ export class Sender {
     return ok;
   }
 
+  /**
+   * Queues every sent, unacknowledged packet for resending (the path they took died: the
+   * new path gets the whole flight at once instead of one packet request at a time).
+   * Returns how many were queued.
+   */
+  resendFlight(): number {
+    const r = this.ring;
+    let n = 0;
+    for (let i = r.start; i !== r.end; i = (i + 1) >>> 0) {
+      const e = r.get(i);
+      if (e === undefined || e.queued) continue;
+      e.queued = true;
+      this.#resend.push(i);
+      n++;
+    }
+    return n;
+  }
+
   /** When {@link Sender.pump} next has work (ms). */
   nextTimeout(): number {
     if (this.blocked) return Infinity;

@@ -268,6 +268,17 @@ export class Session {
     if (!blocked && this.state === "established") this.#pump(now);
   }
 
+  /**
+   * The path that carried the data died and another took over: every unacknowledged
+   * packet is sent again (paced) at once. Returns how many were queued.
+   */
+  resendFlight(now: number): number {
+    if (this.state !== "established") return 0;
+    const n = this.#sender.resendFlight();
+    this.#pump(now);
+    return n;
+  }
+
   /** The time (ms) at which {@link handleTimeout} next has work. */
   nextTimeout(): number {
     if (this.state === "closed") return Infinity;
