@@ -16,6 +16,13 @@
  * TCP connection to sleep and wakes it when UDP stops working; while the direct path is
  * stale every datagram also goes by the relay (see {@link PathSelector}).
  *
+ * Backpressure at the relay edge: a datagram the relay refuses on an online route (the
+ * link's queue is full) is held, in order with what follows it, and the peer's lossless
+ * data is held in the session ({@link SessionHost.setBlocked}) until the link's write
+ * finishes, so the pacer never counts as sent what never left. When data moves off a
+ * quiet direct path, the whole unacknowledged flight is sent again by the relay as soon
+ * as its route is online ({@link SessionHost.resendFlight}), not a packet request at a time.
+ *
  * @example
  * ```ts
  * import { backend } from "../crypto/mod.ts";

@@ -35,6 +35,9 @@ class TinyRelay {
     this.#writable.add(fn);
     return () => this.#writable.delete(fn);
   }
+  onOnline(): () => void {
+    return () => {};
+  }
   addPeer(): void {}
   removePeer(): void {}
   online(): boolean {
