@@ -124,3 +124,18 @@ Deno.test("Sender: while blocked nothing is sent and no timer is due; on release
   s.pump(1);
   assert.equal(out.length, 10);
 });
+
+Deno.test("Sender.resendFlight() queues every unacknowledged packet once, and pump sends them", () => {
+  const out: number[] = [];
+  const s = new Sender(new DeliveryRate(), (_p, n) => out.push(n));
+  for (let i = 0; i < 10; i++) s.enqueue(new Uint8Array([160]));
+  s.pump(0);
+  assert.equal(out.length, 10);
+  assert(s.acked(3, 5), "0-2 acknowledged");
+  assert.equal(s.resendFlight(), 7);
+  assert.equal(s.resendFlight(), 0, "already queued: not twice");
+  out.length = 0;
+  s.pump(10);
+  assert.deepEqual(out, [3, 4, 5, 6, 7, 8, 9]);
+  assert.equal(s.resentTotal, 7);
+});

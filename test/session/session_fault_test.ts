@@ -181,6 +181,7 @@ async function pathSwitches(): Promise<void> {
   assert(!t.routeWhileSlept, "the relay client had no route to the peer then");
   assert(a.d.stats.pathSwitches >= 2, "a's data moved to the direct path and back");
   assert(a.d.stats.relayWakes >= 1, "and asked for again when it went quiet");
+  assert(a.d.stats.flightResends >= 1, "the flight went again by the relay at the switch");
   assert(a.d.stats.relaySent - t.relayAtBlock > 1000, "the last part went by the relay");
   // Alone a switch stalls 0.1-0.95 s here (the target is 1 s); the bound leaves room for
   // the other cases beside it and a loaded machine, and still catches the old multi-second
