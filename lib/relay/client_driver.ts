@@ -65,6 +65,7 @@ export class RelayClient implements AsyncDisposable {
   readonly #writing = new Set<number>();
   readonly #tasks = new TaskSet();
   readonly #waiters = new Set<{ check: () => void; close: () => void }>();
+  readonly #onWritable = new Set<() => void>();
   #timer: TimerId | null = null;
   #timerAt = Infinity;
   #pumping = false;
@@ -132,6 +133,16 @@ export class RelayClient implements AsyncDisposable {
    */
   on<K extends keyof RelayClientListeners>(type: K, fn: RelayClientListeners[K]): () => void {
     return this.#events.on(type, fn);
+  }
+
+  /**
+   * Subscribes to "a link's queue was handed to its socket": each time a write finishes and
+   * the queue is taken again, so a {@link RelayClient.send} that returned false (queue full)
+   * may be tried again. Returns the unsubscribe function; a listener that throws is ignored.
+   */
+  onWritable(fn: () => void): () => void {
+    this.#onWritable.add(fn);
+    return () => this.#onWritable.delete(fn);
   }
 
   /** Subscribes to data from `peer` only; returns the unsubscribe function. */
@@ -347,6 +358,15 @@ export class RelayClient implements AsyncDisposable {
     }
   }
 
+  /** Tells the writable listeners that a write finished (the queue has room again). */
+  #writable(): void {
+    for (const fn of [...this.#onWritable]) {
+      try {
+        fn();
+      } catch { /* a consumer's fault is its own */ }
+    }
+  }
+
   #flush(socket: number): void {
     const stream = this.#streams.get(socket);
     if (!stream || this.#writing.has(socket)) return;
@@ -355,8 +375,11 @@ export class RelayClient implements AsyncDisposable {
     this.#writing.add(socket);
     this.#tasks.track((async () => {
       try {
-        for (let out: Uint8Array | null = first; out; out = this.core.takeOutput(socket)) {
+        for (let out: Uint8Array | null = first; out;) {
           await stream.write(out);
+          out = this.core.takeOutput(socket);
+          this.#writable(); // the queue is empty now: refused sends may go again
+          out ??= this.core.takeOutput(socket); // what the listeners queued just now
         }
       } catch {
         stream.close();

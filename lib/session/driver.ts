@@ -16,6 +16,13 @@
  * TCP connection to sleep and wakes it when UDP stops working; while the direct path is
  * stale every datagram also goes by the relay (see {@link PathSelector}).
  *
+ * Backpressure at the relay edge: a datagram the relay refuses on an online route (the
+ * link's queue is full) is held, in order with what follows it, and the peer's lossless
+ * data is held in the session ({@link SessionHost.setBlocked}) until the link's write
+ * finishes, so the pacer never counts as sent what never left. When data moves off a
+ * quiet direct path, the whole unacknowledged flight is sent again by the relay as soon
+ * as its route is online ({@link SessionHost.resendFlight}), not a packet request at a time.
+ *
  * @example
  * ```ts
  * import { backend } from "../crypto/mod.ts";
@@ -48,7 +55,7 @@ import { type Clock, realClock, type TimerId } from "../net/clock.ts";
 import type { UdpHost } from "../node/host.ts";
 import { fromHex, toHex } from "../util/bytes.ts";
 import { KIND_COOKIE_REQUEST, KIND_DATA } from "./constants.ts";
-import type { SessionHost } from "./host.ts";
+import type { HostTransmit, SessionHost } from "./host.ts";
 import { type PathKind, PathSelector } from "./path.ts";
 import type { RelayPath } from "./relay_path.ts";
 import type { SessionEvent } from "./types.ts";
@@ -69,6 +76,8 @@ export interface SessionDriverOptions {
 
 /** How a peer is reached. */
 interface PeerPaths {
+  /** The peer's name (hex real key). */
+  peer: string;
   /** We called `connect()`: keep the entry (and its address) when the session ends. */
   dialled: boolean;
   dht: Uint8Array;
@@ -78,7 +87,18 @@ interface PeerPaths {
   relayAwake: boolean;
   /** The paths of the last datagram routed (to notice a switch). */
   lastRoute: string;
+  /** Datagrams the relay refused (its queue full), in order, sent before anything new. */
+  held: Uint8Array[];
+  /** Data went direct-only since the last move to the relay (a flight there may be lost). */
+  wasDirect: boolean;
+  /** The relay route came online after the direct path went quiet: resend the flight. */
+  flightDue: boolean;
 }
+
+/** Most datagrams held for one peer while the relay link's queue is full. */
+const MAX_HELD = 8192;
+/** While datagrams are held, they are tried again at least this often, ms. */
+const HELD_RETRY_MS = 20;
 
 /** Where to answer a cookie request. */
 type Reply = { udp: Addr } | { relay: Uint8Array };
@@ -95,6 +115,13 @@ export interface SessionDriverStats {
   relayReceived: number;
   /** Datagrams with no path to take them. */
   noPath: number;
+  /**
+   * Datagrams the relay refused on an online route (its queue full): held, with the
+   * peer's lossless data, until the link has room ({@link SessionHost.setBlocked}).
+   */
+  held: number;
+  /** Held datagrams dropped because too many were held. */
+  heldDropped: number;
   /** Event listener calls that threw. */
   listenerErrors: number;
   /** Times a relay route was dropped because the direct path was up. */
@@ -103,6 +130,11 @@ export interface SessionDriverStats {
   relayWakes: number;
   /** Times a peer's datagrams moved between direct-only and via the relay. */
   pathSwitches: number;
+  /**
+   * Times the whole unacknowledged flight was sent again because the direct path went
+   * quiet and the relay route was online (or came online) to carry it.
+   */
+  flightResends: number;
 }
 
 /**
@@ -131,10 +163,13 @@ export class SessionDriver implements AsyncDisposable {
     udpReceived: 0,
     relayReceived: 0,
     noPath: 0,
+    held: 0,
+    heldDropped: 0,
     listenerErrors: 0,
     relaySleeps: 0,
     relayWakes: 0,
     pathSwitches: 0,
+    flightResends: 0,
   };
   readonly #udp: UdpHost;
   readonly #relay: RelayPath | undefined;
@@ -145,6 +180,8 @@ export class SessionDriver implements AsyncDisposable {
   readonly #byDht = new Map<string, string>();
   readonly #listeners = new Set<(e: SessionEvent) => void>();
   readonly #unlisten: () => void;
+  /** Peers with held datagrams (their session's data is held too). */
+  readonly #blocked = new Set<PeerPaths>();
   #timer: TimerId | null = null;
   #timerAt = Infinity;
   #closed = false;
@@ -162,7 +199,16 @@ export class SessionDriver implements AsyncDisposable {
     for (let k = KIND_COOKIE_REQUEST; k <= KIND_DATA; k++) kinds.push(k);
     o.udp.table.register("session", kinds, (data, from, now) => this.#fromUdp(data, from, now));
     o.udp.start();
-    this.#unlisten = o.relay?.listen((data, dht) => this.#fromRelay(data, dht)) ?? (() => {});
+    const offData = o.relay?.listen((data, dht) => this.#fromRelay(data, dht));
+    const offWritable = o.relay?.onWritable(() => {
+      if (this.#blocked.size > 0) this.#flush();
+    });
+    const offOnline = o.relay?.onOnline((dht) => this.#relayOnline(dht));
+    this.#unlisten = () => {
+      offData?.();
+      offWritable?.();
+      offOnline?.();
+    };
   }
 
   /** Subscribes to session events; returns the unsubscribe function. */
@@ -269,6 +315,10 @@ export class SessionDriver implements AsyncDisposable {
     }
     if (!p) {
       p = {
+        peer,
+        held: [],
+        wasDirect: false,
+        flightDue: false,
         dialled: false,
         dht,
         addr: undefined,
@@ -306,6 +356,7 @@ export class SessionDriver implements AsyncDisposable {
     if (p.addr) this.#byAddr.delete(formatAddr(p.addr));
     this.#byDht.delete(toHex(p.dht));
     this.#peers.delete(peer);
+    this.#blocked.delete(p);
     this.#relay?.removePeer(p.dht);
   }
 
@@ -342,7 +393,24 @@ export class SessionDriver implements AsyncDisposable {
     if (this.#closed) return;
     const now = this.#clock.now();
     this.#events();
-    for (const t of this.host.drainTransmit()) {
+    for (const p of [...this.#blocked]) this.#retryHeld(p, now);
+    // Resends queued by a path switch below leave in the next round (a few at most).
+    for (let round = 0; round < 4; round++) {
+      const batch = this.host.drainTransmit();
+      if (batch.length === 0) break;
+      this.#transmit(batch, now);
+    }
+    for (const peer of this.#closedPeers.splice(0)) this.#forget(peer);
+    this.#arm();
+  }
+
+  #transmit(batch: HostTransmit[], now: number): void {
+    for (const p of this.#peers.values()) {
+      if (!p.flightDue) continue;
+      p.flightDue = false;
+      this.#resendFlight(p, now);
+    }
+    for (const t of batch) {
       if (t.to === "reply") {
         const r = t.reply as Reply | undefined;
         if (r && "udp" in r) this.#sendUdp(t.bytes, r.udp);
@@ -355,18 +423,70 @@ export class SessionDriver implements AsyncDisposable {
         this.stats.noPath++;
         continue;
       }
-      p.selector.setAvailable(this.#direct && p.addr !== undefined, this.#relay !== undefined);
-      const paths = p.selector.route(t.bytes, now);
-      this.#switched(p, paths);
-      this.#relayRoute(p, now);
-      if (paths.length === 0) this.stats.noPath++;
-      for (const path of paths) {
-        if (path === "direct" && p.addr) this.#sendUdp(t.bytes, p.addr);
-        else if (path === "relay") this.#sendRelay(p.dht, t.bytes);
-      }
+      if (p.held.length > 0 || !this.#route(p, t.bytes, now)) this.#hold(p, t.bytes, now);
     }
-    for (const peer of this.#closedPeers.splice(0)) this.#forget(peer);
-    this.#arm();
+  }
+
+  /** A relay route came online: if it takes over from a quiet direct path, resend the flight. */
+  #relayOnline(dht: Uint8Array): void {
+    const peer = this.#byDht.get(toHex(dht));
+    const p = peer === undefined ? undefined : this.#peers.get(peer);
+    if (!p || this.#closed) return;
+    if (!p.wasDirect || p.selector.relayDroppable(this.#clock.now())) return;
+    p.flightDue = true;
+    queueMicrotask(() => this.#flush());
+  }
+
+  /** The direct path that carried `p`'s data went quiet: send its flight by the relay. */
+  #resendFlight(p: PeerPaths, now: number): void {
+    if (!p.wasDirect || !this.#relay?.online(p.dht)) return;
+    p.wasDirect = false;
+    this.stats.flightResends++;
+    this.host.resendFlight(p.peer, now);
+  }
+
+  /**
+   * Sends one datagram to `p` by the path(s) its selector picks; false when the relay
+   * refused it on an online route (the link's queue is full), so it must be held.
+   */
+  #route(p: PeerPaths, bytes: Uint8Array, now: number): boolean {
+    p.selector.setAvailable(this.#direct && p.addr !== undefined, this.#relay !== undefined);
+    const paths = p.selector.route(bytes, now);
+    this.#switched(p, paths);
+    this.#relayRoute(p, now);
+    if (paths.length === 0) this.stats.noPath++;
+    let ok = true;
+    for (const path of paths) {
+      if (path === "direct" && p.addr) this.#sendUdp(bytes, p.addr);
+      else if (path === "relay") ok = this.#sendRelay(p.dht, bytes) && ok;
+    }
+    return ok;
+  }
+
+  /**
+   * Keeps a datagram the relay refused (or one behind it) and holds the session's data,
+   * so nothing counts as sent that never left and the pacer does not run past the link.
+   */
+  #hold(p: PeerPaths, bytes: Uint8Array, now: number): void {
+    if (p.held.length >= MAX_HELD) {
+      this.stats.heldDropped++;
+      return;
+    }
+    this.stats.held++;
+    p.held.push(bytes);
+    if (this.#blocked.has(p)) return;
+    this.#blocked.add(p);
+    this.host.setBlocked(p.peer, true, now);
+  }
+
+  /** Sends what is held for `p` while the paths take it; lets the session go when all went. */
+  #retryHeld(p: PeerPaths, now: number): void {
+    let i = 0;
+    while (i < p.held.length && this.#route(p, p.held[i]!, now)) i++;
+    p.held.splice(0, i);
+    if (p.held.length > 0) return;
+    this.#blocked.delete(p);
+    this.host.setBlocked(p.peer, false, now);
   }
 
   /** Counts moves of a peer's datagrams between direct-only and via the relay. */
@@ -374,6 +494,8 @@ export class SessionDriver implements AsyncDisposable {
     if (paths.length === 0) return;
     const route = paths.length === 1 && paths[0] === "direct" ? "direct" : "relay";
     if (p.lastRoute !== "" && route !== p.lastRoute) this.stats.pathSwitches++;
+    if (route === "direct") p.wasDirect = true;
+    else if (p.lastRoute === "direct") p.flightDue = true; // sent in the next round
     p.lastRoute = route;
   }
 
@@ -382,9 +504,15 @@ export class SessionDriver implements AsyncDisposable {
     this.#udp.send(bytes, to);
   }
 
-  #sendRelay(dht: Uint8Array, bytes: Uint8Array): void {
-    if (this.#relay?.send(dht, bytes)) this.stats.relaySent++;
-    else this.stats.noPath++;
+  /** False when the relay refused `bytes` on an online route (to be held); true otherwise. */
+  #sendRelay(dht: Uint8Array, bytes: Uint8Array): boolean {
+    if (this.#relay?.send(dht, bytes)) {
+      this.stats.relaySent++;
+      return true;
+    }
+    if (this.#relay?.online(dht)) return false;
+    this.stats.noPath++;
+    return true;
   }
 
   #events(): void {
@@ -409,6 +537,7 @@ export class SessionDriver implements AsyncDisposable {
       const now = this.#clock.now();
       for (const p of this.#peers.values()) at = Math.min(at, p.selector.nextChange(now));
     }
+    if (this.#blocked.size > 0) at = Math.min(at, this.#clock.now() + HELD_RETRY_MS);
     // An armed timer that fires no later is kept: waking early costs one empty
     // handleTimeout, re-arming costs a timer per flush (every pump moves the next refill).
     if (this.#timer !== null && at >= this.#timerAt) return;

@@ -153,6 +153,26 @@ export class SessionHost {
     return ok;
   }
 
+  /**
+   * Holds or lets go the lossless data of `peer`'s session while its path refuses
+   * datagrams (see `Session.setBlocked`).
+   */
+  setBlocked(peer: string, blocked: boolean, now: number): void {
+    const s = this.#sessions.get(peer);
+    if (!s) return;
+    s.setBlocked(blocked, now);
+    this.#collect(s);
+  }
+
+  /** Sends `peer`'s whole unacknowledged flight again (see `Session.resendFlight`). */
+  resendFlight(peer: string, now: number): number {
+    const s = this.#sessions.get(peer);
+    if (!s) return 0;
+    const n = s.resendFlight(now);
+    this.#collect(s);
+    return n;
+  }
+
   /** Ends the session with `peer` (a kill packet when established). */
   kill(peer: string, now: number): void {
     const s = this.#sessions.get(peer);

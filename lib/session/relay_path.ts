@@ -106,6 +106,21 @@ export class RelayPath {
     };
   }
 
+  /**
+   * Calls `fn` whenever a refused {@link RelayPath.send} may go again (a relay link's
+   * queue was handed to its socket); returns the unsubscribe function.
+   */
+  onWritable(fn: () => void): () => void {
+    return this.client.onWritable(fn);
+  }
+
+  /** Calls `fn` with a peer's DHT key when a route to it comes online; returns the unsubscribe. */
+  onOnline(fn: (dht: Uint8Array) => void): () => void {
+    return this.client.on("peer", (peer, online) => {
+      if (online) fn(peer);
+    });
+  }
+
   /** Asks the relays for a route to a peer (its DHT key). */
   addPeer(dht: Uint8Array): void {
     this.client.addPeer(dht);

@@ -81,6 +81,11 @@ export class Sender {
   rttvar = 0;
   /** Resends made. */
   resentTotal = 0;
+  /**
+   * True while the path refuses datagrams (a relay link's queue is full): nothing is
+   * sent, new or resent, so no packet counts as sent that never left.
+   */
+  blocked = false;
   readonly #emit: (payload: Uint8Array, number: number) => void;
   #outbox: Uint8Array[] = [];
   #outHead = 0;
@@ -154,8 +159,27 @@ export class Sender {
     return ok;
   }
 
+  /**
+   * Queues every sent, unacknowledged packet for resending (the path they took died: the
+   * new path gets the whole flight at once instead of one packet request at a time).
+   * Returns how many were queued.
+   */
+  resendFlight(): number {
+    const r = this.ring;
+    let n = 0;
+    for (let i = r.start; i !== r.end; i = (i + 1) >>> 0) {
+      const e = r.get(i);
+      if (e === undefined || e.queued) continue;
+      e.queued = true;
+      this.#resend.push(i);
+      n++;
+    }
+    return n;
+  }
+
   /** When {@link Sender.pump} next has work (ms). */
   nextTimeout(): number {
+    if (this.blocked) return Infinity;
     return this.pacer.nextTimeout(
       this.#resendHead < this.#resend.length,
       this.queued > 0 && !this.ring.full,
@@ -165,6 +189,7 @@ export class Sender {
 
   /** Sends the resends and new packets the pacer allows at `now`. */
   pump(now: number): void {
+    if (this.blocked) return;
     const cc = this.pacer;
     cc.tick(now, this.ring.size, this.rtt, this.srtt);
     const budget = cc.resendBudget();

@@ -258,6 +258,27 @@ export class Session {
     this.#close("local");
   }
 
+  /**
+   * Holds (true) or lets go (false) the lossless data while the path refuses datagrams:
+   * while held nothing new or resent is sealed; on release what is due leaves at `now`.
+   */
+  setBlocked(blocked: boolean, now: number): void {
+    if (this.#sender.blocked === blocked) return;
+    this.#sender.blocked = blocked;
+    if (!blocked && this.state === "established") this.#pump(now);
+  }
+
+  /**
+   * The path that carried the data died and another took over: every unacknowledged
+   * packet is sent again (paced) at once. Returns how many were queued.
+   */
+  resendFlight(now: number): number {
+    if (this.state !== "established") return 0;
+    const n = this.#sender.resendFlight();
+    this.#pump(now);
+    return n;
+  }
+
   /** The time (ms) at which {@link handleTimeout} next has work. */
   nextTimeout(): number {
     if (this.state === "closed") return Infinity;

@@ -62,13 +62,17 @@ async function until(ok: () => boolean, ms: number): Promise<void> {
   while (!ok() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
 }
 
-/** Sends `src` from a to b; `midway` runs once half of it has arrived. */
+/**
+ * Sends `src` from a to b; `midway` runs once half of it has arrived. At most `ahead`
+ * bytes are queued beyond what arrived, so a gate at the midway holds the rest back.
+ */
 async function transfer(
   a: Peer,
   b: Peer,
   src: Uint8Array,
   midway?: () => Promise<void> | void,
   maxMs = 60_000,
+  ahead = Infinity,
 ): Promise<string> {
   const to = b.d.host.peer;
   const parts: Uint8Array[] = [];
@@ -90,7 +94,7 @@ async function transfer(
       await gate;
       gate = undefined;
     }
-    at = sendChunks(a.d, to, src, at);
+    at = sendChunks(a.d, to, src.subarray(0, Math.min(src.length, got + ahead)), at);
     await new Promise((r) => setTimeout(r, 2));
   }
   off();
@@ -143,17 +147,24 @@ Deno.test("SessionDriver: relay → direct switch mid-transfer of 3 MiB loses an
   await a.relay!.waitForPeer(b.d.host.dhtPublicKey, 10_000);
   const src = pattern(3 << 20, 3);
   let relayBefore = 0, udpBefore = 0;
-  const hash = await transfer(a, b, src, () => {
-    relayBefore = a.d.stats.relaySent;
-    udpBefore = a.d.stats.udpSent;
-    // Both learn the other's address (as from the DHT); c-toxcore, too, drops data
-    // from an address it has not bound to the session.
-    a.d.setDirect(b.d.host.peer, b.udp.localAddr);
-    b.d.setDirect(a.d.host.peer, a.udp.localAddr);
-    // Keep the sender's queue from refilling until the direct path is confirmed (the
-    // probes go every 4 s), so the second half really crosses the switch.
-    return until(() => a.d.directUp(b.d.host.peer), 15_000);
-  });
+  const hash = await transfer(
+    a,
+    b,
+    src,
+    () => {
+      relayBefore = a.d.stats.relaySent;
+      udpBefore = a.d.stats.udpSent;
+      // Both learn the other's address (as from the DHT); c-toxcore, too, drops data
+      // from an address it has not bound to the session.
+      a.d.setDirect(b.d.host.peer, b.udp.localAddr);
+      b.d.setDirect(a.d.host.peer, a.udp.localAddr);
+      // Keep the sender's queue from refilling until the direct path is confirmed (the
+      // probes go every 4 s), so the second half really crosses the switch.
+      return until(() => a.d.directUp(b.d.host.peer), 15_000);
+    },
+    60_000,
+    256 << 10,
+  );
   assert.equal(hash, toHex(sha256(src)));
   assert(relayBefore > 500, `the first half went by the relay (${relayBefore})`);
   assert.equal(udpBefore, 0, "nothing went direct before the switch");
