@@ -65,6 +65,8 @@ export async function sendToTox(
   const t0 = Date.now();
   const parts = splitToxText(payload.text);
   let bytes = 0;
+  let ended = false;
+  ch.ended.then(() => ended = true);
   try {
     for (const p of parts) {
       const m = new Uint8Array(1 + p.length);
@@ -73,7 +75,8 @@ export async function sendToTox(
       await ch.send(m);
       bytes += p.length;
     }
-    await Promise.race([ch.drained(), ch.ended.then(() => Promise.reject(new Error("ended")))]);
+    await ch.drained(); // resolves on the acknowledgement, or when the channel ended
+    if (ended) throw new Error("ended");
   } catch {
     const why = `the session to ${who} ended before every message was acknowledged`;
     if (g.json) io.out(JSON.stringify({ result: "lost", delivered: false, peer: ch.peer, why }));
