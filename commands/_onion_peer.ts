@@ -19,6 +19,7 @@ import { formatPublicKey } from "../lib/identity/pubkey.ts";
 import { parseToxId, TOX_ID_HEX_LENGTH } from "../lib/identity/tox_id.ts";
 import type { Link } from "../lib/link/link.ts";
 import type { Addr } from "../lib/net/addr.ts";
+import type { RelaySpec } from "../lib/punch/session.ts";
 import type { OnionDriver } from "../lib/onion/driver.ts";
 import { resolvePeer } from "../lib/onion/reach.ts";
 import { usageError } from "../lib/util/errors.ts";
@@ -101,6 +102,8 @@ export interface OnionDialTarget {
   peerDht: Uint8Array;
   /** Its UDP addresses from the DHT. */
   addrs: Addr[];
+  /** The TCP relays its DHT-PK listed (a TCP-only peer is reached only there). */
+  relays: RelaySpec[];
 }
 
 /**
@@ -123,8 +126,11 @@ export async function findOverOnion(
       timeoutMs / 1000
     } s (is it listening with --onion and allowing us?)`;
   }
-  if (r.addrs.length === 0) return "its DHT-PK came, but the DHT did not find its address";
-  return { peerDht: r.dhtKey, addrs: r.addrs };
+  const relays = r.relays.map((n) => ({ addr: n.addr, publicKey: n.publicKey }));
+  if (r.addrs.length === 0 && relays.length === 0) {
+    return "its DHT-PK came, but the DHT did not find its address and it lists no TCP relay";
+  }
+  return { peerDht: r.dhtKey, addrs: r.addrs, relays };
 }
 
 /**
@@ -145,7 +151,13 @@ export async function openOnionLink(
   report: import("./_connect_report.ts").ConnectReport,
 ): Promise<import("./_connect_link.ts").ConnectLink | string> {
   const { Link } = await import("../lib/link/link.ts");
-  const link = await Link.open({ keyPair, ...(o.bind ? { bind: o.bind } : {}) });
+  // A relay route from the start: a peer's DHT-PK may list the TCP relays that reach it.
+  const link = await Link.open({
+    keyPair,
+    relayRoute: true,
+    punch: false,
+    ...(o.bind ? { bind: o.bind } : {}),
+  });
   link.onPath((e) => report.path(e));
   const friends = o.peer ? [o.peer] : o.allow === "any" ? [] : o.allow;
   const lo = await startLinkOnion(link, keyPair, o.bootstrap, friends, o.identity, g, io);
@@ -157,6 +169,13 @@ export async function openOnionLink(
     await link.close();
     return t;
   }
-  report.line(`onion: its DHT-PK came; dialling ${t.addrs.map((a) => `${a.hostname}:${a.port}`)}`);
-  return { link, onion: lo, addrs: t.addrs, peerDht: t.peerDht };
+  for (const r of t.relays) link.addRelay(r);
+  const where = [...t.addrs, ...t.relays.map((r) => r.addr)].map((a) => `${a.hostname}:${a.port}`);
+  report.line(`onion: its DHT-PK came; dialling ${where.join(", ")}`);
+  return {
+    link,
+    onion: lo,
+    peerDht: t.peerDht,
+    ...(t.addrs.length > 0 ? { addrs: t.addrs } : {}),
+  };
 }

@@ -114,7 +114,7 @@ export class Link implements AsyncDisposable {
     this.self = { endpoints, nat };
     this.relay = new RelayClient({ keyPair: o.keyPair, clock: this.#clock });
     const relayed = (o.relays ?? []).length > 0;
-    if (relayed) this.#relayPath = new RelayPath(this.relay);
+    if (relayed || o.relayRoute) this.#relayPath = new RelayPath(this.relay);
     for (const r of o.relays ?? []) this.addRelay(r);
     const host = new SessionHost({
       self: o.keyPair,

@@ -4,7 +4,8 @@
  *
  * - `peerkit send <Tox ID> "text" --onion` arrives as a friend message (the C client's
  *   on_message prints it) and exits 0 once net_crypto acknowledged it; a file is refused;
- * - a message the C client sends is one line on `peerkit connect --listen --onion` stdout.
+ * - a message the C client sends is one line on `peerkit connect --listen --onion` stdout;
+ * - `send` to the C client in TCP-only mode goes through the TCP relay its DHT-PK lists.
  *
  * The C client has both peerkit keys as friends (`tox_friend_add_norequest`), as a Tox user
  * who accepted their requests would.
@@ -12,14 +13,14 @@
 import assert from "node:assert/strict";
 import { peerkit } from "../_support/cli.ts";
 import { needs } from "../_support/env.ts";
-import { startToxClient } from "../_support/toxclient.ts";
+import { startToxClient, type ToxClient } from "../_support/toxclient.ts";
 import { type Bootstrapd, startBootstrapd } from "../_support/toxcore.ts";
 
 const STEP_MS = 30_000;
 const CLI = new URL("../../cli.ts", import.meta.url).pathname;
 
-async function startDaemons(): Promise<Bootstrapd[]> {
-  const first = await startBootstrapd({ tcpRelay: false });
+async function startDaemons(firstRelay = false): Promise<Bootstrapd[]> {
+  const first = await startBootstrapd({ tcpRelay: firstRelay });
   const entry = { host: "127.0.0.1", port: first.udpPort, publicKeyHex: first.publicKeyHex };
   const rest = await Promise.all(
     [0, 1, 2, 3].map(() => startBootstrapd({ tcpRelay: false, bootstrap: [entry] })),
@@ -55,6 +56,39 @@ async function readUntil(
     reader.releaseLock();
   }
   return text;
+}
+
+/**
+ * `connect --listen --allow <tox> …common` as identity `me`: the C client (which has `me`
+ * as a friend) comes online to it over `kind` and two messages it sends are two stdout lines.
+ */
+async function listenFor(
+  tox: ToxClient,
+  me: { home: string; key: string },
+  common: string[],
+  kind: "udp",
+): Promise<void> {
+  const friend = await tox.addFriendNoRequest(me.key);
+  const args = ["--home", me.home, "connect", "--listen", "--recv-only", "--allow", tox.publicKey];
+  const listener = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", CLI, ...args, ...common],
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  try {
+    assert.equal(await tox.waitForFriend(friend, { timeoutMs: STEP_MS }), kind);
+    await tox.send(friend, "hello peerkit from toxcore");
+    await tox.send(friend, "second\nline");
+    const out = await readUntil(listener.stdout, (t) => t.includes("second line\n"), STEP_MS);
+    assert.equal(out, "hello peerkit from toxcore\nsecond line\n");
+  } finally {
+    listener.kill("SIGTERM");
+    const st = await listener.status;
+    const err = await new Response(listener.stderr).text();
+    assert.equal(st.code, 0, err);
+  }
 }
 
 Deno.test({
@@ -102,39 +136,63 @@ Deno.test({
       assert.match(refused.stderr, /Tox client.*file transfer is not built/);
       assert.equal(refused.stderr.trim().split("\n").length, 1, refused.stderr);
       // connect --listen: the C client's message is a line on stdout.
-      const fb = await tox.addFriendNoRequest(b.key);
-      const listener = new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          "--quiet",
-          CLI,
-          "--home",
-          b.home,
-          "connect",
-          "--listen",
-          "--recv-only",
-          "--allow",
-          tox.publicKey,
-          ...common,
-        ],
-        env: { NO_COLOR: "1" },
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      try {
-        assert.equal(await tox.waitForFriend(fb, { timeoutMs: STEP_MS }), "udp");
-        await tox.send(fb, "hello peerkit from toxcore");
-        await tox.send(fb, "second\nline");
-        const out = await readUntil(listener.stdout, (t) => t.includes("second line\n"), STEP_MS);
-        assert.equal(out, "hello peerkit from toxcore\nsecond line\n");
-      } finally {
-        listener.kill("SIGTERM");
-        const st = await listener.status;
-        const err = await new Response(listener.stderr).text();
-        assert.equal(st.code, 0, err);
+      await listenFor(tox, b, common, "udp");
+    } finally {
+      for (const d of daemons) await d.stop();
+      for (const h of homes) await Deno.remove(h, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "interop: send to a c-toxcore client in TCP-only mode goes through the relay its DHT-PK lists",
+  ...needs(["tox-bootstrapd", "gcc", "pkg-config"]),
+  async fn() {
+    const daemons = await startDaemons(true);
+    const first = daemons[0]!;
+    const homes: string[] = [];
+    try {
+      await using tox = await startToxClient({ udp: false, name: "tox-cli-tcp" });
+      await tox.useNode({
+        udpPort: first.udpPort,
+        tcpPort: first.tcpPort,
+        publicKeyHex: first.publicKeyHex,
+      });
+      for (const d of daemons.slice(1)) {
+        await tox.bootstrap("127.0.0.1", d.udpPort, d.publicKeyHex);
       }
+      assert.equal(await tox.waitForOnline(STEP_MS), "tcp");
+      const a = await identity();
+      homes.push(a.home);
+      const fa = await tox.addFriendNoRequest(a.key);
+      const boot = daemons.flatMap((d) => [
+        "--bootstrap",
+        `127.0.0.1:${d.udpPort}:${d.publicKeyHex}`,
+      ]);
+      const sent = await peerkit(
+        [
+          "--home",
+          a.home,
+          "--json",
+          "send",
+          tox.toxId,
+          "over the relay",
+          ...boot,
+          "--onion",
+          "--bind",
+          "127.0.0.1:0",
+          "-t",
+          "40",
+        ],
+        {},
+        { timeoutMs: 50_000 },
+      );
+      assert.equal(sent.code, 0, sent.stderr + sent.stdout);
+      const doc = JSON.parse(sent.stdout);
+      assert.equal(doc.peerKind, "tox");
+      assert.deepEqual(doc.paths, ["relay"]);
+      await tox.waitForMessage(fa, "over the relay", STEP_MS);
     } finally {
       for (const d of daemons) await d.stop();
       for (const h of homes) await Deno.remove(h, { recursive: true });
