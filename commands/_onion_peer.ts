@@ -4,7 +4,10 @@
  * identity (the DHT key is the identity, peerkit's convention) and announce themselves; the
  * listener adds the key it allows as a friend, so its onion sends that peer its DHT-PK; the
  * dialler waits for that DHT-PK (`resolvePeer`: DHT key, relays, then the address from the
- * DHT) and dials it. The dialler's `<id>` may be a 76-hex Tox ID.
+ * DHT) and dials it, through the TCP relays the DHT-PK lists when there are some. A
+ * listener that gets an allowed friend's DHT-PK listing relays connects to them and sends
+ * a cookie request there (a TCP-only peer reaches us only so). The dialler's `<id>` may be
+ * a 76-hex Tox ID.
  *
  * @example
  * ```ts
@@ -22,7 +25,11 @@ import type { Addr } from "../lib/net/addr.ts";
 import type { RelaySpec } from "../lib/punch/session.ts";
 import type { OnionDriver } from "../lib/onion/driver.ts";
 import { resolvePeer } from "../lib/onion/reach.ts";
+import { toHex } from "../lib/util/bytes.ts";
 import { usageError } from "../lib/util/errors.ts";
+
+/** How long a listener waits for a relay a friend's DHT-PK listed. */
+const RELAY_WAIT_MS = 10_000;
 import type { IdentityChoice } from "./_identity.ts";
 import type { GlobalOptions, Io } from "./_io.ts";
 import type { NodeSpec } from "./_peer_options.ts";
@@ -161,7 +168,21 @@ export async function openOnionLink(
   link.onPath((e) => report.path(e));
   const friends = o.peer ? [o.peer] : o.allow === "any" ? [] : o.allow;
   const lo = await startLinkOnion(link, keyPair, o.bootstrap, friends, o.identity, g, io);
-  if (!o.peer) return { link, onion: lo };
+  if (!o.peer) {
+    // A friend's DHT-PK that lists TCP relays: be there and say hello (a cookie request),
+    // since a TCP-only peer learns that we are on its relay only from what we send there.
+    lo.onion.on((e) => {
+      if (e.type !== "dhtpk" || !e.nodes.some((n) => n.tcp)) return;
+      for (const n of e.nodes) if (n.tcp) link.addRelay({ addr: n.addr, publicKey: n.publicKey });
+      const hex = toHex(e.publicKey);
+      if (link.driver.host.session(hex) !== undefined) return;
+      link.relay.waitForRelays(1, RELAY_WAIT_MS).then(
+        () => link.driver.host.session(hex) ?? link.driver.connect(e.publicKey, e.dhtPublicKey, {}),
+        () => {},
+      );
+    });
+    return { link, onion: lo };
+  }
   report.line("finding the peer through the onion");
   const t = await findOverOnion(lo, o.peer, o.timeoutMs, io.signal);
   if (typeof t === "string") {

@@ -5,7 +5,7 @@
  * - `peerkit send <Tox ID> "text" --onion` arrives as a friend message (the C client's
  *   on_message prints it) and exits 0 once net_crypto acknowledged it; a file is refused;
  * - a message the C client sends is one line on `peerkit connect --listen --onion` stdout;
- * - `send` to the C client in TCP-only mode goes through the TCP relay its DHT-PK lists.
+ * - both again with the C client in TCP-only mode, through the TCP relay its DHT-PK lists.
  *
  * The C client has both peerkit keys as friends (`tox_friend_add_norequest`), as a Tox user
  * who accepted their requests would.
@@ -66,7 +66,7 @@ async function listenFor(
   tox: ToxClient,
   me: { home: string; key: string },
   common: string[],
-  kind: "udp",
+  kind: "udp" | "tcp",
 ): Promise<void> {
   const friend = await tox.addFriendNoRequest(me.key);
   const args = ["--home", me.home, "connect", "--listen", "--recv-only", "--allow", tox.publicKey];
@@ -145,8 +145,7 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "interop: send to a c-toxcore client in TCP-only mode goes through the relay its DHT-PK lists",
+  name: "interop: send and connect --listen with a TCP-only c-toxcore client, through its relay",
   ...needs(["tox-bootstrapd", "gcc", "pkg-config"]),
   async fn() {
     const daemons = await startDaemons(true);
@@ -193,6 +192,10 @@ Deno.test({
       assert.equal(doc.peerKind, "tox");
       assert.deepEqual(doc.paths, ["relay"]);
       await tox.waitForMessage(fa, "over the relay", STEP_MS);
+      // connect --listen: it says hello on the relay the client's DHT-PK lists; lines come.
+      const b = await identity();
+      homes.push(b.home);
+      await listenFor(tox, b, [...boot, "--onion", "--bind", "127.0.0.1:0", "-t", "40"], "tcp");
     } finally {
       for (const d of daemons) await d.stop();
       for (const h of homes) await Deno.remove(h, { recursive: true });
