@@ -55,6 +55,26 @@ export function peerIdText(cmd: string, id: string): string {
   }
 }
 
+/**
+ * True when `id` is a Tox ID and the peer is to be met with `--bootstrap` and no `--relay`:
+ * a Tox ID names a peer found the Tox way (a Tox client is never on the DHT under its
+ * identity), so `--onion` is implied.
+ *
+ * @example
+ * ```ts
+ * import { onionImplied } from "./_onion_peer.ts";
+ * const boot = { bootstrap: [{}], relays: [] };
+ * console.assert(onionImplied("AB".repeat(38), boot) && !onionImplied("AB".repeat(32), boot));
+ * ```
+ */
+export function onionImplied(
+  id: string | undefined,
+  o: { bootstrap: readonly unknown[]; relays: readonly unknown[] },
+): boolean {
+  return id?.trim().length === TOX_ID_HEX_LENGTH && o.bootstrap.length > 0 &&
+    o.relays.length === 0;
+}
+
 /** The DHT and the onion on a link's socket. */
 export interface LinkOnion extends AsyncDisposable {
   /** The DHT under the identity. */

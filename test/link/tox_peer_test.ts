@@ -170,3 +170,18 @@ Deno.test("sendToTox: a session that ends before the acknowledgement is not deli
   assert.equal(await run, 1);
   assert.match(io.stderr(), /not delivered \(lost\)/);
 });
+
+Deno.test("connect and send: a Tox ID with --bootstrap and no --relay implies --onion; a key does not", async () => {
+  const { parseSendOptions } = await import("../../commands/send.ts");
+  const { parseConnectOptions } = await import("../../commands/connect.ts");
+  const { formatToxId } = await import("../../lib/identity/tox_id.ts");
+  const key = new Uint8Array(32).fill(7);
+  const toxId = formatToxId({ publicKey: key, nospam: new Uint8Array(4) });
+  const node = `127.0.0.1:33445:${"CD".repeat(32)}`;
+  const boot = { bootstrap: [node] };
+  assert.equal((await parseSendOptions(toxId, "hi", boot)).link.onion, true);
+  assert.equal((await parseSendOptions("07".repeat(32), "hi", boot)).link.onion, false);
+  assert.equal((await parseSendOptions(toxId, "hi", { relay: [node] })).link.onion, false);
+  assert.equal((await parseConnectOptions(toxId, boot, "/")).onion, true);
+  assert.equal((await parseConnectOptions("07".repeat(32), boot, "/")).onion, false);
+});
