@@ -4,7 +4,8 @@
  * one peer at a time); a transfer id (168-175) goes to `send`'s receiving end
  * ({@link createTransferReceiver}), every transfer message in order from the first.
  * Transfers run concurrently with each other, not with a stream: the one that would
- * overlap is told `[162] busy`. Without `--keep-open` the command ends with the first
+ * overlap is told `[162] busy`. A Tox client's text messages `[64]` and actions `[65]` are
+ * printed on stdout, one line each ({@link toxLine}). Without `--keep-open` the command ends with the first
  * accepted channel; with it, on Ctrl-C or SIGTERM.
  *
  * @example
@@ -16,7 +17,7 @@
  */
 import type { KeyPair } from "../lib/crypto/backend.ts";
 import { formatPublicKey } from "../lib/identity/pubkey.ts";
-import { PACKET, type PeerChannel, reasonMessage } from "../lib/link/channel.ts";
+import { MESSENGER, PACKET, type PeerChannel, reasonMessage } from "../lib/link/channel.ts";
 import { ConnectReport, describeEnd } from "./_connect_report.ts";
 import { openConnectLink, stdoutWriter } from "./_connect_link.ts";
 import type { GlobalOptions, Io } from "./_io.ts";
@@ -25,6 +26,22 @@ import { ByteSource, runStream } from "./_stream.ts";
 import type { ConnectCommandOptions } from "./connect.ts";
 
 const isTransfer = (id: number) => id >= PACKET.TRANSFER_FIRST && id <= PACKET.TRANSFER_LAST;
+const isToxText = (id: number) => id === MESSENGER.MESSAGE || id === MESSENGER.ACTION;
+
+/**
+ * The stdout line for a Tox client's message `[64][text]` or action `[65][text]` (shown as
+ * `* text`): line breaks inside become spaces, so each message is one line.
+ *
+ * @example
+ * ```ts
+ * import { toxLine } from "./_connect_listen.ts";
+ * console.assert(toxLine(new Uint8Array([65, 104, 10, 105])) === "* h i\n");
+ * ```
+ */
+export function toxLine(m: Uint8Array): string {
+  const text = new TextDecoder().decode(m.subarray(1)).replace(/\r\n|[\r\n]/g, " ");
+  return `${m[0] === MESSENGER.ACTION ? "* " : ""}${text}`;
+}
 
 /**
  * Listens and serves channels until done; returns the exit code.
@@ -106,9 +123,24 @@ export async function connectListen(
     };
   };
 
+  const serveTox = (ch: PeerChannel) => {
+    report.line(`${ch.peer.slice(0, 8)}… (a Tox client) sent a message`);
+    ch.ended.then((end) => done(describeEnd(end, ch.peer).exitCode));
+    const enc = new TextEncoder();
+    const raw = io.rawStdout;
+    let chain = Promise.resolve();
+    return (m: Uint8Array) => {
+      if (!isToxText(m[0]!)) return;
+      const line = toxLine(m);
+      if (!raw) return io.out(line);
+      chain = chain.then(() => raw(enc.encode(line + "\n"))).catch(() => {});
+    };
+  };
+
   /** Sorts a channel by its first message; returns where the rest go. */
   const sort = (ch: PeerChannel, m: Uint8Array): (m: Uint8Array) => void => {
     const id = m[0]!;
+    if (isToxText(id)) return serveTox(ch);
     if (isTransfer(id)) {
       if (stream) return (refuse(ch, "busy: a stream is open"), () => {});
       first = false;

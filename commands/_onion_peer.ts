@@ -4,7 +4,10 @@
  * identity (the DHT key is the identity, peerkit's convention) and announce themselves; the
  * listener adds the key it allows as a friend, so its onion sends that peer its DHT-PK; the
  * dialler waits for that DHT-PK (`resolvePeer`: DHT key, relays, then the address from the
- * DHT) and dials it. The dialler's `<id>` may be a 76-hex Tox ID.
+ * DHT) and dials it, through the TCP relays the DHT-PK lists when there are some. A
+ * listener that gets an allowed friend's DHT-PK listing relays connects to them and sends
+ * a cookie request there (a TCP-only peer reaches us only so). The dialler's `<id>` may be
+ * a 76-hex Tox ID.
  *
  * @example
  * ```ts
@@ -19,9 +22,14 @@ import { formatPublicKey } from "../lib/identity/pubkey.ts";
 import { parseToxId, TOX_ID_HEX_LENGTH } from "../lib/identity/tox_id.ts";
 import type { Link } from "../lib/link/link.ts";
 import type { Addr } from "../lib/net/addr.ts";
+import type { RelaySpec } from "../lib/punch/session.ts";
 import type { OnionDriver } from "../lib/onion/driver.ts";
 import { resolvePeer } from "../lib/onion/reach.ts";
+import { toHex } from "../lib/util/bytes.ts";
 import { usageError } from "../lib/util/errors.ts";
+
+/** How long a listener waits for a relay a friend's DHT-PK listed. */
+const RELAY_WAIT_MS = 10_000;
 import type { IdentityChoice } from "./_identity.ts";
 import type { GlobalOptions, Io } from "./_io.ts";
 import type { NodeSpec } from "./_peer_options.ts";
@@ -45,6 +53,26 @@ export function peerIdText(cmd: string, id: string): string {
   } catch (e) {
     throw usageError(`${cmd}: id: ${e instanceof Error ? e.message : String(e)}`, "BAD_TOX_ID");
   }
+}
+
+/**
+ * True when `id` is a Tox ID and the peer is to be met with `--bootstrap` and no `--relay`:
+ * a Tox ID names a peer found the Tox way (a Tox client is never on the DHT under its
+ * identity), so `--onion` is implied.
+ *
+ * @example
+ * ```ts
+ * import { onionImplied } from "./_onion_peer.ts";
+ * const boot = { bootstrap: [{}], relays: [] };
+ * console.assert(onionImplied("AB".repeat(38), boot) && !onionImplied("AB".repeat(32), boot));
+ * ```
+ */
+export function onionImplied(
+  id: string | undefined,
+  o: { bootstrap: readonly unknown[]; relays: readonly unknown[] },
+): boolean {
+  return id?.trim().length === TOX_ID_HEX_LENGTH && o.bootstrap.length > 0 &&
+    o.relays.length === 0;
 }
 
 /** The DHT and the onion on a link's socket. */
@@ -101,6 +129,8 @@ export interface OnionDialTarget {
   peerDht: Uint8Array;
   /** Its UDP addresses from the DHT. */
   addrs: Addr[];
+  /** The TCP relays its DHT-PK listed (a TCP-only peer is reached only there). */
+  relays: RelaySpec[];
 }
 
 /**
@@ -123,8 +153,11 @@ export async function findOverOnion(
       timeoutMs / 1000
     } s (is it listening with --onion and allowing us?)`;
   }
-  if (r.addrs.length === 0) return "its DHT-PK came, but the DHT did not find its address";
-  return { peerDht: r.dhtKey, addrs: r.addrs };
+  const relays = r.relays.map((n) => ({ addr: n.addr, publicKey: n.publicKey }));
+  if (r.addrs.length === 0 && relays.length === 0) {
+    return "its DHT-PK came, but the DHT did not find its address and it lists no TCP relay";
+  }
+  return { peerDht: r.dhtKey, addrs: r.addrs, relays };
 }
 
 /**
@@ -145,11 +178,31 @@ export async function openOnionLink(
   report: import("./_connect_report.ts").ConnectReport,
 ): Promise<import("./_connect_link.ts").ConnectLink | string> {
   const { Link } = await import("../lib/link/link.ts");
-  const link = await Link.open({ keyPair, ...(o.bind ? { bind: o.bind } : {}) });
+  // A relay route from the start: a peer's DHT-PK may list the TCP relays that reach it.
+  const link = await Link.open({
+    keyPair,
+    relayRoute: true,
+    punch: false,
+    ...(o.bind ? { bind: o.bind } : {}),
+  });
   link.onPath((e) => report.path(e));
   const friends = o.peer ? [o.peer] : o.allow === "any" ? [] : o.allow;
   const lo = await startLinkOnion(link, keyPair, o.bootstrap, friends, o.identity, g, io);
-  if (!o.peer) return { link, onion: lo };
+  if (!o.peer) {
+    // A friend's DHT-PK that lists TCP relays: be there and say hello (a cookie request),
+    // since a TCP-only peer learns that we are on its relay only from what we send there.
+    lo.onion.on((e) => {
+      if (e.type !== "dhtpk" || !e.nodes.some((n) => n.tcp)) return;
+      for (const n of e.nodes) if (n.tcp) link.addRelay({ addr: n.addr, publicKey: n.publicKey });
+      const hex = toHex(e.publicKey);
+      if (link.driver.host.session(hex) !== undefined) return;
+      link.relay.waitForRelays(1, RELAY_WAIT_MS).then(
+        () => link.driver.host.session(hex) ?? link.driver.connect(e.publicKey, e.dhtPublicKey, {}),
+        () => {},
+      );
+    });
+    return { link, onion: lo };
+  }
   report.line("finding the peer through the onion");
   const t = await findOverOnion(lo, o.peer, o.timeoutMs, io.signal);
   if (typeof t === "string") {
@@ -157,6 +210,13 @@ export async function openOnionLink(
     await link.close();
     return t;
   }
-  report.line(`onion: its DHT-PK came; dialling ${t.addrs.map((a) => `${a.hostname}:${a.port}`)}`);
-  return { link, onion: lo, addrs: t.addrs, peerDht: t.peerDht };
+  for (const r of t.relays) link.addRelay(r);
+  const where = [...t.addrs, ...t.relays.map((r) => r.addr)].map((a) => `${a.hostname}:${a.port}`);
+  report.line(`onion: its DHT-PK came; dialling ${where.join(", ")}`);
+  return {
+    link,
+    onion: lo,
+    peerDht: t.peerDht,
+    ...(t.addrs.length > 0 ? { addrs: t.addrs } : {}),
+  };
 }

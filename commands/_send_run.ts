@@ -21,6 +21,9 @@ import { formatBytes, progressPainter } from "../lib/transfer/progress.ts";
 import { sendOverChannel, type SendReport } from "../lib/transfer/send_driver.ts";
 import type { Source } from "../lib/transfer/source.ts";
 
+/** How long to wait for the peer's first message (peerkit hello or a Tox client's [24]). */
+const KIND_WAIT_MS = 5_000;
+
 /** How a terminal is written to, for the progress bar (tests pass their own). */
 export interface Terminal {
   /** Writes without a newline. */
@@ -250,6 +253,7 @@ export async function runSend(
       timeoutMs: o.timeoutMs,
       signal: io.signal,
       ...(opened.addrs ? { addrs: opened.addrs } : {}),
+      ...(opened.peerDht ? { peerDht: opened.peerDht } : {}),
     });
   } catch (e) {
     if (!(e instanceof PeerkitError)) throw e;
@@ -257,6 +261,11 @@ export async function runSend(
     return unreachable(e.message, peer, g, io);
   }
   try {
+    if (await ch.peerKind?.(KIND_WAIT_MS) === "tox") {
+      await reading.catch(() => {});
+      const { sendToTox } = await import("./_send_tox.ts");
+      return await sendToTox(ch, payload, g, io);
+    }
     const code = await sendOnChannel(ch, await reading, g, io);
     await ch.close(code === EXIT.OK ? "delivered" : "not delivered");
     return code;

@@ -54,7 +54,8 @@ handshake, are told "not allowed" and see "refused by <KEY>: not allowed". Witho
 messages on stdout, files under --save-dir. With --bootstrap instead of --relay both meet
 through the DHT and the session runs over the direct path only. With --bootstrap and
 --onion both announce on the Tox onion; the listener sends its DHT-PK to the key it allows,
-and the dialler (given the key or the 76-hex Tox ID) dials the DHT key and address found.
+and the dialler (given the key or the 76-hex Tox ID; a Tox ID implies --onion) dials the
+DHT key and address found. A Tox client (c-toxcore) may be the peer: its messages print.
 Exit codes: 0 clean close by either side, 1 the peer could not be reached or went away
 (nothing heard for 32 s, every path lost) or refused us, 2 usage.`;
 
@@ -97,7 +98,7 @@ export async function parseConnectOptions(
   const r = optionsSchema(z).safeParse(raw);
   if (!r.success) throw usageError(`connect: ${r.error.issues[0]?.message ?? "bad options"}`);
   const o = r.data;
-  const { peerIdText } = await import("./_onion_peer.ts");
+  const { onionImplied, peerIdText } = await import("./_onion_peer.ts");
   const peer = parsePeerOptions("connect", id && peerIdText("connect", id), o);
   if (o.onion && o.bootstrap.length === 0) {
     throw usageError("connect: --onion goes with --bootstrap (the DHT nodes to start from)");
@@ -109,7 +110,7 @@ export async function parseConnectOptions(
     ...peer,
     keepOpen: !!o.keepOpen,
     recvOnly: !!o.recvOnly,
-    onion: !!o.onion,
+    onion: !!o.onion || onionImplied(id, peer), // a Tox ID with --bootstrap: the onion
   };
   if (o.saveDir !== undefined) {
     const dir = resolvePath(cwd, o.saveDir);

@@ -119,7 +119,9 @@ export async function parseSendOptions(
     ...(name !== undefined ? { name } : {}),
   });
   const peer = parsePeerOptions("send", idText, peerRaw);
-  return { link: { ...peer, peer: peer.peer!, punch, onion: !!onion }, payload };
+  const { onionImplied } = await import("./_onion_peer.ts");
+  const viaOnion = !!onion || onionImplied(id, peer); // a Tox ID with --bootstrap: the onion
+  return { link: { ...peer, peer: peer.peer!, punch, onion: viaOnion }, payload };
 }
 
 /**

@@ -13,7 +13,15 @@
  * | 161     | stream end      | `[161]` (half-close)     | connect        |
  * | 162     | refused         | `[162][utf-8 reason]`    | link listener  |
  * | 163     | bye             | `[163][utf-8 reason]`    | link           |
+ * | 164     | peerkit hello   | `[164]`                  | link           |
  * | 168-175 | transfer        | see `lib/transfer`       | send / receive |
+ *
+ * The link sends `[164]` as its first message on every session and Messenger's online
+ * packet `[24]` right after it, so a Tox client (c-toxcore) counts us online. A peer whose
+ * first message is `[164]` is peerkit; one whose first is a Messenger id (24-159) is a Tox
+ * client: its text messages `[64]` and actions `[65]` reach the channel, its other
+ * Messenger packets (nickname, status, typing…) are counted and dropped. A Tox client takes
+ * `[64][utf-8 text]`, text at most {@link TOX_MAX_MESSAGE_TEXT} bytes, once it has our `[24]`.
  *
  * @example
  * ```ts
@@ -37,6 +45,8 @@ export const PACKET = {
   REFUSED: 162,
   /** `[163][utf-8 reason]`: a clean close with a reason; a kill follows. */
   BYE: 163,
+  /** `[164]`: the first message of a peerkit link (a Tox client never sends it). */
+  HELLO: 164,
   /** First id of the transfer protocol (`lib/transfer`). */
   TRANSFER_FIRST: 168,
   /** Last id of the transfer protocol. */
@@ -55,6 +65,35 @@ export const PACKET = {
 export function isChannelId(id: number): boolean {
   return id >= 160 && id <= 191;
 }
+
+/** Messenger packet ids of a Tox client (c-toxcore's `PACKET_ID_*`). */
+export const MESSENGER = {
+  /** `[24]`: the friend is online; a Tox client takes messages only after it. */
+  ONLINE: 24,
+  /** `[64][utf-8 text]`: a text message. */
+  MESSAGE: 64,
+  /** `[65][utf-8 text]`: an action ("/me …"). */
+  ACTION: 65,
+} as const;
+
+/** Most text bytes in one Tox message (`TOX_MAX_MESSAGE_LENGTH`). */
+export const TOX_MAX_MESSAGE_TEXT = 1372;
+
+/**
+ * True for a Messenger packet id (24-159: online, nickname, status, messages, files…).
+ *
+ * @example
+ * ```ts
+ * import { isMessengerId } from "./channel.ts";
+ * console.assert(isMessengerId(24) && isMessengerId(64) && !isMessengerId(16) && !isMessengerId(160));
+ * ```
+ */
+export function isMessengerId(id: number): boolean {
+  return id >= MESSENGER.ONLINE && id < 160;
+}
+
+/** What kind of peer is on a channel: peerkit (sent `[164]`) or a Tox client. */
+export type PeerKind = "peerkit" | "tox" | "unknown";
 
 /** Which path carries a peer's traffic. */
 export type PathKind = "relay" | "direct";
@@ -113,6 +152,12 @@ export interface PeerChannel {
   readonly ended: Promise<ChannelEnd>;
   /** Paths used so far, in order (for reports: `["relay", "direct"]`). */
   readonly pathsUsed: readonly PathKind[];
+  /**
+   * Resolves with the peer's kind once its first message told it (`"unknown"` after
+   * `timeoutMs` or when the channel ends). On a Tox client's channel `send` also takes
+   * `[64]`/`[65]` messages.
+   */
+  peerKind?(timeoutMs: number): Promise<PeerKind>;
 }
 
 /**

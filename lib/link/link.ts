@@ -11,7 +11,9 @@
  * real key and its DHT key, so a peer's relay route and out-of-band address is its id.
  * {@link Link.dial} takes a different DHT key (`peerDht`) for peers that use one.
  *
- * On every session the link sends the friend connection's alive packet every 8 s and ends
+ * On every session the link first sends the peerkit hello `[164]` and Messenger's online
+ * packet `[24]` (see `channel.ts`: how a Tox client is told apart), then the friend
+ * connection's alive packet every 8 s, and ends
  * a session with nothing heard for 32 s. A listener hears the handshake of any peer (that
  * proves its key), then refuses one it does not accept with `[162][reason]` and a kill.
  *
@@ -48,6 +50,7 @@ import type { SessionEvent } from "../session/types.ts";
 import { fromHex, toHex } from "../util/bytes.ts";
 import {
   type ChannelEnd,
+  MESSENGER,
   PACKET,
   type PathEvent,
   type PeerChannel,
@@ -67,6 +70,8 @@ import {
 import { BackgroundPunch } from "./punch_bg.ts";
 
 const TICK_MS = 250;
+const HELLO = new Uint8Array([PACKET.HELLO]);
+const ONLINE = new Uint8Array([MESSENGER.ONLINE]);
 
 /**
  * Sessions on the best path (see the module notes).
@@ -109,7 +114,7 @@ export class Link implements AsyncDisposable {
     this.self = { endpoints, nat };
     this.relay = new RelayClient({ keyPair: o.keyPair, clock: this.#clock });
     const relayed = (o.relays ?? []).length > 0;
-    if (relayed) this.#relayPath = new RelayPath(this.relay);
+    if (relayed || o.relayRoute) this.#relayPath = new RelayPath(this.relay);
     for (const r of o.relays ?? []) this.addRelay(r);
     const host = new SessionHost({
       self: o.keyPair,
@@ -284,6 +289,8 @@ export class Link implements AsyncDisposable {
     const dht = this.driver.host.session(hex)?.peerDhtPublicKey ?? fromHex(hex);
     const s = known ?? this.#state(peer, dht);
     s.live = new FriendLiveness(this.#clock.now());
+    this.driver.send(hex, HELLO); // first, so a peerkit peer knows us before our [24]
+    this.driver.send(hex, ONLINE); // a Tox client counts us online from here
     const pending = this.#pendingDirect.get(hex);
     this.#pendingDirect.delete(hex);
     if (pending && this.driver.directAddr(hex) === undefined) this.driver.setDirect(hex, pending);

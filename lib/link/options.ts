@@ -30,6 +30,8 @@ export interface LinkOptions {
   bind?: Addr;
   /** Punch in the background for a direct path (default true when there are relays). */
   punch?: boolean;
+  /** Keep a relay route even with no relay at open (relays added later, `addRelay`). */
+  relayRoute?: boolean;
   /** Rate control of the sessions (default `"deliveryRate"`: paced from the measured delivery rate, random loss does not collapse it). */
   pacer?: Pacer;
   /** Messages a session queues before `send` waits (default the session's, 8192). */

@@ -23,8 +23,10 @@ import {
   type ChannelEnd,
   isChannelId,
   MAX_MESSAGE,
+  MESSENGER,
   PACKET,
   type PathKind,
+  type PeerKind,
   reasonMessage,
 } from "./channel.ts";
 import type { PeerChannel } from "./channel.ts";
@@ -80,8 +82,12 @@ export class LinkChannel implements PeerChannel {
   #end: ChannelEnd | null = null;
   #resolveEnd!: (e: ChannelEnd) => void;
   #closing: Promise<void> | null = null;
+  #kind: PeerKind = "unknown";
+  readonly #kindWaiters = new Set<(k: PeerKind) => void>();
   /** Listener calls that threw. */
   listenerErrors = 0;
+  /** A Tox client's Messenger packets dropped here (nickname, status, typing…). */
+  messengerDropped = 0;
 
   /** A channel to `peer` over `port`. */
   constructor(peer: string, port: ChannelPort, clock: Clock = realClock) {
@@ -101,10 +107,41 @@ export class LinkChannel implements PeerChannel {
     return this.#end !== null;
   }
 
+  /** The peer's kind as far as known. */
+  get kind(): PeerKind {
+    return this.#kind;
+  }
+
+  /** The link learnt the peer's kind from its first message; the first call wins. */
+  setKind(k: Exclude<PeerKind, "unknown">): void {
+    if (this.#kind !== "unknown") return;
+    this.#kind = k;
+    for (const fn of [...this.#kindWaiters]) fn(k);
+  }
+
+  /** Resolves with the peer's kind once known, `"unknown"` after `timeoutMs` or at the end. */
+  peerKind(timeoutMs: number): Promise<PeerKind> {
+    if (this.#kind !== "unknown" || this.#end) return Promise.resolve(this.#kind);
+    return new Promise((resolve) => {
+      const done = (k: PeerKind) => {
+        this.#clock.clearTimeout(t);
+        this.#kindWaiters.delete(done);
+        resolve(k);
+      };
+      const t = this.#clock.setTimeout(() => done("unknown"), timeoutMs);
+      this.#kindWaiters.add(done);
+      this.ended.then(() => done(this.#kind));
+    });
+  }
+
   /** Queues one message; waits while the session's ring is full. */
   send(msg: Uint8Array): Promise<void> {
-    if (msg.length === 0 || msg.length > MAX_MESSAGE || !isChannelId(msg[0]!)) {
-      return Promise.reject(new RangeError("a channel message is 1..1373 bytes, id 160-191"));
+    const id = msg[0] ?? 0;
+    const text = this.#kind === "tox" && (id === MESSENGER.MESSAGE || id === MESSENGER.ACTION);
+    if (msg.length === 0 || msg.length > MAX_MESSAGE || !(isChannelId(id) || text)) {
+      return Promise.reject(
+        new RangeError("a channel message is 1..1373 bytes, id 160-191 (64/65 to a Tox client)"),
+      );
     }
     if (this.#end || this.#closing) return Promise.reject(this.#endedError());
     if (this.#waiting.length === 0 && this.#port.trySend(msg)) return Promise.resolve();

@@ -13,7 +13,7 @@ import type { Clock } from "../net/clock.ts";
 import type { SessionDriver } from "../session/driver.ts";
 import type { FriendLiveness } from "../session/friend.ts";
 import type { CloseReason } from "../session/types.ts";
-import { type ChannelEnd, isChannelId, PACKET } from "./channel.ts";
+import { type ChannelEnd, isChannelId, isMessengerId, MESSENGER, PACKET } from "./channel.ts";
 import { PathWatch } from "./path_watch.ts";
 import { LinkChannel } from "./peer_channel.ts";
 
@@ -66,8 +66,10 @@ export function newPeerState(
 
 /**
  * One lossless message from the peer: everything counts as a sign of life; a refusal or a
- * bye is kept for the end; other ids 160-191 go to the channel; the rest (alive, share
- * relays) stops here.
+ * bye is kept for the end; `[164]` marks a peerkit peer, a Messenger id before it a Tox
+ * client, whose messages and actions (`[64]`, `[65]`) go to the channel and whose other
+ * Messenger packets are counted and dropped; other ids 160-191 go to the channel; the rest
+ * (alive, share relays) stops here.
  *
  * @example
  * ```ts ignore
@@ -77,7 +79,13 @@ export function newPeerState(
 export function takeData(s: PeerState, data: Uint8Array, now: number): void {
   s.live?.received(now);
   const id = data[0]!;
-  if (id === PACKET.REFUSED) s.refused = new TextDecoder().decode(data.subarray(1));
+  if (id === PACKET.HELLO) s.channel.setKind("peerkit");
+  else if (isMessengerId(id)) {
+    s.channel.setKind("tox");
+    const text = id === MESSENGER.MESSAGE || id === MESSENGER.ACTION;
+    if (text && s.channel.kind === "tox") s.channel.deliver(data);
+    else s.channel.messengerDropped++;
+  } else if (id === PACKET.REFUSED) s.refused = new TextDecoder().decode(data.subarray(1));
   else if (id === PACKET.BYE) s.bye = new TextDecoder().decode(data.subarray(1));
   else if (isChannelId(id)) s.channel.deliver(data);
 }
